@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Runs every test/**/*.test.ts with node's test runner (TypeScript through tsx).
+// PostgreSQL suites run only when CERTMINT_TEST_PG_URL is set (CI sets it); otherwise they
+// skip and say so. Pass file paths or substrings to run a subset: npm test -- token
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function collect(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...collect(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = collect('test')
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+if (!process.env.CERTMINT_TEST_PG_URL) {
+  console.log(
+    '# CERTMINT_TEST_PG_URL is not set: the PostgreSQL suites are skipped (SQLite only). ' +
+      'Set it, e.g. CERTMINT_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres, to run them.',
+  );
+}
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+);
+process.exit(r.status ?? 1);

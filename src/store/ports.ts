@@ -1,0 +1,205 @@
+/**
+ * Storage ports: shaped by the domain, not generic CRUD. Every rule that spans rows
+ * (certificate / public-key uniqueness, active-certificate limit, replay) is one atomic method
+ * here so that adapters can make it hold under concurrency (row locks on PostgreSQL,
+ * BEGIN IMMEDIATE on SQLite). Every adapter passes the same conformance suite.
+ */
+import type { Account } from '../domain/account.ts';
+import type { AuditEvent, AuditFilter } from '../domain/audit.ts';
+import type { Entity, EntityType } from '../domain/entity.ts';
+import type { Integration, IntegrationState } from '../domain/integration.ts';
+import type { Mapping } from '../domain/mapping.ts';
+import type { Permission, Role } from '../domain/permissions.ts';
+import type { Scope } from '../domain/scope.ts';
+
+export interface AccountStore {
+  /** Creates the account and its built-in Administrator role (id 3). False if the id exists. */
+  create(account: Account): Promise<boolean>;
+  get(id: string): Promise<Account | null>;
+  list(): Promise<Account[]>;
+  /**
+   * Sandbox refresh, atomically: delete the sandbox's entities, roles, assignments, integrations,
+   * mappings, signing keys and revoked-token records; copy production's entities (with password
+   * hashes and two-factor secrets), roles, assignments and integrations (same ids, client ids,
+   * secret hashes); set refreshedAt. Production and other sandboxes are untouched.
+   */
+  refreshSandbox(sandboxId: string, productionId: string, now: number): Promise<RefreshResult>;
+}
+
+export interface RefreshResult {
+  entities: number;
+  roles: number;
+  integrations: number;
+  mappingsCleared: number;
+}
+
+export interface NewEntity {
+  accountId: string;
+  name: string;
+  email: string | null;
+  type: EntityType;
+  active: boolean;
+}
+
+export interface EntityStore {
+  /** Assigns the next id within the account (ids start at 1). */
+  create(input: NewEntity): Promise<Entity>;
+  get(accountId: string, id: number): Promise<Entity | null>;
+  list(accountId: string): Promise<Entity[]>;
+  /** Entities with this email (case-insensitive) in every account: console sign-in. */
+  findByEmail(email: string): Promise<Entity[]>;
+  update(
+    accountId: string,
+    id: number,
+    patch: Partial<Pick<Entity, 'name' | 'email' | 'type' | 'active'>>,
+  ): Promise<Entity | null>;
+  /** False when the entity or role does not exist in this account. Idempotent. */
+  assignRole(accountId: string, entityId: number, roleId: number): Promise<boolean>;
+  unassignRole(accountId: string, entityId: number, roleId: number): Promise<boolean>;
+  setPasswordHash(accountId: string, id: number, hash: string | null): Promise<boolean>;
+  getPasswordHash(accountId: string, id: number): Promise<string | null>;
+}
+
+export interface NewRole {
+  accountId: string;
+  name: string;
+  active: boolean;
+  permissions: Permission[];
+}
+
+export interface RoleStore {
+  /** Assigns the next custom role id within the account (from 1000). */
+  create(input: NewRole): Promise<Role>;
+  get(accountId: string, id: number): Promise<Role | null>;
+  list(accountId: string): Promise<Role[]>;
+  update(
+    accountId: string,
+    id: number,
+    patch: Partial<Pick<Role, 'name' | 'active' | 'permissions'>>,
+  ): Promise<Role | null>;
+}
+
+export interface NewIntegration {
+  accountId: string;
+  name: string;
+  state: IntegrationState;
+  clientId: string;
+  /** Hash of the client secret; the secret itself is never stored. */
+  clientSecretHash: string;
+  applicationId: string;
+  m2mGrant: boolean;
+  scopes: Scope[];
+  createdAt: number;
+}
+
+export interface IntegrationStore {
+  /** Assigns the next id within the account (from 1). */
+  create(input: NewIntegration): Promise<Integration>;
+  get(accountId: string, id: number): Promise<Integration | null>;
+  getByClientId(accountId: string, clientId: string): Promise<Integration | null>;
+  list(accountId: string): Promise<Integration[]>;
+  update(
+    accountId: string,
+    id: number,
+    patch: Partial<Pick<Integration, 'name' | 'state' | 'm2mGrant' | 'scopes'>>,
+  ): Promise<Integration | null>;
+}
+
+export type CreateMappingResult =
+  | 'created'
+  /** This certificate id is (or was) mapped anywhere, in any account, revoked or not. */
+  | 'certificate_taken'
+  /** Another certificate with the same public key is (or was) mapped anywhere. */
+  | 'key_taken'
+  /** The integration already has `maxActive` active certificates. */
+  | 'limit_reached';
+
+export interface MappingStore {
+  /**
+   * Inserts the mapping if, atomically: neither its certificate id nor its public key id exist
+   * anywhere, and the integration has fewer than `maxActive` active (not revoked, validUntil >
+   * now) mappings. Under any concurrency exactly the allowed number of creates succeed.
+   */
+  create(mapping: Mapping, maxActive: number, now: number): Promise<CreateMappingResult>;
+  /** By certificate id, in any account (the token endpoint checks the account itself). */
+  get(certificateId: string): Promise<Mapping | null>;
+  list(accountId: string): Promise<Mapping[]>;
+  /** Sets revokedAt/revokedBy if not yet revoked. False if missing, other account, or already revoked. */
+  revoke(accountId: string, certificateId: string, at: number, by: number | null): Promise<boolean>;
+}
+
+export interface AuditStore {
+  /** Appends events (one transaction); assigns ids in order. */
+  append(events: readonly AuditEvent[]): Promise<void>;
+  /** Newest first. */
+  list(filter: AuditFilter): Promise<AuditEvent[]>;
+}
+
+export interface ReplayStore {
+  /**
+   * Atomic unique insert: true the first time `key` is claimed, false every later time while the
+   * record lives (until `expiresAt`, ms). Never check-then-write.
+   */
+  claim(key: string, expiresAt: number): Promise<boolean>;
+  /** Deletes records with expiresAt <= now; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+}
+
+export interface SigningKeyRecord {
+  accountId: string;
+  kid: string;
+  alg: 'ES256';
+  /** Public JWK as JSON. */
+  publicJwk: string;
+  /** Private key, encrypted at rest (opaque to the store). */
+  privateKeyEncrypted: string;
+  createdAt: number;
+  /** When it stopped signing (rotation); null while it is the active key. */
+  retiredAt: number | null;
+}
+
+export interface SigningKeyStore {
+  /** All keys of the account, newest first. */
+  list(accountId: string): Promise<SigningKeyRecord[]>;
+  /**
+   * Atomically retires the account's current key (if any, at `key.createdAt`) and inserts `key`.
+   * When `onlyIfNone` is set and the account already has an unretired key, inserts nothing and
+   * returns false (two nodes creating the first key at once: one wins).
+   */
+  rotate(key: SigningKeyRecord, onlyIfNone: boolean): Promise<boolean>;
+  /** Deletes retired keys that stopped signing before `before` (ms). */
+  purgeRetired(accountId: string, before: number): Promise<number>;
+}
+
+export interface RevokedTokenStore {
+  /** Idempotent. */
+  add(accountId: string, jti: string, expiresAt: number): Promise<void>;
+  isRevoked(accountId: string, jti: string): Promise<boolean>;
+  purgeExpired(now: number): Promise<number>;
+}
+
+/**
+ * Cross-node cache invalidation. Adapters publish after every committed change to an account's
+ * entities, roles, integrations or mappings (PostgreSQL: NOTIFY inside the transaction, so it
+ * is delivered on commit; SQLite: in-process, plus a data_version poll for other processes).
+ */
+export interface ChangeFeed {
+  /** Returns an unsubscribe function. `accountId` null means "anything may have changed". */
+  subscribe(listener: (accountId: string | null) => void): () => void;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly accounts: AccountStore;
+  readonly entities: EntityStore;
+  readonly roles: RoleStore;
+  readonly integrations: IntegrationStore;
+  readonly mappings: MappingStore;
+  readonly audit: AuditStore;
+  readonly replay: ReplayStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly revokedTokens: RevokedTokenStore;
+  readonly changes: ChangeFeed;
+  /** Resolves once every pending write is done and connections are closed. */
+  close(): Promise<void>;
+}
