@@ -1,0 +1,89 @@
+/** `certmint audit list`: the audit trail (NetSuite's Login Audit Trail) of an account. */
+import { Command, Option } from 'commander';
+import { SYSTEM } from '../../service/context.ts';
+import { type AuditQuery, listAudit } from '../../service/index.ts';
+import { emit, isoTime, table, withStore } from '../output.ts';
+
+export function auditCommand(): Command {
+  const audit = new Command('audit').description(
+    'audit trail: every token request with its precise failure reason, and administrative events',
+  );
+
+  audit
+    .command('list')
+    .description('list audit events, newest first')
+    .requiredOption('--account <id>', 'account id')
+    .option('--limit <n>', 'at most this many events (1-1000)', '100')
+    .addOption(
+      new Option('--result <result>', 'only successes or failures').choices(['success', 'failure']),
+    )
+    .option('--detail <code>', 'only this detail code, e.g. SignatureValidation')
+    .option('--client-id <id>', 'only this integration client id')
+    .option('--type <type>', 'only this event type, e.g. token, mapping.create')
+    .option('--from <time>', 'from this time (ISO 8601 or ms), inclusive')
+    .option('--to <time>', 'until this time (ISO 8601 or ms), exclusive')
+    .option('--before <eventId>', 'only events older than this event id (paging)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  certmint audit list --account 123456 --result failure --limit 20',
+    )
+    .action(
+      async (
+        opts: {
+          account: string;
+          limit: string;
+          result?: string;
+          detail?: string;
+          clientId?: string;
+          type?: string;
+          from?: string;
+          to?: string;
+          before?: string;
+        },
+        cmd: Command,
+      ) => {
+        const query: AuditQuery = {
+          accountId: opts.account,
+          limit: opts.limit,
+          result: opts.result,
+          detail: opts.detail,
+          clientId: opts.clientId,
+          type: opts.type,
+          from: opts.from,
+          to: opts.to,
+          before: opts.before,
+        };
+        await withStore(cmd, async (deps, g) => {
+          const events = await listAudit(deps, SYSTEM, query);
+          emit(g, events, () =>
+            table(
+              [
+                'ID',
+                'TIME',
+                'TYPE',
+                'RESULT',
+                'DETAIL',
+                'CLIENT ID',
+                'CERTIFICATE ID',
+                'ENTITY',
+                'ROLE',
+              ],
+              events.map((e) => [
+                String(e.id ?? '-'),
+                isoTime(e.at),
+                e.type,
+                e.result,
+                e.detail ?? '-',
+                e.clientId ? `${e.clientId.slice(0, 12)}…` : '-',
+                e.certificateId ?? '-',
+                e.entityId === null ? '-' : String(e.entityId),
+                e.roleId === null ? '-' : String(e.roleId),
+              ]),
+            ),
+          );
+        });
+      },
+    );
+
+  return audit;
+}

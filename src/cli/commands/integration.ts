@@ -1,0 +1,127 @@
+/** `certmint integration create|update|list`. */
+import { Command, Option } from 'commander';
+import type { Integration } from '../../domain/integration.ts';
+import { SYSTEM } from '../../service/context.ts';
+import {
+  createIntegration,
+  listIntegrations,
+  type UpdateIntegrationInput,
+  updateIntegration,
+} from '../../service/index.ts';
+import { emit, isoTime, table, withStore } from '../output.ts';
+
+const stateOption = () =>
+  new Option('--state <state>', 'enabled | blocked').choices(['enabled', 'blocked']);
+const SCOPE_HELP = 'scopes, comma separated: restlets, rest_webservices, suite_analytics';
+
+const integrationLines = (i: Integration): string[] => [
+  `name:            ${i.name} (id ${i.id}, account ${i.accountId})`,
+  `client id:       ${i.clientId}`,
+  `application id:  ${i.applicationId}`,
+  `state:           ${i.state}`,
+  `M2M grant:       ${i.m2mGrant ? 'yes' : 'no'}`,
+  `scopes:          ${i.scopes.join(',') || '-'}`,
+];
+
+export function integrationCommand(): Command {
+  const integration = new Command('integration').description(
+    'integration records: client id, client secret, M2M grant, scopes, state',
+  );
+
+  integration
+    .command('create')
+    .description('create an integration record (prints its client secret once)')
+    .requiredOption('--account <id>', 'account id')
+    .requiredOption('--name <name>', 'integration name')
+    .option('--m2m', 'check "Client Credentials (Machine to Machine) Grant"')
+    .option('--scope <list>', SCOPE_HELP)
+    .addOption(stateOption().default('enabled'))
+    .addHelpText(
+      'after',
+      '\nExample:\n  certmint integration create --account 123456 --name "CI" --m2m --scope restlets,rest_webservices',
+    )
+    .action(
+      async (
+        opts: { account: string; name: string; m2m?: boolean; scope?: string; state: string },
+        cmd: Command,
+      ) => {
+        await withStore(cmd, async (deps, g) => {
+          const { integration: i, clientSecret } = await createIntegration(deps, SYSTEM, {
+            accountId: opts.account,
+            name: opts.name,
+            m2mGrant: opts.m2m === true,
+            ...(opts.scope === undefined ? {} : { scopes: opts.scope }),
+            state: opts.state,
+          });
+          emit(g, { ...i, clientSecret }, () =>
+            [
+              `created integration record`,
+              ...integrationLines(i),
+              `client secret:   ${clientSecret}`,
+              '',
+              'Save the client secret now: it is shown only this once and cannot be retrieved later.',
+            ].join('\n'),
+          );
+        });
+      },
+    );
+
+  integration
+    .command('update')
+    .description('change an integration record')
+    .argument('<clientId>', 'client id (64 hex) or internal id')
+    .requiredOption('--account <id>', 'account id')
+    .option('--name <name>', 'new name')
+    .option('--m2m', 'check "Client Credentials (Machine to Machine) Grant"')
+    .option('--no-m2m', 'uncheck it (tokens are refused, mappings stay)')
+    .option('--scope <list>', `${SCOPE_HELP}; replaces the list`)
+    .addOption(stateOption())
+    .addHelpText(
+      'after',
+      '\nExample:\n  certmint integration update --account 123456 <clientId> --state blocked',
+    )
+    .action(
+      async (
+        clientId: string,
+        opts: { account: string; name?: string; m2m?: boolean; scope?: string; state?: string },
+        cmd: Command,
+      ) => {
+        const patch: UpdateIntegrationInput = {};
+        if (opts.name !== undefined) patch.name = opts.name;
+        if (opts.m2m !== undefined) patch.m2mGrant = opts.m2m;
+        if (opts.scope !== undefined) patch.scopes = opts.scope;
+        if (opts.state !== undefined) patch.state = opts.state;
+        await withStore(cmd, async (deps, g) => {
+          const i = await updateIntegration(deps, SYSTEM, opts.account, clientId, patch);
+          emit(g, i, () => ['updated integration record', ...integrationLines(i)].join('\n'));
+        });
+      },
+    );
+
+  integration
+    .command('list')
+    .description('list the integration records of an account')
+    .requiredOption('--account <id>', 'account id')
+    .addHelpText('after', '\nExample:\n  certmint integration list --account 123456')
+    .action(async (opts: { account: string }, cmd: Command) => {
+      await withStore(cmd, async (deps, g) => {
+        const all = await listIntegrations(deps, SYSTEM, opts.account);
+        emit(g, all, () =>
+          table(
+            ['ID', 'NAME', 'STATE', 'M2M', 'SCOPES', 'CLIENT ID', 'CREATED'],
+            all.map((i) => [
+              String(i.id),
+              i.name,
+              i.state,
+              i.m2mGrant ? 'yes' : 'no',
+              i.scopes.join(',') || '-',
+              i.clientId,
+              isoTime(i.createdAt),
+            ]),
+          ),
+        );
+      });
+    });
+
+  return integration;
+}

@@ -1,0 +1,128 @@
+/**
+ * The `certmint` command. Builds the commander program, runs it, and turns every failure into
+ * ONE line on stderr: `certmint: <message>`. Exit codes: 0 success, 1 refused or failed,
+ * 2 usage error (unknown option, missing argument). A user mistake never prints a stack trace;
+ * an unexpected error prints its message, and its stack only with CERTMINT_DEBUG=1.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { isDomainError } from '../domain/errors.ts';
+import { accountCommand } from './commands/account.ts';
+import { auditCommand } from './commands/audit.ts';
+import { entityCommand } from './commands/entity.ts';
+import { integrationCommand } from './commands/integration.ts';
+import { mappingCommand } from './commands/mapping.ts';
+import { roleCommand } from './commands/role.ts';
+import { CliError } from './errors.ts';
+import { DEFAULT_DB } from './output.ts';
+
+/**
+ * Every subcommand, in help order. Add new ones here (serve, quickstart, keys, cert, token):
+ * each is a factory returning a commander Command; record commands read `--db`/`--json` from
+ * the root via `globalOptions(cmd)` / `withStore(cmd, …)` in ./output.ts.
+ */
+export const COMMANDS: ReadonlyArray<() => Command> = [
+  accountCommand,
+  entityCommand,
+  roleCommand,
+  integrationCommand,
+  mappingCommand,
+  auditCommand,
+];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? '0.0.0';
+}
+
+const oneLine = (text: string): string =>
+  text
+    .replace(/^error:\s*/i, '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .join(' ');
+
+/** Commander's own errors come here: print them as our one line. */
+const output = {
+  outputError: (str: string, write: (s: string) => void) => write(`certmint: ${oneLine(str)}\n`),
+};
+
+/** addCommand() does not copy settings to subcommands: apply them to the whole tree. */
+function configure(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.configureOutput(output);
+  cmd.configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+  for (const sub of cmd.commands) configure(sub);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('certmint')
+    .description(
+      "OAuth 2.0 client credentials (M2M) authorization server modelled on NetSuite's certificate-mapped setup",
+    )
+    .version(version(), '-V, --version', 'print the version')
+    .option(
+      '--db <path|url>',
+      `SQLite file or postgres:// URL (default: $CERTMINT_DB, else ${DEFAULT_DB})`,
+    )
+    .option('--json', 'print machine-readable JSON')
+    .addHelpText(
+      'after',
+      '\nStart here:\n  certmint serve            run the server (creates a first account and administrator)\n' +
+        '  certmint quickstart       set up an integration, certificate and mapping, get a token\n' +
+        '  certmint <command> --help details and examples for a command',
+    );
+  for (const make of COMMANDS) program.addCommand(make());
+  configure(program);
+  return program;
+}
+
+function report(message: string): void {
+  process.stderr.write(`certmint: ${oneLine(message)}\n`);
+}
+
+/** Runs the CLI with `argv` (as process.argv: node, script, …args); resolves to the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are successes; commander has already printed everything else.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isDomainError(e)) {
+      report(e.message);
+      return 1;
+    }
+    if (e instanceof CliError) {
+      report(e.message);
+      return e.exitCode;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    report(err.message || err.name);
+    if (process.env.CERTMINT_DEBUG === '1' && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+/** True when this module is the program node started (`node --import tsx src/cli/main.ts …`). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  process.exitCode = await runCli(process.argv);
+}
