@@ -1,0 +1,53 @@
+/**
+ * PEM text handling for the certificate policy (RFC 7468). Strict on purpose: a certificate
+ * upload is exactly one `CERTIFICATE` block; CRLF line ends, a byte-order mark and whitespace
+ * around the block are tolerated, anything else around it is not.
+ */
+
+const BEGIN_LABEL = /-----BEGIN ([A-Z0-9][A-Z0-9 ]*)-----/g;
+
+/** Every label of a `-----BEGIN <label>-----` line in the text, in order. */
+export function pemLabels(text: string): string[] {
+  const labels: string[] = [];
+  for (const m of text.matchAll(BEGIN_LABEL)) labels.push(m[1] as string);
+  return labels;
+}
+
+const BEGIN = '-----BEGIN CERTIFICATE-----';
+const END = '-----END CERTIFICATE-----';
+
+/**
+ * The DER inside a text that is exactly one CERTIFICATE block (after trimming), or why not:
+ * other text around the block, or broken base64 inside it. Hand-written rather than one regex:
+ * a regex with nested whitespace classes backtracks quadratically on 64 KiB of blanks.
+ */
+export type SingleBlock =
+  | { kind: 'ok'; der: Buffer }
+  | { kind: 'surrounding_text' }
+  | { kind: 'bad_base64' };
+
+export function decodeSingleCertificateBlock(text: string): SingleBlock {
+  const trimmed = text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .trim();
+  if (!trimmed.startsWith(BEGIN) || !trimmed.endsWith(END)) return { kind: 'surrounding_text' };
+  const body = trimmed.slice(BEGIN.length, trimmed.length - END.length);
+  // The markers sit on their own lines; the body is base64 and whitespace only (RFC 7468 §3).
+  if (!/^[ \t]*\n/.test(body) || !/\n[ \t]*$/.test(body)) return { kind: 'bad_base64' };
+  if (!/^[A-Za-z0-9+/=\s]*$/.test(body)) return { kind: 'bad_base64' };
+  const b64 = body.replace(/\s+/g, '');
+  if (b64.length === 0 || b64.length % 4 !== 0) return { kind: 'bad_base64' };
+  const der = Buffer.from(b64, 'base64');
+  // Node's decoder skips bad characters and misplaced padding silently: the canonical round
+  // trip proves nothing was lost.
+  return der.toString('base64') === b64 ? { kind: 'ok', der } : { kind: 'bad_base64' };
+}
+
+/** One PEM block with 64-character lines and a final newline (RFC 7468 §2). */
+export function toPem(der: Uint8Array, label: string): string {
+  const b64 = Buffer.from(der).toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
