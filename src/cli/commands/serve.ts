@@ -1,0 +1,106 @@
+/** `certmint serve`: the HTTP server on the store named by --db. */
+import { Command, Option } from 'commander';
+import pino from 'pino';
+import { keyFileFor, loadMasterKey } from '../../crypto/master-key.ts';
+import { systemClock } from '../../domain/clock.ts';
+import { buildApp } from '../../http/app.ts';
+import { bootstrapEmptyStore } from '../../service/bootstrap.ts';
+import { openStore } from '../../store/open.ts';
+import { CliError } from '../errors.ts';
+import { globalOptions, write } from '../output.ts';
+
+interface ServeOptions {
+  port: string;
+  host: string;
+  publicUrl?: string;
+  explainErrors?: boolean;
+  logLevel: string;
+}
+
+function portOf(s: string): number {
+  const n = Number(s);
+  if (!/^[0-9]{1,5}$/.test(s) || n > 65535)
+    throw new CliError(`--port must be 0-65535 (got "${s}")`);
+  return n;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the authorization server (token endpoint, JWKS, admin API, console)')
+    .option('--port <n>', 'port to listen on', process.env.PORT ?? '8080')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--public-url <url>', 'base URL clients use (default http://<host>:<port>)')
+    .option('--explain-errors', 'put the audit detail code in error_description (development only)')
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug'])
+        .default('info'),
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  certmint serve --port 8080\n  certmint serve --db postgres://user@db/certmint --host 0.0.0.0 --public-url https://auth.example.com\n\n' +
+        'Token-signing keys are encrypted with CERTMINT_SECRET, or with a key file created beside the database.',
+    )
+    .action(async (o: ServeOptions, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const port = portOf(o.port);
+      const store = await openStore(g.db, { clock: systemClock });
+      const master = loadMasterKey({
+        secret: process.env.CERTMINT_SECRET,
+        keyFile: keyFileFor(g.db),
+      });
+      const first = await bootstrapEmptyStore({ store, clock: systemClock });
+      const logger = pino({
+        level: o.logLevel,
+        redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body'],
+      });
+      const displayHost = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
+      let publicUrl = o.publicUrl ?? `http://${displayHost}:${port}`;
+      const app = await buildApp({
+        store,
+        master,
+        publicUrl,
+        explainErrors: o.explainErrors === true,
+        logger,
+      });
+      const address = await app.listen({ port, host: o.host });
+      if (o.publicUrl === undefined && port === 0) {
+        publicUrl = address;
+        // An ephemeral port is only known now; rebuild is not needed: tests pass --public-url.
+      }
+      write(
+        `certmint listening on ${address} (store: ${store.dialect}, signing keys: ${master.source})`,
+      );
+      write(`issuer of an account A: ${publicUrl}/accounts/A`);
+      if (first) {
+        write(
+          [
+            '',
+            `First start: created account ${first.accountId} and its administrator.`,
+            `  Console:  ${publicUrl}/console`,
+            `  Email:    ${first.email}`,
+            `  Password: ${first.password}`,
+            'This password is shown once. Sign in and enrol two-factor authentication.',
+            '',
+          ].join('\n'),
+        );
+      }
+      let closing = false;
+      const shutdown = (signal: string) => {
+        if (closing) return;
+        closing = true;
+        logger.info({ signal }, 'shutting down: finishing in-flight requests');
+        // app.close waits for in-flight requests and drains the audit writer; then the store.
+        app
+          .close()
+          .then(() => store.close())
+          .then(() => process.exit(0))
+          .catch((err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          });
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+}

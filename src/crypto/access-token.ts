@@ -1,0 +1,105 @@
+/**
+ * certmint's own access tokens (RFC 9068 JWT profile, `typ: at+jwt`), ES256.
+ * Signing and verification use node:crypto with keys kept warm and the header pre-encoded:
+ * this runs on every token request (sign) and every protected call (verify).
+ */
+import { createHash, type KeyObject, sign, verify } from 'node:crypto';
+
+export interface AccessTokenClaims {
+  iss: string;
+  /** `<roleId>;<entityId>` as NetSuite. */
+  sub: string;
+  /** NetSuite's form: [`<application id>;<account>`, client id]. */
+  aud: string[];
+  client_id: string;
+  scope: string[];
+  jti: string;
+  iat: number;
+  exp: number;
+  /** certmint: the certificate id of the mapping that issued it (revocation follows the mapping). */
+  cid: string;
+}
+
+const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64url');
+
+export class AccessTokenSigner {
+  readonly kid: string;
+  private readonly headerB64: string;
+  private readonly key: KeyObject;
+  constructor(kid: string, privateKey: KeyObject) {
+    this.kid = kid;
+    this.key = privateKey;
+    this.headerB64 = b64(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid }));
+  }
+  sign(claims: AccessTokenClaims): string {
+    const input = `${this.headerB64}.${b64(JSON.stringify(claims))}`;
+    const sig = sign('sha256', Buffer.from(input), { key: this.key, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${sig.toString('base64url')}`;
+  }
+}
+
+/** An upper bound far above any token we issue: refuse bigger input before any work. */
+const MAX_TOKEN_LENGTH = 4096;
+
+export interface DecodedAccessToken {
+  kid: string;
+  claims: AccessTokenClaims;
+}
+
+/**
+ * Verifies signature, `typ` (RFC 9068 §4: must be at+jwt, so an assertion or ID token can never
+ * pass as an access token), alg and the claim types. Expiry and issuer are the caller's (they
+ * need the clock and the account). Returns null for anything invalid; never throws on input.
+ */
+export function verifyAccessToken(
+  token: string,
+  keyFor: (kid: string) => KeyObject | undefined,
+): DecodedAccessToken | null {
+  if (token.length > MAX_TOKEN_LENGTH) return null;
+  const parts = token.split('.');
+  if (parts.length !== 3) return null;
+  const [h, p, s] = parts as [string, string, string];
+  let header: unknown;
+  let claims: unknown;
+  try {
+    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+    claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (!isRecord(header) || header.alg !== 'ES256' || header.typ !== 'at+jwt') return null;
+  if (typeof header.kid !== 'string') return null;
+  const key = keyFor(header.kid);
+  if (!key) return null;
+  const sig = Buffer.from(s, 'base64url');
+  if (sig.length !== 64) return null;
+  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, sig)) {
+    return null;
+  }
+  if (!isClaims(claims)) return null;
+  return { kid: header.kid, claims };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isClaims(v: unknown): v is AccessTokenClaims {
+  return (
+    isRecord(v) &&
+    typeof v.iss === 'string' &&
+    typeof v.sub === 'string' &&
+    typeof v.client_id === 'string' &&
+    typeof v.jti === 'string' &&
+    typeof v.cid === 'string' &&
+    Number.isInteger(v.iat) &&
+    Number.isInteger(v.exp) &&
+    Array.isArray(v.scope) &&
+    v.scope.every((x) => typeof x === 'string') &&
+    Array.isArray(v.aud)
+  );
+}
+
+/** Short, non-reversible reference to a token for logs and audit (never the token itself). */
+export const tokenFingerprint = (token: string): string =>
+  createHash('sha256').update(token).digest('base64url').slice(0, 16);

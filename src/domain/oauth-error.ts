@@ -1,0 +1,51 @@
+import type { DetailCode } from './audit.ts';
+
+/**
+ * RFC 6749 §5.2 error codes (plus RFC 6750 §3.1 for protected resources). One class, one
+ * serializer (src/http/oauth-errors.ts). `detail` is the private reason: it goes to the audit
+ * trail and never to the wire (unless the server runs with --explain-errors).
+ */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'server_error';
+
+const STATUS: Record<OAuthErrorCode, number> = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  invalid_scope: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  server_error: 500,
+};
+
+export class OAuthError extends Error {
+  readonly error: OAuthErrorCode;
+  readonly status: number;
+  readonly detail: DetailCode | null;
+  /** A safe, generic description; only sent when it adds nothing an attacker could use. */
+  readonly description: string | undefined;
+  constructor(error: OAuthErrorCode, detail: DetailCode | null, description?: string) {
+    super(detail ?? error);
+    this.name = 'OAuthError';
+    this.error = error;
+    this.status = STATUS[error];
+    this.detail = detail;
+    this.description = description;
+  }
+}
+
+/**
+ * Every failure before the assertion's signature is verified is this same answer: no oracle on
+ * which client ids, certificate ids or algorithms exist (DESIGN "HTTP (contract)").
+ */
+export const invalidClient = (detail: DetailCode) => new OAuthError('invalid_client', detail);

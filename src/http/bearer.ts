@@ -1,0 +1,44 @@
+/** Bearer tokens on protected resources (RFC 6750 §2.1 header form only). */
+import type { FastifyRequest } from 'fastify';
+import { OAuthError } from '../domain/oauth-error.ts';
+import type { Scope } from '../domain/scope.ts';
+import type { Actor } from '../service/context.ts';
+import type { ActiveToken } from '../service/token/token-service.ts';
+import type { AppContext } from './context.ts';
+
+export function bearerToken(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (h === undefined) return null;
+  const m = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(h);
+  if (!m?.[1]) throw new OAuthError('invalid_request', 'InvalidRequest');
+  return m[1];
+}
+
+/** The active token of this account, or OAuthError invalid_token (401). */
+export async function requireBearer(
+  ctx: AppContext,
+  req: FastifyRequest,
+  accountId: string,
+  scope?: Scope,
+): Promise<ActiveToken> {
+  const token = bearerToken(req);
+  // RFC 6750 §3.1: no credentials at all → 401 with the realm but no error code.
+  if (token === null) throw new OAuthError('invalid_token', null);
+  const active = await ctx.tokens.validate(accountId, token);
+  if (!active) throw new OAuthError('invalid_token', null);
+  if (scope && !active.claims.scope.includes(scope))
+    throw new OAuthError('insufficient_scope', null);
+  return active;
+}
+
+/** The entity-in-role behind an active token, as an Actor for permission checks. */
+export async function actorOf(ctx: AppContext, t: ActiveToken): Promise<Actor> {
+  const role = await ctx.cache.role(t.accountId, t.roleId);
+  return {
+    kind: 'entity',
+    accountId: t.accountId,
+    entityId: t.entityId,
+    roleId: t.roleId,
+    permissions: role?.permissions ?? [],
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The one error serializer. OAuth errors are RFC 6749 §5.2 JSON (RFC 6750 §3 for bearer-protected
+ * resources); domain errors of the admin API are `{ error, message }`; anything else is a 500
+ * `server_error` whose details go to the log only. The private audit detail never reaches the
+ * wire unless the server runs with --explain-errors (local development).
+ */
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import { DomainError, type ErrorKind } from '../domain/errors.ts';
+import { OAuthError } from '../domain/oauth-error.ts';
+
+export interface ErrorContext {
+  /** The account (realm) of the request, when known. */
+  realm: string | null;
+  explain: boolean;
+  /** The token endpoints use Basic (client auth, RFC 6749 §5.2); resources use Bearer. */
+  scheme: 'Basic' | 'Bearer';
+  log: FastifyBaseLogger;
+}
+
+const DOMAIN_STATUS: Record<ErrorKind, number> = {
+  invalid_input: 400,
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  policy: 422,
+};
+
+const quote = (s: string) => s.replace(/["\\]/g, '');
+
+export function sendError(reply: FastifyReply, err: unknown, ctx: ErrorContext): FastifyReply {
+  reply.header('cache-control', 'no-store');
+  if (err instanceof OAuthError) {
+    const body: Record<string, string> = { error: err.error };
+    const description = ctx.explain && err.detail ? err.detail : err.description;
+    if (description) body.error_description = description;
+    if (err.status === 401 || err.status === 403) {
+      const realm = `realm="${quote(ctx.realm ?? 'certmint')}"`;
+      reply.header(
+        'www-authenticate',
+        ctx.scheme === 'Basic'
+          ? `Basic ${realm}`
+          : err.error === 'invalid_token' || err.error === 'insufficient_scope'
+            ? `Bearer ${realm}, error="${err.error}"`
+            : `Bearer ${realm}`,
+      );
+    }
+    return reply.code(err.status).send(body);
+  }
+  if (err instanceof DomainError) {
+    return reply.code(DOMAIN_STATUS[err.kind]).send({ error: err.code, message: err.message });
+  }
+  const fe = err as { statusCode?: unknown; code?: unknown; message?: unknown };
+  // Fastify's own client errors (body too large, bad JSON, wrong content type).
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return reply
+      .code(fe.statusCode)
+      .send({ error: 'invalid_request', error_description: String(fe.message ?? 'bad request') });
+  }
+  ctx.log.error({ err }, 'unexpected error');
+  return reply.code(500).send({ error: 'server_error' });
+}

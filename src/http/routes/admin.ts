@@ -1,0 +1,85 @@
+/**
+ * Admin API (JSON) under /api/v1. Authenticated by a bearer token of the account (any scope)
+ * whose role holds the needed permission; the console adds its session as another way in
+ * (request.certmintActor). Permissions are checked in the service layer.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../../service/context.ts';
+import { listAudit, listMappings, revokeMapping } from '../../service/index.ts';
+import { actorOf, requireBearer } from '../bearer.ts';
+import type { AppContext } from '../context.ts';
+import { sendError } from '../errors.ts';
+import { resolveAccount } from './account-param.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the console's session hook when a signed-in user calls the API. */
+    certmintActor?: Actor;
+  }
+}
+
+async function actorFor(ctx: AppContext, req: FastifyRequest, accountId: string): Promise<Actor> {
+  if (req.certmintActor) return req.certmintActor;
+  return actorOf(ctx, await requireBearer(ctx, req, accountId));
+}
+
+export async function adminRoutes(app: FastifyInstance): Promise<void> {
+  const ctx = app.certmint;
+  const fail = (req: FastifyRequest, reply: FastifyReply, accountId: string, err: unknown) =>
+    sendError(reply, err, { realm: accountId, explain: false, scheme: 'Bearer', log: req.log });
+
+  app.get('/accounts/:accountId/audit', async (req, reply) => {
+    const accountId = await resolveAccount(ctx, req, reply);
+    if (accountId === null) return reply;
+    try {
+      const actor = await actorFor(ctx, req, accountId);
+      const q = req.query as Record<string, string | undefined>;
+      const events = await listAudit(ctx, actor, {
+        accountId,
+        ...(q.result !== undefined && { result: q.result }),
+        ...(q.detail !== undefined && { detail: q.detail }),
+        ...(q.client_id !== undefined && { clientId: q.client_id }),
+        ...(q.type !== undefined && { type: q.type }),
+        ...(q.from !== undefined && { from: q.from }),
+        ...(q.to !== undefined && { to: q.to }),
+        ...(q.before !== undefined && { before: q.before }),
+        ...(q.limit !== undefined && { limit: q.limit }),
+      });
+      const last = events.at(-1);
+      return {
+        events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+        next: last?.id !== undefined ? `?before=${last.id}` : null,
+      };
+    } catch (err) {
+      return fail(req, reply, accountId, err);
+    }
+  });
+
+  app.get('/accounts/:accountId/mappings', async (req, reply) => {
+    const accountId = await resolveAccount(ctx, req, reply);
+    if (accountId === null) return reply;
+    try {
+      const actor = await actorFor(ctx, req, accountId);
+      const list = await listMappings(ctx, actor, accountId);
+      return list.map(({ pem: _pem, ...m }) => m);
+    } catch (err) {
+      return fail(req, reply, accountId, err);
+    }
+  });
+
+  app.post('/accounts/:accountId/mappings/:certificateId/revoke', async (req, reply) => {
+    const accountId = await resolveAccount(ctx, req, reply);
+    if (accountId === null) return reply;
+    try {
+      const actor = await actorFor(ctx, req, accountId);
+      const { certificateId } = req.params as { certificateId: string };
+      const m = await revokeMapping(ctx, actor, accountId, certificateId);
+      return {
+        certificateId: m.certificateId,
+        revokedAt: new Date(m.revokedAt ?? 0).toISOString(),
+      };
+    } catch (err) {
+      return fail(req, reply, accountId, err);
+    }
+  });
+}

@@ -1,0 +1,96 @@
+/** The OAuth endpoints of one account: token, keys (JWKS), introspect, revoke. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthError } from '../../domain/oauth-error.ts';
+import { OAUTH_PATH } from '../../service/token/token-service.ts';
+import { sendError } from '../errors.ts';
+import { resolveAccount } from './account-param.ts';
+
+const tokenResponseSchema = {
+  200: {
+    type: 'object',
+    properties: {
+      access_token: { type: 'string' },
+      token_type: { type: 'string' },
+      expires_in: { type: 'integer' },
+    },
+  },
+};
+
+/** RFC 6749 §5.1: token responses must not be cached. */
+function noStore(reply: FastifyReply): void {
+  reply.header('cache-control', 'no-store');
+  reply.header('pragma', 'no-cache');
+}
+
+/** The raw form body, or '' with a wrong content type (the service then refuses it). */
+function formBody(req: FastifyRequest): string {
+  return typeof req.body === 'string' ? req.body : '';
+}
+
+function isForm(req: FastifyRequest): boolean {
+  return (
+    (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ===
+    'application/x-www-form-urlencoded'
+  );
+}
+
+export async function oauthRoutes(app: FastifyInstance): Promise<void> {
+  const ctx = app.certmint;
+  const fail = (req: FastifyRequest, reply: FastifyReply, accountId: string, err: unknown) =>
+    sendError(reply, err, {
+      realm: accountId,
+      explain: ctx.explainErrors,
+      scheme: 'Basic',
+      log: req.log,
+    });
+
+  app.post(
+    `${OAUTH_PATH}/token`,
+    { schema: { response: tokenResponseSchema } },
+    async (req, reply) => {
+      const accountId = await resolveAccount(ctx, req, reply);
+      if (accountId === null) return reply;
+      noStore(reply);
+      try {
+        const body = isForm(req) ? formBody(req) : '';
+        return await ctx.tokens.issue(accountId, body, req.ip);
+      } catch (err) {
+        return fail(req, reply, accountId, err);
+      }
+    },
+  );
+
+  app.post(`${OAUTH_PATH}/introspect`, async (req, reply) => {
+    const accountId = await resolveAccount(ctx, req, reply);
+    if (accountId === null) return reply;
+    noStore(reply);
+    try {
+      if (!isForm(req)) throw new OAuthError('invalid_request', 'InvalidRequest');
+      return await ctx.tokens.introspect(accountId, formBody(req), req.ip);
+    } catch (err) {
+      return fail(req, reply, accountId, err);
+    }
+  });
+
+  app.post(`${OAUTH_PATH}/revoke`, async (req, reply) => {
+    const accountId = await resolveAccount(ctx, req, reply);
+    if (accountId === null) return reply;
+    noStore(reply);
+    try {
+      if (!isForm(req)) throw new OAuthError('invalid_request', 'InvalidRequest');
+      await ctx.tokens.revoke(accountId, formBody(req), req.ip);
+      return reply.code(200).send();
+    } catch (err) {
+      return fail(req, reply, accountId, err);
+    }
+  });
+
+  app.get(`${OAUTH_PATH}/keys`, async (req, reply) => {
+    const accountId = await resolveAccount(ctx, req, reply);
+    if (accountId === null) return reply;
+    // Make sure a key exists so verifiers can fetch it before the first token is issued.
+    await ctx.keys.signer(accountId);
+    reply.header('cache-control', 'public, max-age=300');
+    return ctx.keys.jwks(accountId);
+  });
+}
