@@ -1,0 +1,116 @@
+/**
+ * Typed errors of `certmint/client`. Switch on `code` (stable strings), never on messages:
+ * messages are for people and may be reworded.
+ */
+
+export type ClientErrorCode =
+  | 'ERR_CONFIGURATION'
+  | 'ERR_TOKEN_REQUEST'
+  | 'ERR_NETWORK'
+  | 'ERR_INVALID_TOKEN'
+  | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_JWKS';
+
+/** Base class of every error this module throws on purpose. */
+export abstract class CertmintClientError extends Error {
+  abstract readonly code: ClientErrorCode;
+}
+
+/** The options given to a factory cannot work (bad URL, unusable key, wrong alg, …). */
+export class ConfigurationError extends CertmintClientError {
+  readonly code = 'ERR_CONFIGURATION' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export interface TokenRequestErrorDetails {
+  /** OAuth `error` (RFC 6749 §5.2), or `unexpected_response` when the body carried none. */
+  error: string;
+  errorDescription?: string | undefined;
+  /** HTTP status of the last response. */
+  status: number;
+  /** Where to read the real reason: the server's answer is deliberately terse (no oracle). */
+  hint: string;
+  /** Requests made, including retries. */
+  attempts: number;
+}
+
+/** The token endpoint answered, but not with a token. */
+export class TokenRequestError extends CertmintClientError {
+  readonly code = 'ERR_TOKEN_REQUEST' as const;
+  readonly error: string;
+  readonly errorDescription: string | undefined;
+  readonly status: number;
+  readonly hint: string;
+  readonly attempts: number;
+  constructor(d: TokenRequestErrorDetails) {
+    const desc = d.errorDescription ? ` (${d.errorDescription})` : '';
+    super(`token request failed: ${d.error}${desc}, HTTP ${d.status}; ${d.hint}`);
+    this.name = 'TokenRequestError';
+    this.error = d.error;
+    this.errorDescription = d.errorDescription;
+    this.status = d.status;
+    this.hint = d.hint;
+    this.attempts = d.attempts;
+  }
+}
+
+/** No HTTP answer at all (connection refused, DNS, TLS, timeout), after all retries. */
+export class NetworkError extends CertmintClientError {
+  readonly code = 'ERR_NETWORK' as const;
+  readonly attempts: number;
+  constructor(message: string, attempts: number, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'NetworkError';
+    this.attempts = attempts;
+  }
+}
+
+/** Why a token was refused; for logs and metrics, never sent to the caller (no oracle). */
+export type InvalidTokenReason =
+  | 'malformed'
+  | 'signature'
+  | 'algorithm'
+  | 'type'
+  | 'issuer'
+  | 'audience'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'unknown_key'
+  | 'claims';
+
+/** An access token failed verification: answer 401 `invalid_token` (RFC 6750 §3.1). */
+export class InvalidTokenError extends CertmintClientError {
+  readonly code = 'ERR_INVALID_TOKEN' as const;
+  readonly reason: InvalidTokenReason;
+  constructor(reason: InvalidTokenReason, message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'InvalidTokenError';
+    this.reason = reason;
+  }
+}
+
+/** A valid token that lacks a required scope: answer 403 `insufficient_scope` (RFC 6750 §3.1). */
+export class InsufficientScopeError extends CertmintClientError {
+  readonly code = 'ERR_INSUFFICIENT_SCOPE' as const;
+  readonly requiredScopes: readonly string[];
+  readonly grantedScopes: readonly string[];
+  constructor(required: readonly string[], granted: readonly string[]) {
+    const missing = required.filter((s) => !granted.includes(s));
+    super(`the access token lacks scope ${missing.join(', ')}`);
+    this.name = 'InsufficientScopeError';
+    this.requiredScopes = required;
+    this.grantedScopes = granted;
+  }
+}
+
+/** The key set could not be fetched or was refused (timeout, size, status, shape). */
+export class JwksError extends CertmintClientError {
+  readonly code = 'ERR_JWKS' as const;
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'JwksError';
+  }
+}

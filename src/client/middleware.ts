@@ -1,0 +1,154 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InsufficientScopeError, InvalidTokenError } from './errors.ts';
+import type { TokenVerifier, VerifiedToken } from './verifier.ts';
+
+export interface BearerAuthOptions {
+  /** `realm` of the challenge. Default: the verifier's realm (certmint's account id). */
+  realm?: string;
+  /** Scopes this route needs, on top of the verifier's. */
+  requiredScopes?: readonly string[];
+}
+
+/** What the hook or middleware answers; exported for servers that want to answer themselves. */
+export interface BearerChallenge {
+  status: 400 | 401 | 403 | 503;
+  /** `WWW-Authenticate` value; absent for 503. */
+  wwwAuthenticate?: string;
+  body: { error: string; error_description?: string };
+}
+
+const verified = new WeakMap<object, VerifiedToken>();
+
+/** The token a request was let through with, set by the hook or middleware. */
+export function verifiedToken(request: object): VerifiedToken | undefined {
+  return verified.get(request);
+}
+
+/** RFC 6750 §2.1: `Bearer` SP b64token. The scheme is case-insensitive (RFC 9110 §11.1). */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+const MALFORMED = 'The request could not be understood by the server due to malformed syntax.';
+
+function quoted(s: string): string {
+  return `"${s.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+/**
+ * Checks the Authorization header and the token, and says how to answer. Same words as NetSuite
+ * (section subsect_158521885412): 401 `invalid_token` "Invalid login attempt." whatever the
+ * private reason; 400 `invalid_request` for a malformed header; 403 `insufficient_scope`.
+ */
+export async function authenticate(
+  verifier: TokenVerifier,
+  authorization: string | undefined,
+  opts: BearerAuthOptions = {},
+): Promise<{ token: VerifiedToken } | { challenge: BearerChallenge }> {
+  const realm = `Bearer realm=${quoted(opts.realm ?? verifier.realm)}`;
+  // RFC 6750 §3.1: a request with no bearer credentials at all gets the bare challenge.
+  if (authorization === undefined || !/^bearer(?: |$)/i.test(authorization)) {
+    return { challenge: { status: 401, wwwAuthenticate: realm, body: { error: 'invalid_token' } } };
+  }
+  const m = BEARER.exec(authorization);
+  if (!m?.[1]) {
+    return {
+      challenge: {
+        status: 400,
+        wwwAuthenticate: `${realm}, error="invalid_request", error_description="${MALFORMED}"`,
+        body: { error: 'invalid_request', error_description: MALFORMED },
+      },
+    };
+  }
+  try {
+    const token = await verifier.verify(
+      m[1],
+      opts.requiredScopes ? { requiredScopes: opts.requiredScopes } : {},
+    );
+    return { token };
+  } catch (e) {
+    if (e instanceof InvalidTokenError) {
+      const d = 'Invalid login attempt.';
+      return {
+        challenge: {
+          status: 401,
+          wwwAuthenticate: `${realm}, error="invalid_token", error_description="${d}"`,
+          body: { error: 'invalid_token', error_description: d },
+        },
+      };
+    }
+    if (e instanceof InsufficientScopeError) {
+      const d = 'The request requires higher privileges than provided by the access token.';
+      const scope = quoted(e.requiredScopes.join(' '));
+      return {
+        challenge: {
+          status: 403,
+          wwwAuthenticate: `${realm}, error="insufficient_scope", error_description="${d}", scope=${scope}`,
+          body: { error: 'insufficient_scope', error_description: d },
+        },
+      };
+    }
+    // The key set is unreachable: not the caller's fault, and a 401 would only make it fetch
+    // new tokens in a loop.
+    return {
+      challenge: {
+        status: 503,
+        body: {
+          error: 'temporarily_unavailable',
+          error_description: 'The access token cannot be checked right now.',
+        },
+      },
+    };
+  }
+}
+
+/**
+ * Fastify `onRequest` hook: `app.addHook('onRequest', fastifyBearerAuth(verifier))`. Read the
+ * token in handlers with `verifiedToken(request)`.
+ */
+export function fastifyBearerAuth(
+  verifier: TokenVerifier,
+  opts: BearerAuthOptions = {},
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request, reply) => {
+    const r = await authenticate(verifier, request.headers.authorization, opts);
+    if ('token' in r) {
+      verified.set(request, r.token);
+      return;
+    }
+    const c = r.challenge;
+    if (c.wwwAuthenticate) reply.header('www-authenticate', c.wwwAuthenticate);
+    reply.header('cache-control', 'no-store');
+    // Sent before the async hook resolves, so Fastify stops the chain here (Hooks.md).
+    reply.code(c.status).send(c.body);
+  };
+}
+
+export type NextFunction = (err?: unknown) => void;
+
+/**
+ * Node http / Express / Connect middleware `(req, res, next)`. Read the token in handlers with
+ * `verifiedToken(req)`.
+ */
+export function bearerAuth(
+  verifier: TokenVerifier,
+  opts: BearerAuthOptions = {},
+): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void {
+  return (req, res, next) => {
+    authenticate(verifier, req.headers.authorization, opts).then(
+      (r) => {
+        if ('token' in r) {
+          verified.set(req, r.token);
+          next();
+          return;
+        }
+        const c = r.challenge;
+        const headers: Record<string, string> = {
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+        };
+        if (c.wwwAuthenticate) headers['www-authenticate'] = c.wwwAuthenticate;
+        res.writeHead(c.status, headers).end(JSON.stringify(c.body));
+      },
+      (e: unknown) => next(e),
+    );
+  };
+}

@@ -1,0 +1,205 @@
+import { createAssertion, type ScopeFormat } from './assertion.ts';
+import { ConfigurationError } from './errors.ts';
+import { type AssertionAlg, loadSigningKey, type PrivateKeyInput } from './keys.ts';
+import { type RetryOptions, retryPolicy } from './retry.ts';
+import { type FetchLike, requestToken, type TokenResponse } from './token-request.ts';
+import { auditHint, resolveTokenUrl } from './token-url.ts';
+
+/** Time source in milliseconds since the epoch; inject a fixed one in tests. */
+export interface Clock {
+  now(): number;
+}
+
+interface CommonOptions {
+  /** The integration record's client id: the assertion's `iss`. */
+  clientId: string;
+  /** The certificate id shown when the certificate was mapped: the assertion's `kid`. */
+  certificateId: string;
+  /** PEM text, a node KeyObject, or a private JWK. Never logged. */
+  privateKey: PrivateKeyInput;
+  /** Default: from the key (EC curve → ES*, RSA → PS256). Must fit the key when given. */
+  alg?: AssertionAlg;
+  /** e.g. ['restlets', 'rest_webservices']. */
+  scopes: readonly string[];
+  /** How `scope` is sent in the assertion: JSON array (default, Oracle's samples) or comma string. */
+  scopeFormat?: ScopeFormat;
+  /** The assertion's `aud`. Default: the token URL. */
+  audience?: string;
+  /** `exp − iat` of each assertion, in seconds. Default 300; at most 3 599. */
+  assertionLifetimeSeconds?: number;
+  clock?: Clock;
+  /** Used for token requests and for `client.fetch`. Default: the global fetch. */
+  fetch?: FetchLike;
+  retry?: RetryOptions;
+  /** Seconds before `expires_in` runs out when a new token is fetched. Default 60. */
+  refreshMargin?: number;
+  /** Per token request. Default 10 000 ms. */
+  timeoutMs?: number;
+}
+
+/** Exactly one of `tokenUrl` (certmint, or a NetSuite Company URL) and `accountId` (NetSuite). */
+export type TokenClientOptions = CommonOptions &
+  ({ tokenUrl: string; accountId?: never } | { accountId: string; tokenUrl?: never });
+
+export interface TokenClient {
+  /** A valid access token, from the cache when it has one that is not about to expire. */
+  getToken(): Promise<string>;
+  /** The whole token response behind `getToken()`. */
+  getTokenResponse(): Promise<TokenResponse>;
+  /**
+   * `fetch` with `Authorization: Bearer`. On 401 `invalid_token` it gets a new token and
+   * retries once (not for a ReadableStream body, which cannot be sent twice).
+   */
+  fetch(url: string | URL, init?: RequestInit): Promise<Response>;
+  /** Forgets the cached token: the next call fetches a new one. */
+  invalidate(): void;
+  readonly tokenUrl: string;
+  readonly alg: AssertionAlg;
+}
+
+interface Entry {
+  response: TokenResponse;
+  token: Promise<string>;
+  responsePromise: Promise<TokenResponse>;
+  /** Clock time (ms) from which a new token is fetched instead. */
+  refreshAt: number;
+}
+
+const SCOPE_VALUE = /^[A-Za-z0-9_.:-]+$/;
+const systemClock: Clock = { now: () => Date.now() };
+
+export function createTokenClient(options: TokenClientOptions): TokenClient {
+  const o = options as CommonOptions & { tokenUrl?: string; accountId?: string };
+  const tokenUrl = resolveTokenUrl(o);
+  requireText('clientId', o.clientId);
+  requireText('certificateId', o.certificateId);
+  const scopes = checkScopes(o.scopes);
+  const scopeFormat = o.scopeFormat ?? 'array';
+  if (scopeFormat !== 'array' && scopeFormat !== 'comma') {
+    throw new ConfigurationError(`scopeFormat must be 'array' or 'comma', not ${scopeFormat}`);
+  }
+  const lifetime = o.assertionLifetimeSeconds ?? 300;
+  // NetSuite: exp must be less than 60 minutes after iat (section_162790605110).
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 3599) {
+    throw new ConfigurationError('assertionLifetimeSeconds must be an integer from 1 to 3599');
+  }
+  const margin = o.refreshMargin ?? 60;
+  if (!(margin >= 0)) throw new ConfigurationError('refreshMargin must be ≥ 0 seconds');
+  const signingKey = loadSigningKey(o.privateKey, o.alg);
+  const clock = o.clock ?? systemClock;
+  const fetchFn: FetchLike = o.fetch ?? ((input, init) => fetch(input, init));
+  const policy = retryPolicy(o.retry);
+  const hint = auditHint(tokenUrl);
+  const audience = o.audience ?? tokenUrl;
+
+  let cached: Entry | undefined;
+  let inflight: Promise<Entry> | undefined;
+
+  const load = (): Promise<Entry> => {
+    if (inflight) return inflight;
+    const p = (async (): Promise<Entry> => {
+      const startedAt = clock.now();
+      const response = await requestToken({
+        fetch: fetchFn,
+        tokenUrl,
+        policy,
+        timeoutMs: o.timeoutMs ?? 10_000,
+        hint,
+        makeAssertion: () =>
+          createAssertion({
+            signingKey,
+            certificateId: o.certificateId,
+            clientId: o.clientId,
+            audience,
+            scopes,
+            scopeFormat,
+            nowMs: clock.now(),
+            lifetimeSeconds: lifetime,
+          }),
+      });
+      // Counted from the request's start: the server's clock started before we got the answer.
+      // A margin larger than half the lifetime would make the cache useless, so cap it.
+      const keep = response.expires_in - Math.min(margin, response.expires_in / 2);
+      const entry: Entry = {
+        response,
+        token: Promise.resolve(response.access_token),
+        responsePromise: Promise.resolve(response),
+        refreshAt: startedAt + keep * 1000,
+      };
+      cached = entry;
+      return entry;
+    })();
+    inflight = p;
+    // Clear the slot whatever happens, so a failure is not cached and the next call retries.
+    p.then(
+      () => {
+        if (inflight === p) inflight = undefined;
+      },
+      () => {
+        if (inflight === p) inflight = undefined;
+      },
+    );
+    return p;
+  };
+
+  const fresh = (): Entry | undefined =>
+    cached !== undefined && clock.now() < cached.refreshAt ? cached : undefined;
+
+  const getToken = (): Promise<string> =>
+    fresh()?.token ?? load().then((e) => e.response.access_token);
+
+  const getTokenResponse = (): Promise<TokenResponse> =>
+    fresh()?.responsePromise ?? load().then((e) => e.response);
+
+  const send = (url: string | URL, init: RequestInit | undefined, token: string) => {
+    const headers = new Headers(init?.headers);
+    headers.set('authorization', `Bearer ${token}`);
+    return fetchFn(url, { ...init, headers });
+  };
+
+  return {
+    tokenUrl,
+    alg: signingKey.alg,
+    getToken,
+    getTokenResponse,
+    invalidate() {
+      cached = undefined;
+    },
+    async fetch(url, init) {
+      const token = await getToken();
+      const res = await send(url, init, token);
+      if (res.status !== 401 || !saysInvalidToken(res.headers.get('www-authenticate'))) return res;
+      if (init?.body instanceof ReadableStream) return res;
+      await res.body?.cancel();
+      // Only drop the token this request used: when many requests fail together, the first
+      // one's refresh must not be thrown away by the others.
+      if (cached?.response.access_token === token) cached = undefined;
+      return send(url, init, await getToken());
+    },
+  };
+}
+
+/** RFC 6750 §3: `Bearer … error="invalid_token"` (the quotes are optional in practice). */
+function saysInvalidToken(header: string | null): boolean {
+  return header !== null && /\berror\s*=\s*"?invalid_token\b/i.test(header);
+}
+
+function requireText(name: string, v: unknown): void {
+  if (typeof v !== 'string' || v.trim() === '' || v !== v.trim()) {
+    throw new ConfigurationError(`${name} must be a non-empty string without surrounding spaces`);
+  }
+}
+
+function checkScopes(scopes: unknown): string[] {
+  if (!Array.isArray(scopes) || scopes.length === 0) {
+    throw new ConfigurationError(
+      "scopes must be a non-empty array, e.g. ['restlets', 'rest_webservices']",
+    );
+  }
+  for (const s of scopes) {
+    if (typeof s !== 'string' || !SCOPE_VALUE.test(s)) {
+      throw new ConfigurationError(`invalid scope ${JSON.stringify(s)}: one scope name per item`);
+    }
+  }
+  return [...(scopes as string[])];
+}
