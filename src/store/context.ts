@@ -1,0 +1,82 @@
+/**
+ * What every port implementation shares: the Kysely instance, the dialect's few differences,
+ * and `write`, the one way to run a write transaction (it publishes changes on commit).
+ */
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Clock } from '../domain/clock.ts';
+import type { LocalFeed } from './feed.ts';
+import type { Database, DbBool } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** PostgreSQL NOTIFY channel of the change feed (payload: the account id). */
+export const CHANGES_CHANNEL = 'certmint_changes';
+
+export type Tx = Transaction<Database>;
+
+/** Records which accounts a transaction changed; published only if it commits. */
+export type Touch = (accountId: string) => void;
+
+export class StoreContext {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  readonly feed: LocalFeed;
+  readonly clock: Clock;
+
+  constructor(db: Kysely<Database>, dialect: Dialect, feed: LocalFeed, clock: Clock) {
+    this.db = db;
+    this.dialect = dialect;
+    this.feed = feed;
+    this.clock = clock;
+  }
+
+  /** Boolean as the column stores it: PostgreSQL boolean, SQLite 0/1 (better-sqlite3 rejects JS booleans). */
+  bool(v: boolean): DbBool {
+    if (this.dialect === 'postgres') return v;
+    return v ? 1 : 0;
+  }
+
+  /**
+   * Runs `fn` in a transaction (SQLite: BEGIN IMMEDIATE, see sqlite/driver.ts). Accounts passed
+   * to `touch` are announced: on PostgreSQL by pg_notify inside the transaction, which the
+   * server delivers to every listener only on commit; then, after commit, to this process's
+   * subscribers directly (so a node sees its own writes without waiting for the round trip).
+   */
+  async write<T>(fn: (trx: Tx, touch: Touch) => Promise<T>): Promise<T> {
+    const touched = new Set<string>();
+    const result = await this.db.transaction().execute(async (trx) => {
+      const r = await fn(trx, (accountId) => touched.add(accountId));
+      if (this.dialect === 'postgres') {
+        for (const a of touched) {
+          await sql`select pg_notify(${CHANGES_CHANNEL}, ${a})`.execute(trx);
+        }
+      }
+      return r;
+    });
+    for (const a of touched) this.feed.emit(a);
+    return result;
+  }
+
+  /** Lock a row for the rest of the transaction on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the whole database. */
+  get forUpdate(): boolean {
+    return this.dialect === 'postgres';
+  }
+}
+
+/**
+ * Which unique constraint a driver error violated, if any: PostgreSQL reports SQLSTATE 23505
+ * with the constraint name; SQLite reports SQLITE_CONSTRAINT_PRIMARYKEY/UNIQUE with the columns
+ * in the message ("UNIQUE constraint failed: mappings.public_key_id").
+ */
+export function uniqueViolation(e: unknown): string | null {
+  if (typeof e !== 'object' || e === null) return null;
+  const err = e as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (err.code === '23505') return typeof err.constraint === 'string' ? err.constraint : '';
+  if (
+    (err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || err.code === 'SQLITE_CONSTRAINT_UNIQUE') &&
+    typeof err.message === 'string'
+  ) {
+    return err.message.replace(/^UNIQUE constraint failed: /, '');
+  }
+  return null;
+}

@@ -1,0 +1,107 @@
+import type { StoreContext } from '../context.ts';
+import type { IntegrationStore } from '../ports.ts';
+import type { DbBool } from '../schema.ts';
+import { nextId } from './ids.ts';
+import { num, toIntegration } from './rows.ts';
+
+/** Every column but the secret hash: it is written once and never read back through this port. */
+const COLUMNS = [
+  'account_id',
+  'id',
+  'name',
+  'state',
+  'client_id',
+  'application_id',
+  'm2m_grant',
+  'scopes',
+  'created_at',
+] as const;
+
+export function integrationStore(ctx: StoreContext): IntegrationStore {
+  const get: IntegrationStore['get'] = async (accountId, id) => {
+    const r = await ctx.db
+      .selectFrom('integrations')
+      .select(COLUMNS)
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r ? toIntegration(r) : null;
+  };
+
+  return {
+    create: (input) =>
+      ctx.write(async (trx, touch) => {
+        const id = await nextId(trx, input.accountId, 'next_integration_id');
+        await trx
+          .insertInto('integrations')
+          .values({
+            account_id: input.accountId,
+            id,
+            name: input.name,
+            state: input.state,
+            client_id: input.clientId,
+            client_secret_hash: input.clientSecretHash,
+            application_id: input.applicationId,
+            m2m_grant: ctx.bool(input.m2mGrant),
+            scopes: JSON.stringify(input.scopes),
+            created_at: input.createdAt,
+          })
+          .execute();
+        touch(input.accountId);
+        return {
+          accountId: input.accountId,
+          id,
+          name: input.name,
+          state: input.state,
+          clientId: input.clientId,
+          applicationId: input.applicationId,
+          m2mGrant: input.m2mGrant,
+          scopes: [...input.scopes],
+          createdAt: input.createdAt,
+        };
+      }),
+
+    get,
+
+    async getByClientId(accountId, clientId) {
+      const r = await ctx.db
+        .selectFrom('integrations')
+        .select(COLUMNS)
+        .where('account_id', '=', accountId)
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      return r ? toIntegration(r) : null;
+    },
+
+    async list(accountId) {
+      const rows = await ctx.db
+        .selectFrom('integrations')
+        .select(COLUMNS)
+        .where('account_id', '=', accountId)
+        .orderBy('id')
+        .execute();
+      return rows.map(toIntegration);
+    },
+
+    async update(accountId, id, patch) {
+      const found = await ctx.write(async (trx, touch) => {
+        const set: { name?: string; state?: string; m2m_grant?: DbBool; scopes?: string } = {};
+        if (patch.name !== undefined) set.name = patch.name;
+        if (patch.state !== undefined) set.state = patch.state;
+        if (patch.m2mGrant !== undefined) set.m2m_grant = ctx.bool(patch.m2mGrant);
+        if (patch.scopes !== undefined) set.scopes = JSON.stringify(patch.scopes);
+        if (Object.keys(set).length === 0) return true;
+        const r = await trx
+          .updateTable('integrations')
+          .set(set)
+          .where('account_id', '=', accountId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (num(r.numUpdatedRows) === 0) return false;
+        touch(accountId);
+        return true;
+      });
+      return found ? get(accountId, id) : null;
+    },
+  };
+}

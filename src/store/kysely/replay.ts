@@ -1,0 +1,36 @@
+import type { StoreContext } from '../context.ts';
+import type { ReplayStore } from '../ports.ts';
+import { num } from './rows.ts';
+
+export function replayStore(ctx: StoreContext): ReplayStore {
+  return {
+    /**
+     * One statement, atomic on both dialects:
+     *   INSERT … ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
+     *     WHERE replay.expires_at <= now
+     * A fresh key inserts (1 row). A live key conflicts and the WHERE is false (0 rows): a
+     * replay. A key whose record has expired but not yet been purged is taken over (1 row), so
+     * a key is unique exactly until its expiresAt, whether or not purge has run. Concurrent
+     * claims of one key serialize on its unique index: exactly one sees 1 row.
+     */
+    async claim(key, expiresAt) {
+      const now = ctx.clock.now();
+      const r = await ctx.db
+        .insertInto('replay')
+        .values({ key, expires_at: expiresAt })
+        .onConflict((oc) =>
+          oc
+            .column('key')
+            .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') })
+            .where('replay.expires_at', '<=', now),
+        )
+        .executeTakeFirst();
+      return num(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
+
+    async purgeExpired(now) {
+      const r = await ctx.db.deleteFrom('replay').where('expires_at', '<=', now).executeTakeFirst();
+      return num(r.numDeletedRows);
+    },
+  };
+}

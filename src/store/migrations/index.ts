@@ -1,0 +1,15 @@
+/**
+ * Migrations as code (no directory scan: works the same from source, bundles and tests).
+ * Names sort in the order they run; never rename or edit a released migration, add a new one.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from '../context.ts';
+import { initialMigration } from './0001_initial.ts';
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    getMigrations: async (): Promise<Record<string, Migration>> => ({
+      '0001_initial': initialMigration(dialect),
+    }),
+  };
+}

@@ -1,0 +1,32 @@
+import { type Clock, systemClock } from '../domain/clock.ts';
+import type { Store } from './ports.ts';
+import { openPostgres } from './postgres/open.ts';
+import { openSqlite } from './sqlite/open.ts';
+
+/** Where the embedded database lives when neither `--db` nor `$CERTMINT_DB` says otherwise. */
+export const DEFAULT_SQLITE_PATH = './.certmint/certmint.db';
+
+export interface OpenStoreOptions {
+  /** Time source for the store's own decisions (replay expiry). Default: the system clock. */
+  clock?: Clock;
+}
+
+/** True for a `postgres://` or `postgresql://` URL. */
+export const isPostgresUrl = (db: string): boolean => /^postgres(?:ql)?:\/\//i.test(db);
+
+/**
+ * Opens the store named by `dbOption` (a CLI `--db`): a `postgres://` / `postgresql://` URL, or
+ * an SQLite file path (`:memory:` for a private in-memory database). Empty or undefined falls
+ * back to `$CERTMINT_DB`, then `./.certmint/certmint.db` (its folder is created). Runs pending
+ * migrations before resolving. Throws a DomainError ('store.cannot_open' /
+ * 'store.cannot_connect', kind invalid_input) with a one-line reason when the database cannot
+ * be reached; the message never contains the URL's password.
+ */
+export async function openStore(
+  dbOption: string | undefined,
+  opts: OpenStoreOptions = {},
+): Promise<Store> {
+  const target = dbOption || process.env.CERTMINT_DB || DEFAULT_SQLITE_PATH;
+  const clock = opts.clock ?? systemClock;
+  return isPostgresUrl(target) ? openPostgres(target, { clock }) : openSqlite(target, { clock });
+}

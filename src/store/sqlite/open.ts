@@ -1,0 +1,101 @@
+/**
+ * SQLite adapter: one better-sqlite3 connection per Store, WAL, NORMAL sync (durable at every
+ * checkpoint, fast commits; WAL keeps the database consistent after a crash), foreign keys on.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
+import type { Clock } from '../../domain/clock.ts';
+import { invalidInput } from '../../domain/errors.ts';
+import { StoreContext } from '../context.ts';
+import { LocalFeed } from '../feed.ts';
+import { kyselyStore, migrate } from '../kysely/store.ts';
+import type { Store } from '../ports.ts';
+import type { Database as Schema } from '../schema.ts';
+import { sqliteDialect } from './driver.ts';
+
+/** How often another process's commits are looked for while someone listens to the feed. */
+export const DATA_VERSION_POLL_MS = 500;
+
+export interface SqliteOptions {
+  clock: Clock;
+  /** Total time a statement or BEGIN IMMEDIATE waits for another connection's lock. */
+  busyTimeoutMs?: number;
+}
+
+const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export async function openSqlite(path: string, opts: SqliteOptions): Promise<Store> {
+  const busyTimeoutMs = opts.busyTimeoutMs ?? 10_000;
+  let raw: Database.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+    // A generous busy timeout only while opening: setting WAL mode may briefly wait for another
+    // process, and nothing else in this process can hold this new connection's locks yet.
+    raw = new Database(path, { timeout: busyTimeoutMs });
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('foreign_keys = ON');
+    // From here on, lock waits are asynchronous retries in the driver (see sqlite/driver.ts for
+    // why SQLite's blocking busy handler is unsafe in a server).
+    raw.pragma('busy_timeout = 0');
+  } catch (e) {
+    throw invalidInput(
+      'store.cannot_open',
+      `cannot open SQLite database at ${path}: ${reasonOf(e)}`,
+    );
+  }
+
+  const db = new Kysely<Schema>({ dialect: sqliteDialect(raw, busyTimeoutMs) });
+  const feed = new LocalFeed();
+  const ctx = new StoreContext(db, 'sqlite', feed, opts.clock);
+  try {
+    await migrate(ctx);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+
+  // Other processes' commits: PRAGMA data_version changes when another connection commits
+  // (never for our own), so a change means "anything may have changed" (null).
+  const dataVersion = async (): Promise<number> => {
+    const r = await sql<{ data_version: number }>`pragma data_version`.execute(db);
+    return r.rows[0]?.data_version ?? 0;
+  };
+  let seen = await dataVersion();
+  let timer: NodeJS.Timeout | null = null;
+  let polling = false;
+  let closed = false;
+  const poll = async () => {
+    if (polling || closed) return;
+    polling = true;
+    try {
+      const v = await dataVersion();
+      if (v !== seen) {
+        seen = v;
+        feed.emit(null);
+      }
+    } catch {
+      // A transient lock error: try again at the next tick.
+    } finally {
+      polling = false;
+    }
+  };
+  feed.onActiveChange = (active) => {
+    if (active && !timer && !closed) {
+      timer = setInterval(() => void poll(), DATA_VERSION_POLL_MS);
+      timer.unref();
+    } else if (!active && timer) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+
+  return kyselyStore(ctx, async () => {
+    closed = true;
+    if (timer) clearInterval(timer);
+    timer = null;
+    await db.destroy();
+  });
+}
