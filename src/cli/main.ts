@@ -10,10 +10,14 @@ import { Command, CommanderError } from 'commander';
 import { isDomainError } from '../domain/errors.ts';
 import { accountCommand } from './commands/account.ts';
 import { auditCommand } from './commands/audit.ts';
+import { certCommand } from './commands/cert.ts';
 import { entityCommand } from './commands/entity.ts';
 import { integrationCommand } from './commands/integration.ts';
+import { keysCommand } from './commands/keys.ts';
 import { mappingCommand } from './commands/mapping.ts';
+import { quickstartCommand } from './commands/quickstart.ts';
 import { roleCommand } from './commands/role.ts';
+import { serveCommand } from './commands/serve.ts';
 import { CliError } from './errors.ts';
 import { DEFAULT_DB } from './output.ts';
 
@@ -23,12 +27,16 @@ import { DEFAULT_DB } from './output.ts';
  * the root via `globalOptions(cmd)` / `withStore(cmd, …)` in ./output.ts.
  */
 export const COMMANDS: ReadonlyArray<() => Command> = [
+  serveCommand,
+  quickstartCommand,
   accountCommand,
   entityCommand,
   roleCommand,
   integrationCommand,
   mappingCommand,
   auditCommand,
+  keysCommand,
+  certCommand,
 ];
 
 function version(): string {

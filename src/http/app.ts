@@ -97,11 +97,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keys.close();
   });
 
-  await app.register(healthRoutes);
-  await app.register(metadataRoutes);
-  await app.register(oauthRoutes, { prefix: '/accounts/:accountId' });
-  await app.register(whoamiRoutes, { prefix: '/accounts/:accountId' });
-  await app.register(rotationRoutes, { prefix: '/accounts/:accountId' });
-  await app.register(adminRoutes, { prefix: '/api/v1' });
+  const routes: Array<[(app: FastifyInstance) => Promise<void>, string]> = [
+    [healthRoutes, ''],
+    [metadataRoutes, ''],
+    [oauthRoutes, '/accounts/:accountId'],
+    [whoamiRoutes, '/accounts/:accountId'],
+    [rotationRoutes, '/accounts/:accountId'],
+    [adminRoutes, '/api/v1'],
+  ];
+  for (const [plugin, prefix] of routes) {
+    // biome-ignore lint/nursery/noMisusedPromises: fastify awaits async plugins
+    await app.register(plugin, { prefix });
+  }
   return app;
 }

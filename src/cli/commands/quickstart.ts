@@ -1,0 +1,166 @@
+/**
+ * `certmint quickstart`: the whole client-credentials setup against a running server, one
+ * explained step at a time, each with the equivalent command or curl.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { createTokenClient } from '../../client/index.ts';
+import type { AssertionAlg } from '../../crypto/algorithms.ts';
+import { isAssertionAlg } from '../../crypto/algorithms.ts';
+import { generateCertificate } from '../../crypto/generate.ts';
+import { DomainError } from '../../domain/errors.ts';
+import {
+  assignRole,
+  createAccount,
+  createEntity,
+  createIntegration,
+  createMapping,
+  createRole,
+  getAccount,
+  SYSTEM,
+} from '../../service/index.ts';
+import { CliError } from '../errors.ts';
+import { withStore, write } from '../output.ts';
+
+interface QuickstartOptions {
+  url: string;
+  account: string;
+  alg: string;
+  dir: string;
+}
+
+export function quickstartCommand(): Command {
+  return new Command('quickstart')
+    .description(
+      'set up an integration, entity, role, certificate and mapping; get a token; call whoami',
+    )
+    .option('--url <url>', 'base URL of the running server', 'http://127.0.0.1:8080')
+    .option('--account <id>', 'account to set up', 'TSTDRV0000001')
+    .option('--alg <alg>', 'assertion algorithm: ES256 ES384 ES512 PS256 PS384 PS512', 'ES256')
+    .option(
+      '--dir <dir>',
+      'where to write the certificate and private key',
+      './.certmint/quickstart',
+    )
+    .addHelpText(
+      'after',
+      '\nStart the server first (npm start, or certmint serve) with the same --db, then:\n  certmint quickstart',
+    )
+    .action(async (o: QuickstartOptions, cmd: Command) => {
+      if (!isAssertionAlg(o.alg))
+        throw new CliError(`--alg must be one of ES256 ES384 ES512 PS256 PS384 PS512`);
+      const alg: AssertionAlg = o.alg;
+      const base = o.url.replace(/\/+$/, '');
+      await withStore(cmd, async (deps, g) => {
+        const step = (n: number, title: string, lines: string[]) =>
+          g.json || write([`\n${n}. ${title}`, ...lines.map((l) => `   ${l}`)].join('\n'));
+        const accountId = await ensureAccount(deps, o.account);
+        const stamp = new Date(deps.clock.now())
+          .toISOString()
+          .replace(/[-:.TZ]/g, '')
+          .slice(0, 14);
+        const role = await createRole(deps, SYSTEM, {
+          accountId,
+          name: `Quickstart M2M ${stamp}`,
+          permissions: ['oauth2_access_token_login'],
+        });
+        step(1, `Role ${role.id} "${role.name}" with "Log in using OAuth 2.0 Access Tokens"`, [
+          `certmint role create --account ${accountId} --name "${role.name}" --permission oauth2_access_token_login`,
+        ]);
+        const entity = await createEntity(deps, SYSTEM, { accountId, name: `quickstart-${stamp}` });
+        await assignRole(deps, SYSTEM, { accountId, entityId: entity.id, roleId: role.id });
+        step(2, `Entity ${entity.id} "${entity.name}" holding that role`, [
+          `certmint entity create --account ${accountId} --name ${entity.name}`,
+          `certmint role assign --account ${accountId} --role ${role.id} --entity ${entity.id}`,
+        ]);
+        const { integration } = await createIntegration(deps, SYSTEM, {
+          accountId,
+          name: `Quickstart ${stamp}`,
+          m2mGrant: true,
+          scopes: ['restlets', 'rest_webservices'],
+        });
+        step(3, 'Integration record with the Client Credentials (M2M) grant', [
+          `client id: ${integration.clientId}`,
+          `certmint integration create --account ${accountId} --name "${integration.name}" --m2m --scope restlets,rest_webservices`,
+        ]);
+        const dir = resolve(o.dir);
+        mkdirSync(dir, { recursive: true });
+        const cert = await generateCertificate({ alg, now: deps.clock.now() });
+        const certPath = join(dir, `public-${stamp}.pem`);
+        const keyPath = join(dir, `private-${stamp}.pem`);
+        writeFileSync(certPath, cert.certificatePem);
+        writeFileSync(keyPath, cert.privateKeyPem, { mode: 0o600 });
+        step(4, `${alg} certificate and private key (no OpenSSL needed)`, [
+          `certificate: ${certPath}`,
+          `private key: ${keyPath} (mode 0600; never leaves your machine)`,
+          `certmint cert generate --alg ${alg} --out public.pem --key-out private.pem`,
+        ]);
+        const mapping = await createMapping(deps, SYSTEM, {
+          accountId,
+          clientId: integration.clientId,
+          entityId: entity.id,
+          roleId: role.id,
+          certificate: cert.certificatePem,
+        });
+        step(5, 'Mapping: certificate → (integration, role, entity)', [
+          `certificate id (the JWT kid): ${mapping.certificateId}`,
+          `certmint mapping create --account ${accountId} --integration ${integration.clientId} --entity ${entity.id} --role ${role.id} --certificate ${certPath}`,
+        ]);
+        const tokenUrl = `${base}/accounts/${accountId}/services/rest/auth/oauth2/v1/token`;
+        const client = createTokenClient({
+          tokenUrl,
+          clientId: integration.clientId,
+          certificateId: mapping.certificateId,
+          privateKey: cert.privateKeyPem,
+          scopes: ['restlets', 'rest_webservices'],
+        });
+        let token: string;
+        try {
+          token = await client.getToken();
+        } catch (e) {
+          throw new CliError(
+            `the server at ${base} refused the token request (${(e as Error).message}); is it running with the same --db? see certmint audit list --account ${accountId}`,
+          );
+        }
+        step(6, 'Access token (a signed client assertion posted to the token endpoint)', [
+          `${token.slice(0, 40)}…`,
+          `certmint token --token-url ${tokenUrl} --client-id ${integration.clientId} --certificate-id=${mapping.certificateId} --key ${keyPath}`,
+          `curl -X POST ${tokenUrl} -d grant_type=client_credentials -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer -d client_assertion=$ASSERTION`,
+        ]);
+        const whoamiUrl = `${base}/accounts/${accountId}/services/rest/whoami`;
+        const res = await fetch(whoamiUrl, { headers: { authorization: `Bearer ${token}` } });
+        const body: unknown = await res.json();
+        step(7, `whoami (${res.status})`, [
+          JSON.stringify(body),
+          `curl -H "Authorization: Bearer $TOKEN" ${whoamiUrl}`,
+        ]);
+        if (g.json) {
+          write(
+            JSON.stringify({
+              accountId,
+              clientId: integration.clientId,
+              certificateId: mapping.certificateId,
+              entityId: entity.id,
+              roleId: role.id,
+              certificate: certPath,
+              privateKey: keyPath,
+              whoami: body,
+            }),
+          );
+        }
+        if (!res.ok) throw new CliError(`whoami answered ${res.status}`);
+      });
+    });
+}
+
+async function ensureAccount(deps: Parameters<typeof getAccount>[0], id: string): Promise<string> {
+  try {
+    return (await getAccount(deps, SYSTEM, id)).id;
+  } catch (e) {
+    if (e instanceof DomainError && e.kind === 'not_found') {
+      return (await createAccount(deps, SYSTEM, { id })).id;
+    }
+    throw e;
+  }
+}
