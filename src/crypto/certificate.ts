@@ -6,7 +6,7 @@
  */
 import { createHash, createPrivateKey, X509Certificate as NodeX509 } from 'node:crypto';
 import { X509Certificate as PeculiarX509, Pkcs10CertificateRequest } from '@peculiar/x509';
-import { type DomainError, policy } from '../domain/errors.ts';
+import { type DomainError, isDomainError, policy } from '../domain/errors.ts';
 import type { CertificateFacts } from '../domain/mapping.ts';
 import {
   ALGORITHMS,
@@ -72,8 +72,14 @@ export function inspectCertificate(input: Buffer | string, opts: InspectOptions)
       `The file is ${size} bytes; one certificate is far smaller (the limit is ${MAX_CERTIFICATE_BYTES} bytes): upload only the public certificate (one PEM block or DER), not a bundle or archive`,
     );
   }
-  const der = extractDer(input);
-  return factsFromDer(der, opts.now);
+  try {
+    return factsFromDer(extractDer(input), opts.now);
+  } catch (e) {
+    // Parsers deep in @peculiar/x509 throw plain Errors on some malformed inputs (found by
+    // the mutation test): whatever is not already a refusal is unreadable.
+    if (isDomainError(e)) throw e;
+    throw unreadable();
+  }
 }
 
 function checkFileName(fileName: string): void {

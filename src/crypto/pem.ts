@@ -31,8 +31,11 @@ export function decodeSingleCertificateBlock(text: string): SingleBlock {
     .replace(/^\uFEFF/, '')
     .replace(/\r\n?/g, '\n')
     .trim();
-  if (!trimmed.startsWith(BEGIN) || !trimmed.endsWith(END)) return { kind: 'surrounding_text' };
-  const body = trimmed.slice(BEGIN.length, trimmed.length - END.length);
+  const begin = trimmed.indexOf(BEGIN);
+  const end = trimmed.lastIndexOf(END);
+  if (begin < 0 || end < begin + BEGIN.length) return { kind: 'bad_base64' };
+  if (begin > 0 || end + END.length < trimmed.length) return { kind: 'surrounding_text' };
+  const body = trimmed.slice(BEGIN.length, end);
   // The markers sit on their own lines; the body is base64 and whitespace only (RFC 7468 §3).
   if (!/^[ \t]*\n/.test(body) || !/\n[ \t]*$/.test(body)) return { kind: 'bad_base64' };
   if (!/^[A-Za-z0-9+/=\s]*$/.test(body)) return { kind: 'bad_base64' };
