@@ -27,12 +27,15 @@ for (const factory of storeFactories()) {
     async function refused(
       res: Awaited<ReturnType<Fixture['token']>>,
       detail: string,
-      expect: { status?: number; error?: string } = {},
+      expect: { status?: number; error?: string; description?: string } = {},
     ) {
       const status = expect.status ?? 401;
       const error = expect.error ?? 'invalid_client';
       assert.equal(res.statusCode, status, res.body);
-      assert.deepEqual(res.json(), { error });
+      assert.deepEqual(
+        res.json(),
+        expect.description ? { error, error_description: expect.description } : { error },
+      );
       if (status === 401)
         assert.equal(res.headers['www-authenticate'], `Basic realm="${f.accountId}"`);
       else assert.equal(res.headers['www-authenticate'], undefined);
@@ -273,7 +276,11 @@ for (const factory of storeFactories()) {
     it('duplicate parameters and too many parameters → 400 invalid_request', async () => {
       const jwt = await f.sign();
       const dup = `grant_type=client_credentials&grant_type=client_credentials&client_assertion_type=${encodeURIComponent(ASSERTION_TYPE)}&client_assertion=${jwt}`;
-      await refused(await f.post(dup), 'InvalidRequest', { status: 400, error: 'invalid_request' });
+      await refused(await f.post(dup), 'InvalidRequest', {
+        status: 400,
+        error: 'invalid_request',
+        description: 'parameter "grant_type" is repeated',
+      });
       const many = `${dup.replace('grant_type=client_credentials&', '')}${'&x=1'.repeat(0)}${Array.from({ length: 20 }, (_, i) => `&p${i}=1`).join('')}`;
       await refused(await f.post(many), 'InvalidRequest', {
         status: 400,

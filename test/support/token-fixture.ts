@@ -10,7 +10,7 @@ import type { AssertionAlg } from '../../src/crypto/algorithms.ts';
 import { generateCertificate } from '../../src/crypto/generate.ts';
 import { loadMasterKey } from '../../src/crypto/master-key.ts';
 import type { AuditEvent } from '../../src/domain/audit.ts';
-import { FixedClock } from '../../src/domain/clock.ts';
+import { type Clock, FixedClock } from '../../src/domain/clock.ts';
 import { buildApp } from '../../src/http/app.ts';
 import {
   assignRole,
@@ -74,11 +74,12 @@ export interface Fixture {
 export const nowS = (clock: FixedClock) => Math.floor(clock.now() / 1000);
 
 export async function tokenFixture(
-  open: () => Promise<Store>,
+  open: (opts?: { clock?: Clock }) => Promise<Store>,
   opts: { alg?: AssertionAlg; accountId?: string; explainErrors?: boolean } = {},
 ): Promise<Fixture> {
-  const store = await open();
   const clock = new FixedClock(T0);
+  // The store decides replay expiry with the same frozen clock.
+  const store = await open({ clock });
   const deps = { store, clock };
   const accountId = opts.accountId ?? 'TSTDRV7000001';
   await createAccount(deps, SYSTEM, { id: accountId });
