@@ -1,4 +1,6 @@
-import type { StoreContext } from '../context.ts';
+import { conflict } from '../../domain/errors.ts';
+import type { Integration } from '../../domain/integration.ts';
+import { type StoreContext, uniqueViolation } from '../context.ts';
 import type { IntegrationStore } from '../ports.ts';
 import type { DbBool } from '../schema.ts';
 import { nextId } from './ids.ts';
@@ -30,36 +32,38 @@ export function integrationStore(ctx: StoreContext): IntegrationStore {
 
   return {
     create: (input) =>
-      ctx.write(async (trx, touch) => {
-        const id = await nextId(trx, input.accountId, 'next_integration_id');
-        await trx
-          .insertInto('integrations')
-          .values({
-            account_id: input.accountId,
+      createOrConflict(input.accountId, () =>
+        ctx.write(async (trx, touch) => {
+          const id = await nextId(trx, input.accountId, 'next_integration_id');
+          await trx
+            .insertInto('integrations')
+            .values({
+              account_id: input.accountId,
+              id,
+              name: input.name,
+              state: input.state,
+              client_id: input.clientId,
+              client_secret_hash: input.clientSecretHash,
+              application_id: input.applicationId,
+              m2m_grant: ctx.bool(input.m2mGrant),
+              scopes: JSON.stringify(input.scopes),
+              created_at: input.createdAt,
+            })
+            .execute();
+          touch(input.accountId);
+          return {
+            accountId: input.accountId,
             id,
             name: input.name,
             state: input.state,
-            client_id: input.clientId,
-            client_secret_hash: input.clientSecretHash,
-            application_id: input.applicationId,
-            m2m_grant: ctx.bool(input.m2mGrant),
-            scopes: JSON.stringify(input.scopes),
-            created_at: input.createdAt,
-          })
-          .execute();
-        touch(input.accountId);
-        return {
-          accountId: input.accountId,
-          id,
-          name: input.name,
-          state: input.state,
-          clientId: input.clientId,
-          applicationId: input.applicationId,
-          m2mGrant: input.m2mGrant,
-          scopes: [...input.scopes],
-          createdAt: input.createdAt,
-        };
-      }),
+            clientId: input.clientId,
+            applicationId: input.applicationId,
+            m2mGrant: input.m2mGrant,
+            scopes: [...input.scopes],
+            createdAt: input.createdAt,
+          };
+        }),
+      ),
 
     get,
 
@@ -104,4 +108,23 @@ export function integrationStore(ctx: StoreContext): IntegrationStore {
       return found ? get(accountId, id) : null;
     },
   };
+}
+
+/** A client id is unique within its account: a clash is a conflict, not a driver error. */
+async function createOrConflict(
+  accountId: string,
+  create: () => Promise<Integration>,
+): Promise<Integration> {
+  try {
+    return await create();
+  } catch (e) {
+    const v = uniqueViolation(e);
+    if (v === 'integrations_client_id_unique' || v?.includes('integrations.client_id')) {
+      throw conflict(
+        'integration.client_id_taken',
+        `account ${accountId} already has an integration with this client id`,
+      );
+    }
+    throw e;
+  }
 }

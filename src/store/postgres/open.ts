@@ -98,7 +98,15 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
   }
 
   return kyselyStore(ctx, async () => {
-    await listener.close();
-    await db.destroy();
+    // The sockets are unref'd (idle pool clients, the listener), so nothing would keep the
+    // event loop alive while they say goodbye: hold it open until the close completes, or a
+    // caller awaiting close() could see the process exit under it.
+    const keepAlive = setInterval(() => undefined, 1_000);
+    try {
+      await listener.close();
+      await db.destroy();
+    } finally {
+      clearInterval(keepAlive);
+    }
   });
 }

@@ -1,0 +1,134 @@
+/**
+ * Store factories for tests on every backend. One suite, every adapter:
+ *
+ *   import { describeEachStore } from '../support/stores.ts';
+ *   describeEachStore('my service', (f) => {
+ *     it('works', async () => {
+ *       const store = await f.open();            // fresh, empty, migrated database
+ *       try { ... } finally { await store.close(); }  // close also deletes the database
+ *     });
+ *   });
+ *
+ * or, by hand: `for (const f of storeFactories()) describe(f.name, () => { ... })`.
+ * SQLite: a fresh temporary file per `open()`. PostgreSQL: only when CERTMINT_TEST_PG_URL is
+ * set; a fresh database `certmint_t_<random>` per `open()`, dropped by `close()`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe } from 'node:test';
+import pg from 'pg';
+import type { Clock } from '../../src/domain/clock.ts';
+import { openStore } from '../../src/store/index.ts';
+import type { Store } from '../../src/store/ports.ts';
+
+export const PG_SKIP_REASON = 'PostgreSQL suite skipped: set CERTMINT_TEST_PG_URL';
+
+export interface OpenOptions {
+  clock?: Clock;
+}
+
+export interface StoreFactory {
+  name: 'sqlite' | 'postgres';
+  /** A Store on a fresh, empty, migrated database; its `close()` also deletes the database. */
+  open(opts?: OpenOptions): Promise<Store>;
+  /**
+   * Two independent Store instances (separate connections, as two processes would have) on one
+   * fresh database; the database is deleted when both are closed.
+   */
+  openPair(opts?: OpenOptions): Promise<[Store, Store]>;
+}
+
+/** Opens `count` stores on one fresh database, deleting it after the last one closes. */
+type OpenMany = (count: number, opts: OpenOptions) => Promise<Store[]>;
+
+function withCleanup(stores: Store[], cleanup: () => Promise<void>): Store[] {
+  let open = stores.length;
+  return stores.map((s) => {
+    let closing: Promise<void> | null = null;
+    const close = () => {
+      closing ??= s.close().then(async () => {
+        open -= 1;
+        if (open === 0) await cleanup();
+      });
+      return closing;
+    };
+    return { ...s, close };
+  });
+}
+
+const openSqliteMany: OpenMany = async (count, opts) => {
+  const dir = mkdtempSync(join(tmpdir(), 'certmint-store-'));
+  const file = join(dir, 'certmint.db');
+  const stores: Store[] = [];
+  for (let i = 0; i < count; i++) stores.push(await openStore(file, opts));
+  return withCleanup(stores, async () => rmSync(dir, { recursive: true, force: true }));
+};
+
+function openPostgresMany(baseUrl: string): OpenMany {
+  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const c = new pg.Client({ connectionString: baseUrl });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  };
+  return async (count, opts) => {
+    const name = `certmint_t_${randomBytes(8).toString('hex')}`;
+    await admin((c) => c.query(`CREATE DATABASE ${name}`));
+    const url = new URL(baseUrl);
+    url.pathname = `/${name}`;
+    const stores: Store[] = [];
+    try {
+      for (let i = 0; i < count; i++) stores.push(await openStore(url.toString(), opts));
+    } catch (e) {
+      for (const s of stores) await s.close();
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      throw e;
+    }
+    return withCleanup(stores, () =>
+      admin(async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }),
+    );
+  };
+}
+
+function factory(name: StoreFactory['name'], many: OpenMany): StoreFactory {
+  return {
+    name,
+    open: async (opts = {}) => {
+      const [s] = await many(1, opts);
+      if (!s) throw new Error('no store opened');
+      return s;
+    },
+    openPair: async (opts = {}) => {
+      const [a, b] = await many(2, opts);
+      if (!a || !b) throw new Error('no store opened');
+      return [a, b];
+    },
+  };
+}
+
+/** SQLite always; PostgreSQL when CERTMINT_TEST_PG_URL is set. */
+export function storeFactories(): StoreFactory[] {
+  const out = [factory('sqlite', openSqliteMany)];
+  const pgUrl = process.env.CERTMINT_TEST_PG_URL;
+  if (pgUrl) out.push(factory('postgres', openPostgresMany(pgUrl)));
+  return out;
+}
+
+/**
+ * `describe(`${title} [backend]`, …)` once per backend; without CERTMINT_TEST_PG_URL the
+ * PostgreSQL block is reported as skipped (with the reason) instead of silently missing.
+ */
+export function describeEachStore(title: string, body: (f: StoreFactory) => void): void {
+  const factories = storeFactories();
+  for (const f of factories) describe(`${title} [${f.name}]`, () => body(f));
+  if (!factories.some((f) => f.name === 'postgres')) {
+    describe(`${title} [postgres]`, { skip: PG_SKIP_REASON }, () => {});
+  }
+}
