@@ -75,9 +75,17 @@ export const nowS = (clock: FixedClock) => Math.floor(clock.now() / 1000);
 
 export async function tokenFixture(
   open: (opts?: { clock?: Clock }) => Promise<Store>,
-  opts: { alg?: AssertionAlg; accountId?: string; explainErrors?: boolean } = {},
+  opts: {
+    alg?: AssertionAlg;
+    accountId?: string;
+    explainErrors?: boolean;
+    /** Base URL (default http://certmint.test); for a listening server, its real address. */
+    publicUrl?: string;
+    /** Frozen start time (default T0). */
+    startAt?: number;
+  } = {},
 ): Promise<Fixture> {
-  const clock = new FixedClock(T0);
+  const clock = new FixedClock(opts.startAt ?? T0);
   // The store decides replay expiry with the same frozen clock.
   const store = await open({ clock });
   const deps = { store, clock };
@@ -104,11 +112,11 @@ export async function tokenFixture(
   const app = await buildApp({
     store,
     master,
-    publicUrl: PUBLIC_URL,
+    publicUrl: opts.publicUrl ?? PUBLIC_URL,
     clock,
     explainErrors: opts.explainErrors ?? false,
   });
-  const issuer = `${PUBLIC_URL}/accounts/${accountId}`;
+  const issuer = `${opts.publicUrl ?? PUBLIC_URL}/accounts/${accountId}`;
   const tokenUrl = `${issuer}/services/rest/auth/oauth2/v1/token`;
 
   async function newCredential(alg: AssertionAlg, o: CredentialOptions = {}): Promise<Credential> {
