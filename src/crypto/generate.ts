@@ -70,15 +70,30 @@ function validate(opts: GenerateOptions): { bits: number; days: number; subject:
     );
   }
   const subject = opts.subject ?? DEFAULT_SUBJECT;
-  try {
-    new Name(subject);
-  } catch {
+  if (!isDistinguishedName(subject)) {
     throw invalidInput(
       'certificate.generate_subject',
       `"${subject.slice(0, 60)}" is not a distinguished name: write it like CN=billing sync, O=Example`,
     );
   }
   return { bits, days, subject };
+}
+
+/** @peculiar/x509 reads text without `=` as an empty name: demand at least one non-empty RDN. */
+function isDistinguishedName(subject: string): boolean {
+  try {
+    const rdns = new Name(subject).toJSON();
+    return (
+      rdns.length > 0 &&
+      rdns.every((rdn) =>
+        Object.values(rdn).every((values) =>
+          values.every((v) => typeof v === 'string' && v.trim() !== ''),
+        ),
+      )
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Makes a key pair and a self-signed certificate the certificate policy accepts. */
