@@ -188,6 +188,116 @@ export interface ChangeFeed {
   subscribe(listener: (accountId: string | null) => void): () => void;
 }
 
+/** Where a console session is in the sign-in sequence (see src/console/auth). */
+export type ConsoleSessionStage = 'choose' | 'two_factor' | 'active';
+
+/** An entity whose password matched at sign-in: the choose-account/role step offers these. */
+export interface ConsoleCandidate {
+  accountId: string;
+  entityId: number;
+}
+
+export interface ConsoleSession {
+  /** SHA-256 (hex) of the random session id; the id itself lives only in the browser's cookie. */
+  idHash: string;
+  stage: ConsoleSessionStage;
+  /** The email signed in with, lower-cased: the per-email lockout key. */
+  emailLc: string;
+  candidates: ConsoleCandidate[];
+  /** The account, entity and role chosen; null while choosing. */
+  accountId: string | null;
+  entityId: number | null;
+  roleId: number | null;
+  /** True once a TOTP or recovery code was accepted in this session. */
+  twoFactorDone: boolean;
+  /** A TOTP secret offered at enrolment, kept until a code confirms it. */
+  pendingTotpSecret: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Absolute end of the session (ms), whatever its activity. */
+  expiresAt: number;
+}
+
+export type ConsoleSessionPatch = Partial<
+  Pick<
+    ConsoleSession,
+    | 'stage'
+    | 'candidates'
+    | 'accountId'
+    | 'entityId'
+    | 'roleId'
+    | 'twoFactorDone'
+    | 'pendingTotpSecret'
+    | 'lastSeenAt'
+    | 'expiresAt'
+  >
+>;
+
+export interface ConsoleSessionStore {
+  create(session: ConsoleSession): Promise<void>;
+  get(idHash: string): Promise<ConsoleSession | null>;
+  /**
+   * Atomically moves the session to a new id (and applies `patch`): the old id stops working
+   * at once, so an id known before sign-in is worthless after it (no session fixation). False
+   * when the old id does not exist.
+   */
+  rotate(oldHash: string, newHash: string, patch: ConsoleSessionPatch): Promise<boolean>;
+  /** Records activity (idle expiry). */
+  touch(idHash: string, lastSeenAt: number): Promise<void>;
+  delete(idHash: string): Promise<void>;
+  /** Deletes sessions past `expiresAt` or idle since before `idleBefore`; returns how many. */
+  expire(now: number, idleBefore: number): Promise<number>;
+}
+
+export interface TwoFactorRecord {
+  /** Base32 TOTP secret (RFC 6238), null when the entity has not enrolled. */
+  totpSecret: string | null;
+  /** How many unused recovery codes remain. */
+  recoveryCodesLeft: number;
+}
+
+export interface TwoFactorStore {
+  /** Null when the entity does not exist. */
+  get(accountId: string, entityId: number): Promise<TwoFactorRecord | null>;
+  /** Enrols (or re-enrols): the secret and the hashes of fresh recovery codes. False if no such entity. */
+  set(
+    accountId: string,
+    entityId: number,
+    totpSecret: string,
+    recoveryCodeHashes: readonly string[],
+  ): Promise<boolean>;
+  /** Removes the recovery code with this hash if present, atomically: true exactly once per code. */
+  consumeRecoveryCode(accountId: string, entityId: number, codeHash: string): Promise<boolean>;
+}
+
+export interface SignInLockoutPolicy {
+  /** Failures within `windowMs` that lock the email. */
+  maxFailures: number;
+  windowMs: number;
+  lockMs: number;
+}
+
+export interface SignInLockoutStore {
+  /** Until when sign-in with this email is locked (ms), or null. */
+  lockedUntil(emailLc: string, now: number): Promise<number | null>;
+  /**
+   * Counts one failure atomically (concurrent failures all count); returns the lock end when
+   * this or an earlier failure locked the email, else null.
+   */
+  recordFailure(emailLc: string, now: number, policy: SignInLockoutPolicy): Promise<number | null>;
+  /** After a successful sign-in. */
+  clear(emailLc: string): Promise<void>;
+  /** Deletes records whose window and lock both ended before `before`. */
+  purge(before: number): Promise<number>;
+}
+
+/** What the admin console keeps: server-side sessions, two-factor state, sign-in lockout. */
+export interface ConsoleStore {
+  readonly sessions: ConsoleSessionStore;
+  readonly twoFactor: TwoFactorStore;
+  readonly lockout: SignInLockoutStore;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly accounts: AccountStore;
@@ -200,6 +310,7 @@ export interface Store {
   readonly signingKeys: SigningKeyStore;
   readonly revokedTokens: RevokedTokenStore;
   readonly changes: ChangeFeed;
+  readonly console: ConsoleStore;
   /** Resolves once every pending write is done and connections are closed. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { migrationProvider } from '../migrations/index.ts';
 import type { Store } from '../ports.ts';
 import { accountStore } from './accounts.ts';
 import { auditStore } from './audit.ts';
+import { consoleStore } from './console.ts';
 import { entityStore } from './entities.ts';
 import { integrationStore } from './integrations.ts';
 import { mappingStore } from './mappings.ts';
@@ -37,6 +38,7 @@ export function kyselyStore(ctx: StoreContext, close: () => Promise<void>): Stor
     signingKeys: signingKeyStore(ctx),
     revokedTokens: revokedTokenStore(ctx),
     changes: { subscribe: (listener) => ctx.feed.subscribe(listener) },
+    console: consoleStore(ctx),
     close: () => {
       closing ??= close();
       return closing;

@@ -1,0 +1,250 @@
+/**
+ * The console's storage: sessions, two-factor state (columns of `entities`) and the per-email
+ * sign-in lockout. Tables are those of migration 0002; their types are added to the shared
+ * schema here with `withTables`, so the rest of the store does not see them.
+ */
+import type { Kysely } from 'kysely';
+import type { StoreContext, Tx } from '../context.ts';
+import type {
+  ConsoleCandidate,
+  ConsoleSession,
+  ConsoleSessionPatch,
+  ConsoleStore,
+  SignInLockoutPolicy,
+} from '../ports.ts';
+import { type Database, type DbBool, fromDbBool } from '../schema.ts';
+import { num } from './rows.ts';
+
+interface ConsoleSessionsTable {
+  id_hash: string;
+  stage: string;
+  email_lc: string;
+  /** JSON array of {accountId, entityId}. */
+  candidates: string;
+  account_id: string | null;
+  entity_id: number | null;
+  role_id: number | null;
+  two_factor_done: DbBool;
+  pending_totp_secret: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+interface SignInFailuresTable {
+  email_lc: string;
+  failures: number;
+  window_start: number;
+  locked_until: number | null;
+}
+
+type ConsoleTables = {
+  console_sessions: ConsoleSessionsTable;
+  console_sign_in_failures: SignInFailuresTable;
+};
+
+type ConsoleDb = Kysely<Database & ConsoleTables>;
+
+const toSession = (r: ConsoleSessionsTable): ConsoleSession => ({
+  idHash: r.id_hash,
+  stage: r.stage as ConsoleSession['stage'],
+  emailLc: r.email_lc,
+  candidates: JSON.parse(r.candidates) as ConsoleCandidate[],
+  accountId: r.account_id,
+  entityId: r.entity_id === null ? null : num(r.entity_id),
+  roleId: r.role_id === null ? null : num(r.role_id),
+  twoFactorDone: fromDbBool(r.two_factor_done),
+  pendingTotpSecret: r.pending_totp_secret,
+  createdAt: num(r.created_at),
+  lastSeenAt: num(r.last_seen_at),
+  expiresAt: num(r.expires_at),
+});
+
+function toRow(ctx: StoreContext, s: ConsoleSession): ConsoleSessionsTable {
+  return {
+    id_hash: s.idHash,
+    stage: s.stage,
+    email_lc: s.emailLc,
+    candidates: JSON.stringify(s.candidates),
+    account_id: s.accountId,
+    entity_id: s.entityId,
+    role_id: s.roleId,
+    two_factor_done: ctx.bool(s.twoFactorDone),
+    pending_totp_secret: s.pendingTotpSecret,
+    created_at: s.createdAt,
+    last_seen_at: s.lastSeenAt,
+    expires_at: s.expiresAt,
+  };
+}
+
+function recoveryCodesOf(text: string | null): string[] {
+  if (text === null) return [];
+  const parsed: unknown = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed.filter((c): c is string => typeof c === 'string') : [];
+}
+
+export function consoleStore(ctx: StoreContext): ConsoleStore {
+  const db: ConsoleDb = ctx.db.withTables<ConsoleTables>();
+  const inTx = <T>(fn: (trx: Kysely<Database & ConsoleTables>) => Promise<T>): Promise<T> =>
+    ctx.write((trx: Tx) => fn(trx.withTables<ConsoleTables>()));
+
+  return {
+    sessions: {
+      async create(session) {
+        await db.insertInto('console_sessions').values(toRow(ctx, session)).execute();
+      },
+
+      async get(idHash) {
+        const row = await db
+          .selectFrom('console_sessions')
+          .selectAll()
+          .where('id_hash', '=', idHash)
+          .executeTakeFirst();
+        return row ? toSession(row) : null;
+      },
+
+      rotate: (oldHash, newHash, patch: ConsoleSessionPatch) =>
+        // Read, delete and re-insert in one transaction: of two concurrent rotations of one id
+        // only the first finds the row (PostgreSQL: row lock; SQLite: BEGIN IMMEDIATE).
+        inTx(async (trx) => {
+          let q = trx.selectFrom('console_sessions').selectAll().where('id_hash', '=', oldHash);
+          if (ctx.forUpdate) q = q.forUpdate();
+          const row = await q.executeTakeFirst();
+          if (!row) return false;
+          await trx.deleteFrom('console_sessions').where('id_hash', '=', oldHash).execute();
+          const next: ConsoleSession = { ...toSession(row), ...patch, idHash: newHash };
+          await trx.insertInto('console_sessions').values(toRow(ctx, next)).execute();
+          return true;
+        }),
+
+      async touch(idHash, lastSeenAt) {
+        await db
+          .updateTable('console_sessions')
+          .set({ last_seen_at: lastSeenAt })
+          .where('id_hash', '=', idHash)
+          .execute();
+      },
+
+      async delete(idHash) {
+        await db.deleteFrom('console_sessions').where('id_hash', '=', idHash).execute();
+      },
+
+      async expire(now, idleBefore) {
+        const r = await db
+          .deleteFrom('console_sessions')
+          .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<', idleBefore)]))
+          .executeTakeFirst();
+        return num(r.numDeletedRows);
+      },
+    },
+
+    twoFactor: {
+      async get(accountId, entityId) {
+        const row = await db
+          .selectFrom('entities')
+          .select(['totp_secret', 'recovery_codes'])
+          .where('account_id', '=', accountId)
+          .where('id', '=', entityId)
+          .executeTakeFirst();
+        if (!row) return null;
+        return {
+          totpSecret: row.totp_secret,
+          recoveryCodesLeft: recoveryCodesOf(row.recovery_codes).length,
+        };
+      },
+
+      async set(accountId, entityId, totpSecret, recoveryCodeHashes) {
+        const r = await db
+          .updateTable('entities')
+          .set({ totp_secret: totpSecret, recovery_codes: JSON.stringify(recoveryCodeHashes) })
+          .where('account_id', '=', accountId)
+          .where('id', '=', entityId)
+          .executeTakeFirst();
+        return num(r.numUpdatedRows) === 1;
+      },
+
+      consumeRecoveryCode: (accountId, entityId, codeHash) =>
+        // Read-modify-write under the row lock (PostgreSQL) / write lock (SQLite): two
+        // sign-ins racing with one code cannot both remove it.
+        inTx(async (trx) => {
+          let q = trx
+            .selectFrom('entities')
+            .select('recovery_codes')
+            .where('account_id', '=', accountId)
+            .where('id', '=', entityId);
+          if (ctx.forUpdate) q = q.forUpdate();
+          const row = await q.executeTakeFirst();
+          if (!row) return false;
+          const codes = recoveryCodesOf(row.recovery_codes);
+          const at = codes.indexOf(codeHash);
+          if (at < 0) return false;
+          codes.splice(at, 1);
+          await trx
+            .updateTable('entities')
+            .set({ recovery_codes: JSON.stringify(codes) })
+            .where('account_id', '=', accountId)
+            .where('id', '=', entityId)
+            .execute();
+          return true;
+        }),
+    },
+
+    lockout: {
+      async lockedUntil(emailLc, now) {
+        const row = await db
+          .selectFrom('console_sign_in_failures')
+          .select('locked_until')
+          .where('email_lc', '=', emailLc)
+          .executeTakeFirst();
+        const until = row?.locked_until == null ? null : num(row.locked_until);
+        return until !== null && until > now ? until : null;
+      },
+
+      recordFailure: (emailLc, now, policy: SignInLockoutPolicy) =>
+        inTx(async (trx) => {
+          // Insert-if-missing first, so the row exists to be locked: two first failures at once
+          // cannot both insert (one unique key) and neither is lost.
+          await trx
+            .insertInto('console_sign_in_failures')
+            .values({ email_lc: emailLc, failures: 0, window_start: now, locked_until: null })
+            .onConflict((oc) => oc.column('email_lc').doNothing())
+            .execute();
+          let q = trx
+            .selectFrom('console_sign_in_failures')
+            .selectAll()
+            .where('email_lc', '=', emailLc);
+          if (ctx.forUpdate) q = q.forUpdate();
+          const row = await q.executeTakeFirstOrThrow();
+          const lockedUntil = row.locked_until === null ? null : num(row.locked_until);
+          if (lockedUntil !== null && lockedUntil > now) return lockedUntil;
+          // A new window after the old one ran out or after a lock ended.
+          const fresh = lockedUntil !== null || now - num(row.window_start) >= policy.windowMs;
+          const failures = fresh ? 1 : num(row.failures) + 1;
+          const until = failures >= policy.maxFailures ? now + policy.lockMs : null;
+          await trx
+            .updateTable('console_sign_in_failures')
+            .set({
+              failures,
+              window_start: fresh ? now : num(row.window_start),
+              locked_until: until,
+            })
+            .where('email_lc', '=', emailLc)
+            .execute();
+          return until;
+        }),
+
+      async clear(emailLc) {
+        await db.deleteFrom('console_sign_in_failures').where('email_lc', '=', emailLc).execute();
+      },
+
+      async purge(before) {
+        const r = await db
+          .deleteFrom('console_sign_in_failures')
+          .where('window_start', '<', before)
+          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', before)]))
+          .executeTakeFirst();
+        return num(r.numDeletedRows);
+      },
+    },
+  };
+}
