@@ -42,8 +42,13 @@ export interface NetsuiteFakeOptions {
   /** Account id, e.g. '123456_SB1': the realm of the challenges. */
   account: string;
   clientId: string;
-  /** Certificates mapped to this client (PEM). */
-  certificates: string[];
+  /**
+   * Certificates mapped to this client: PEM (id = base64url SHA-256 of the DER, as NetSuite),
+   * or PEM with the id to use (NetSuite ids can begin with "-", suitecloud-sdk #881).
+   */
+  certificates: (string | { pem: string; certificateId: string })[];
+  /** Path before /services/…, e.g. '/accounts/TSTDRV1' for a certmint-shaped URL. Default ''. */
+  basePath?: string;
   /** Scopes on the integration record. Default restlets, rest_webservices. */
   scopes?: string[];
   expiresIn?: number;
@@ -99,9 +104,13 @@ export class NetsuiteFake {
   ) {
     const { port } = server.address() as AddressInfo;
     this.origin = `http://127.0.0.1:${port}`;
-    for (const pem of o.certificates) {
-      const c = new X509Certificate(pem);
-      this.certs.set(createHash('sha256').update(c.raw).digest('base64url'), c.publicKey);
+    for (const entry of o.certificates) {
+      const c = new X509Certificate(typeof entry === 'string' ? entry : entry.pem);
+      const id =
+        typeof entry === 'string'
+          ? createHash('sha256').update(c.raw).digest('base64url')
+          : entry.certificateId;
+      this.certs.set(id, c.publicKey);
     }
     // NetSuite's own samples are RS256 with a kid like c.<account>.<date>.
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -140,12 +149,24 @@ export class NetsuiteFake {
     return fake;
   }
 
+  private get base(): string {
+    return this.o.basePath ?? '';
+  }
+
   get tokenUrl(): string {
-    return `${this.origin}${TOKEN_PATH}`;
+    return `${this.origin}${this.base}${TOKEN_PATH}`;
+  }
+
+  get keysUrl(): string {
+    return `${this.origin}${this.base}${KEYS_PATH}`;
+  }
+
+  get resourceUrl(): string {
+    return `${this.origin}${this.base}${RESOURCE_PATH}`;
   }
 
   tokenRequests(): RecordedRequest[] {
-    return this.requests.filter((r) => r.path === TOKEN_PATH);
+    return this.requests.filter((r) => r.path === `${this.base}${TOKEN_PATH}`);
   }
 
   /** The next token requests get these answers, in order; after them, normal checking. */
@@ -164,11 +185,12 @@ export class NetsuiteFake {
   }
 
   private handle(r: RecordedRequest, res: ServerResponse): undefined {
-    if (r.path === TOKEN_PATH && r.method === 'POST') return this.token(r, res);
-    if (r.path === KEYS_PATH && r.method === 'GET') {
+    const path = r.path.startsWith(this.base) ? r.path.slice(this.base.length) : '';
+    if (path === TOKEN_PATH && r.method === 'POST') return this.token(r, res);
+    if (path === KEYS_PATH && r.method === 'GET') {
       return json(res, 200, { keys: [this.signingPublicJwk] });
     }
-    if (r.path === RESOURCE_PATH) return this.resource(r, res);
+    if (path === RESOURCE_PATH) return this.resource(r, res);
     json(res, 404, { error: 'not_found' });
   }
 
