@@ -2,7 +2,7 @@
  * buildApp(deps): the Fastify application, separate from `listen` so tests use `app.inject()`
  * (fastify docs/Guides/Testing.md). The caller owns the store: close the app, then the store.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { MasterKey } from '../crypto/master-key.ts';
 import { type Clock, systemClock } from '../domain/clock.ts';
 import { AuditWriter } from '../service/audit-writer.ts';
@@ -27,7 +27,8 @@ export interface AppDeps {
   clock?: Clock;
   /** Put the audit detail code in error_description (local development only). */
   explainErrors?: boolean;
-  logger?: FastifyServerOptions['logger'];
+  /** A pino logger (default: none). */
+  logger?: FastifyBaseLogger;
   trustProxy?: boolean;
 }
 
@@ -36,9 +37,10 @@ export const BODY_LIMIT = 256 * 1024 + 1024;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const app = Fastify({
-    logger: deps.logger ?? false,
-    // Per-request info logs cost ~10% on the token endpoint; errors are still logged.
-    disableRequestLogging: true,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Per-request info logs cost ~10% on the token endpoint; server errors are still logged
+    // by our error handler (http/errors.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: deps.trustProxy ?? false,
     return503OnClosing: true,

@@ -49,29 +49,10 @@ export function serveCommand(): Command {
         secret: process.env.CERTMINT_SECRET,
         keyFile: keyFileFor(g.db),
       });
-      const first = await bootstrapEmptyStore({ store, clock: systemClock });
-      const logger = pino({
-        level: o.logLevel,
-        redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body'],
-      });
       const displayHost = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
-      let publicUrl = o.publicUrl ?? `http://${displayHost}:${port}`;
-      const app = await buildApp({
-        store,
-        master,
-        publicUrl,
-        explainErrors: o.explainErrors === true,
-        logger,
-      });
-      const address = await app.listen({ port, host: o.host });
-      if (o.publicUrl === undefined && port === 0) {
-        publicUrl = address;
-        // An ephemeral port is only known now; rebuild is not needed: tests pass --public-url.
-      }
-      write(
-        `certmint listening on ${address} (store: ${store.dialect}, signing keys: ${master.source})`,
-      );
-      write(`issuer of an account A: ${publicUrl}/accounts/A`);
+      const publicUrl = (o.publicUrl ?? `http://${displayHost}:${port}`).replace(/\/+$/, '');
+      // The login is printed right away: a later failure (port busy) must not lose it.
+      const first = await bootstrapEmptyStore({ store, clock: systemClock });
       if (first) {
         write(
           [
@@ -85,6 +66,22 @@ export function serveCommand(): Command {
           ].join('\n'),
         );
       }
+      const logger = pino({
+        level: o.logLevel,
+        redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body'],
+      });
+      const app = await buildApp({
+        store,
+        master,
+        publicUrl,
+        explainErrors: o.explainErrors === true,
+        logger,
+      });
+      const address = await app.listen({ port, host: o.host });
+      write(
+        `certmint listening on ${address} (store: ${store.dialect}, signing keys: ${master.source})`,
+      );
+      write(`issuer of an account A: ${publicUrl}/accounts/A`);
       let closing = false;
       const shutdown = (signal: string) => {
         if (closing) return;
