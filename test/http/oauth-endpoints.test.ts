@@ -287,3 +287,18 @@ for (const factory of storeFactories()) {
     });
   });
 }
+
+describe('--explain-errors puts the detail code in error_description', () => {
+  it('explains, and stays silent without the flag', async () => {
+    const [sqlite] = storeFactories();
+    if (!sqlite) return;
+    const f = await tokenFixture(sqlite.open, { explainErrors: true });
+    try {
+      const res = await f.token(await f.sign({ iss: '0'.repeat(64) }));
+      assert.equal(res.statusCode, 401);
+      assert.deepEqual(res.json(), { error: 'invalid_client', error_description: 'InvalidIssuer' });
+    } finally {
+      await f.close();
+    }
+  });
+});

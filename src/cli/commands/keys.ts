@@ -25,6 +25,21 @@ export function keysCommand(): Command {
         const signing = new SigningKeys(deps.store, deps.clock, master);
         try {
           const kid = await signing.rotate(account.id);
+          await deps.store.audit.append([
+            {
+              at: deps.clock.now(),
+              accountId: account.id,
+              type: 'keys.rotate',
+              result: 'success',
+              detail: null,
+              clientId: null,
+              certificateId: null,
+              entityId: null,
+              roleId: null,
+              remoteAddress: null,
+              actor: null,
+            },
+          ]);
           emit(
             g,
             { account: account.id, kid },
