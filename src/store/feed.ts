@@ -1,9 +1,9 @@
 import type { ChangeFeed } from './ports.ts';
 
 /**
- * In-process fan-out of change notifications. Listeners may be called more than once for one
- * change (e.g. on PostgreSQL: once after the local commit, once from LISTEN): they invalidate
- * caches, which is idempotent. A throwing listener never breaks the writer or other listeners.
+ * In-process fan-out of change notifications. Listeners should treat a call as "invalidate",
+ * which is idempotent: after a LISTEN reconnect or an SQLite data_version change they get null
+ * ("anything may have changed"). A throwing listener never breaks the writer or other listeners.
  */
 export class LocalFeed implements ChangeFeed {
   readonly #listeners = new Set<(accountId: string | null) => void>();

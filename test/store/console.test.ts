@@ -71,6 +71,27 @@ describeEachStore('store: console', (f) => {
     assert.equal(await store.console.sessions.rotate(rec.idHash, randomId(), {}), false);
   });
 
+  it('updates a session in place: only the patched fields change', async () => {
+    const rec = session({ stage: 'active', twoFactorDone: true });
+    await store.console.sessions.create(rec);
+    assert.equal(
+      await store.console.sessions.update(rec.idHash, {
+        stage: 'two_factor',
+        pendingTotpSecret: 'ABC',
+      }),
+      true,
+    );
+    assert.deepEqual(await store.console.sessions.get(rec.idHash), {
+      ...rec,
+      stage: 'two_factor',
+      pendingTotpSecret: 'ABC',
+    });
+    assert.equal(await store.console.sessions.update(rec.idHash, { pendingTotpSecret: null }), true);
+    assert.equal((await store.console.sessions.get(rec.idHash))?.pendingTotpSecret, null);
+    assert.equal(await store.console.sessions.update(rec.idHash, {}), true);
+    assert.equal(await store.console.sessions.update(randomId(), { stage: 'active' }), false);
+  });
+
   it('of two concurrent rotations of one id exactly one succeeds', async () => {
     const rec = session();
     await store.console.sessions.create(rec);

@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL half of the change feed: a dedicated connection that LISTENs on
  * `certmint_changes`. Writers `pg_notify` inside their transaction, so every node (this one
- * included) hears about a change exactly when it commits. If the connection drops,
+ * included, though it skips its own: they were announced locally) hears about a change exactly
+ * when it commits. If the connection drops,
  * notifications may have been missed: listeners get `null` ("anything may have changed") and
  * the connection is re-established with a growing delay.
  */
@@ -16,17 +17,21 @@ export class PgListener {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #delay = 250;
+  readonly #isOwn: (backendPid: number) => boolean;
 
-  constructor(config: pg.ClientConfig, feed: LocalFeed) {
+  /** `isOwn`: whether a notifying backend is one of this store's (already announced locally). */
+  constructor(config: pg.ClientConfig, feed: LocalFeed, isOwn: (backendPid: number) => boolean) {
     this.#config = config;
     this.#feed = feed;
+    this.#isOwn = isOwn;
   }
 
   /** Connects and LISTENs; rejects if the first attempt fails. */
   async start(): Promise<void> {
     const client = new pg.Client(this.#config);
     client.on('notification', (msg) => {
-      if (msg.channel === CHANGES_CHANNEL) this.#feed.emit(msg.payload || null);
+      if (msg.channel !== CHANGES_CHANNEL || this.#isOwn(msg.processId)) return;
+      this.#feed.emit(msg.payload || null);
     });
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));

@@ -75,6 +75,18 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
   // An idle client's connection dying (server restart) must not crash the process; the pool
   // replaces it on the next query.
   pool.on('error', () => undefined);
+  // Backend process ids of this pool's connections: their notifications were already
+  // announced locally after commit (StoreContext.write), so the listener skips them.
+  const ownBackends = new Set<number>();
+  const pidOf = (c: pg.PoolClient) => (c as unknown as { processID?: number | null }).processID;
+  pool.on('connect', (c) => {
+    const pid = pidOf(c);
+    if (typeof pid === 'number') ownBackends.add(pid);
+  });
+  pool.on('remove', (c) => {
+    const pid = pidOf(c);
+    if (typeof pid === 'number') ownBackends.delete(pid);
+  });
   try {
     const client = await pool.connect();
     client.release();
@@ -86,7 +98,7 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   const feed = new LocalFeed();
   const ctx = new StoreContext(db, 'postgres', feed, opts.clock);
-  const listener = new PgListener(config, feed);
+  const listener = new PgListener(config, feed, (pid) => ownBackends.has(pid));
   try {
     await migrate(ctx);
     await listener.start();

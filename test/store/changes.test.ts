@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import type { Store } from '../../src/store/ports.ts';
+import { describeEachStore } from '../support/stores.ts';
+import { mapping, production, setup, T0 } from './fixtures.ts';
+
+/**
+ * Resolves with the first notification for which `accept` holds. The feed's timer and socket
+ * are unref'd (they must not keep a CLI process alive), so the wait holds the event loop open.
+ */
+function next(store: Store, accept: (accountId: string | null) => boolean): Promise<string | null> {
+  const keepAlive = setInterval(() => undefined, 1_000);
+  return new Promise((resolve) => {
+    const off = store.changes.subscribe((accountId) => {
+      if (!accept(accountId)) return;
+      off();
+      clearInterval(keepAlive);
+      resolve(accountId);
+    });
+  });
+}
+
+describeEachStore('store: change feed', (f) => {
+  let a: Store;
+  let b: Store;
+  before(async () => {
+    [a, b] = await f.openPair();
+  });
+  after(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('tells this store subscribers which account changed, once the write has committed', async () => {
+    const seen: Array<string | null> = [];
+    const off = a.changes.subscribe((id) => seen.push(id));
+    await a.accounts.create(production('1'));
+    assert.ok(seen.includes('1'), `got ${JSON.stringify(seen)}`);
+    const before = seen.length;
+    const e = await a.entities.create({
+      accountId: '1',
+      name: 'x',
+      email: null,
+      type: 'employee',
+      active: true,
+    });
+    assert.ok(seen.slice(before).includes('1'));
+    // A write that changes nothing announces nothing.
+    const n = seen.length;
+    assert.equal(await a.entities.setPasswordHash('1', e.id + 100, 'h'), false);
+    assert.equal(seen.length, n);
+    // After unsubscribing, nothing more arrives.
+    off();
+    await a.entities.update('1', e.id, { name: 'y' });
+    assert.equal(seen.length, n);
+  });
+
+  it('announces nothing for a refused mapping create', async () => {
+    const s = await setup(a, '2');
+    const m = mapping(s, 1);
+    assert.equal(await a.mappings.create(m, 5, T0), 'created');
+    const seen: Array<string | null> = [];
+    const off = a.changes.subscribe((id) => seen.push(id));
+    assert.equal(await a.mappings.create(m, 5, T0), 'certificate_taken');
+    off();
+    assert.equal(seen.length, 0);
+  });
+
+  it('reaches another Store instance on the same database', { timeout: 20_000 }, async () => {
+    // PostgreSQL delivers the account id by NOTIFY; SQLite's data_version poll can only say
+    // "something changed" (null).
+    const accept = (id: string | null) => id === '3' || (f.name === 'sqlite' && id === null);
+    const heardByB = next(b, accept);
+    await a.accounts.create(production('3'));
+    assert.ok(accept(await heardByB));
+    const heardByA = next(a, (id) => id === '3' || (f.name === 'sqlite' && id === null));
+    await b.roles.create({ accountId: '3', name: 'r', active: true, permissions: [] });
+    assert.ok(accept(await heardByA));
+  });
+});
