@@ -242,6 +242,8 @@ export interface ConsoleSessionStore {
    * when the old id does not exist.
    */
   rotate(oldHash: string, newHash: string, patch: ConsoleSessionPatch): Promise<boolean>;
+  /** Changes the session in place (no new id); false when it does not exist. */
+  update(idHash: string, patch: ConsoleSessionPatch): Promise<boolean>;
   /** Records activity (idle expiry). */
   touch(idHash: string, lastSeenAt: number): Promise<void>;
   delete(idHash: string): Promise<void>;

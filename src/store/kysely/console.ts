@@ -77,6 +77,36 @@ function toRow(ctx: StoreContext, s: ConsoleSession): ConsoleSessionsTable {
   };
 }
 
+/** Session fields a patch may change, and their columns. */
+const COLUMN = {
+  stage: 'stage',
+  candidates: 'candidates',
+  accountId: 'account_id',
+  entityId: 'entity_id',
+  roleId: 'role_id',
+  twoFactorDone: 'two_factor_done',
+  pendingTotpSecret: 'pending_totp_secret',
+  lastSeenAt: 'last_seen_at',
+  expiresAt: 'expires_at',
+} as const satisfies Record<keyof ConsoleSessionPatch, keyof ConsoleSessionsTable>;
+const PATCHABLE = Object.keys(COLUMN) as (keyof typeof COLUMN)[];
+
+/** Defaults for converting a lone patch with toRow (only the patched columns are used). */
+const emptySession: ConsoleSession = {
+  idHash: '',
+  stage: 'choose',
+  emailLc: '',
+  candidates: [],
+  accountId: null,
+  entityId: null,
+  roleId: null,
+  twoFactorDone: false,
+  pendingTotpSecret: null,
+  createdAt: 0,
+  lastSeenAt: 0,
+  expiresAt: 0,
+};
+
 function recoveryCodesOf(text: string | null): string[] {
   if (text === null) return [];
   const parsed: unknown = JSON.parse(text);
@@ -116,6 +146,21 @@ export function consoleStore(ctx: StoreContext): ConsoleStore {
           await trx.insertInto('console_sessions').values(toRow(ctx, next)).execute();
           return true;
         }),
+
+      async update(idHash, patch) {
+        const full = toRow(ctx, { ...emptySession, ...patch });
+        const set: Partial<ConsoleSessionsTable> = {};
+        for (const key of PATCHABLE) {
+          if (patch[key] !== undefined) Object.assign(set, { [COLUMN[key]]: full[COLUMN[key]] });
+        }
+        if (Object.keys(set).length === 0) set.id_hash = idHash;
+        const r = await db
+          .updateTable('console_sessions')
+          .set(set)
+          .where('id_hash', '=', idHash)
+          .executeTakeFirst();
+        return num(r.numUpdatedRows) === 1;
+      },
 
       async touch(idHash, lastSeenAt) {
         await db
