@@ -1,0 +1,222 @@
+/**
+ * `certmint cert generate|check`: make a client certificate without OpenSSL, and check a
+ * certificate against exactly the policy the server applies on upload (src/crypto/certificate.ts).
+ * Neither touches the store, so neither needs `--db`.
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Command, Option } from 'commander';
+import { ASSERTION_ALGS, type AssertionAlg, isAssertionAlg } from '../../crypto/algorithms.ts';
+import {
+  assertionAlgsFor,
+  describeFacts,
+  inspectCertificate,
+  MAX_CERTIFICATE_BYTES,
+} from '../../crypto/certificate.ts';
+import { DEFAULT_DAYS, DEFAULT_SUBJECT, generateCertificate } from '../../crypto/generate.ts';
+import { type Clock, systemClock } from '../../domain/clock.ts';
+import type { CertificateFacts } from '../../domain/mapping.ts';
+import { CliError } from '../errors.ts';
+import { globalOptions, isoTime, readFileCapped, write } from '../output.ts';
+
+export interface CertCommandDeps {
+  /** Where output goes (default: stdout, one trailing newline added). */
+  write?: (text: string) => void;
+  /** Time for validity checks and new certificates (default: the system clock). */
+  clock?: Clock;
+}
+
+/** The longest validity worth generating: the server caps certificates at two years. */
+const MAX_GENERATE_DAYS = 730;
+
+const MAP_IT = (file: string) =>
+  `certmint mapping create --account <account> --integration <clientId> --entity <entityId> --role <roleId> --certificate ${file}`;
+
+function positiveInt(flag: string, value: string): number {
+  if (!/^[0-9]+$/.test(value))
+    throw new CliError(`${flag} takes a whole number, not "${value.slice(0, 20)}"`);
+  return Number(value);
+}
+
+/** JSON shape of a certificate's facts: everything but the (long, public) PEM. */
+const factsJson = ({ pem: _pem, ...facts }: CertificateFacts) => ({
+  ...facts,
+  assertionAlgs: assertionAlgsFor(facts),
+});
+
+async function writeNew(path: string, data: string, mode: number, force: boolean): Promise<void> {
+  // With --force the old file goes first, so the new one is created with `mode` from its first
+  // byte (a private key never lands in a file with looser permissions).
+  if (force) await rm(path, { force: true });
+  try {
+    await writeFile(path, data, { mode, flag: 'wx' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST')
+      throw new CliError(
+        `${path} already exists: choose another file, or add --force to replace it`,
+      );
+    throw new CliError(
+      `cannot write ${path}: ${code === 'ENOENT' ? 'no such directory' : (code ?? 'failed')}`,
+    );
+  }
+}
+
+export function certCommand(deps: CertCommandDeps = {}): Command {
+  const out = deps.write ?? write;
+  const clock = deps.clock ?? systemClock;
+  const cert = new Command('cert').description(
+    'make a client certificate (no OpenSSL needed) or check one against the upload rules',
+  );
+
+  cert
+    .command('generate')
+    .description('make a key pair and a self-signed certificate for client assertions')
+    .addOption(
+      new Option('--alg <alg>', `assertion algorithm: ${ASSERTION_ALGS.join(', ')}`)
+        .argParser((v: string) => v.toUpperCase())
+        .makeOptionMandatory(),
+    )
+    .option('--bits <bits>', 'RSA key size for PS256/PS384/PS512: 3072 or 4096 (default 3072)')
+    .option(
+      '--days <days>',
+      `validity in days, at most ${MAX_GENERATE_DAYS} (default ${DEFAULT_DAYS})`,
+    )
+    .option('--subject <dn>', `subject name (default "${DEFAULT_SUBJECT}")`)
+    .requiredOption('--out <file>', 'where to write the certificate (PEM): this is what you upload')
+    .requiredOption(
+      '--key-out <file>',
+      'where to write the private key (PKCS#8 PEM, mode 0600): keep it secret',
+    )
+    .option('--force', 'replace existing files')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  certmint cert generate --alg ES256 --out public.pem --key-out private.pem',
+        '  certmint cert generate --alg PS256 --bits 4096 --days 365 --subject "CN=billing sync" --out public.pem --key-out private.pem',
+        '',
+        'ES256/ES384/ES512 make an EC key on P-256/P-384/P-521; PS256/PS384/PS512 an RSA key.',
+        'Then map the certificate (not the key) with:',
+        `  ${MAP_IT('public.pem')}`,
+      ].join('\n'),
+    )
+    .action(
+      async (
+        o: {
+          alg: string;
+          bits?: string;
+          days?: string;
+          subject?: string;
+          out: string;
+          keyOut: string;
+          force?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        const g = globalOptions(cmd);
+        if (!isAssertionAlg(o.alg)) {
+          throw new CliError(
+            `--alg ${o.alg.slice(0, 20)} is not supported: use one of ${ASSERTION_ALGS.join(', ')}`,
+          );
+        }
+        const alg: AssertionAlg = o.alg;
+        const bits = o.bits === undefined ? undefined : positiveInt('--bits', o.bits);
+        if (bits !== undefined && bits !== 3072 && bits !== 4096) {
+          throw new CliError(`--bits ${bits} would be refused by the server: use 3072 or 4096`);
+        }
+        const days = o.days === undefined ? undefined : positiveInt('--days', o.days);
+        if (days !== undefined && (days < 1 || days > MAX_GENERATE_DAYS)) {
+          throw new CliError(
+            `--days ${days}: use 1 to ${MAX_GENERATE_DAYS} (the server caps a certificate's validity at two years)`,
+          );
+        }
+        if (o.out === o.keyOut) throw new CliError('--out and --key-out must be different files');
+        const force = o.force === true;
+
+        const made = await generateCertificate({
+          alg,
+          now: clock.now(),
+          ...(bits === undefined ? {} : { bits }),
+          ...(days === undefined ? {} : { days }),
+          ...(o.subject === undefined ? {} : { subject: o.subject }),
+        });
+        // The same policy as an upload: what we write is what the server accepts.
+        const facts = inspectCertificate(made.certificatePem, { now: clock.now() });
+        await writeNew(o.keyOut, made.privateKeyPem, 0o600, force);
+        await writeNew(o.out, made.certificatePem, 0o644, force);
+
+        if (g.json) {
+          out(
+            JSON.stringify(
+              { ...factsJson(facts), alg, certificateFile: o.out, privateKeyFile: o.keyOut },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        const key = facts.algorithm === 'EC' ? `EC ${facts.curve}` : `RSA ${facts.keySize} bits`;
+        out(
+          [
+            `wrote ${o.out}: certificate (${alg}, ${key}, ${facts.subject}, valid until ${isoTime(facts.validUntil)})`,
+            `wrote ${o.keyOut}: private key (mode 0600): keep it secret, never upload it`,
+            `certificate id: ${facts.certificateId}`,
+            `  once mapped, sign assertions with alg ${alg} and this id as the JWT header "kid"`,
+            'next: map the certificate to an integration, entity and role:',
+            `  ${MAP_IT(o.out)}`,
+          ].join('\n'),
+        );
+      },
+    );
+
+  cert
+    .command('check')
+    .argument('<file>', 'certificate file (.pem, .crt or .cer; PEM or DER)')
+    .description(
+      'show what the server would import from a certificate; exit 1 if it would refuse it',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  certmint cert check public.pem',
+        '  certmint cert check public.cer --json',
+        '',
+        'Accepted: one X.509 certificate with an RSA 3072/4096-bit key or an EC P-256/P-384/P-521 key',
+        '(named curve), not expired. Validity longer than two years is shortened to two years.',
+      ].join('\n'),
+    )
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const bytes = await readFileCapped(file, MAX_CERTIFICATE_BYTES);
+      // A refusal propagates as the policy's DomainError: main prints its reason, exits 1.
+      const facts = inspectCertificate(bytes, { fileName: basename(file), now: clock.now() });
+      if (g.json) {
+        out(JSON.stringify({ accepted: true, ...factsJson(facts) }, null, 2));
+        return;
+      }
+      const rows = describeFacts(facts);
+      const width = Math.max(...rows.map(([label]) => label.length));
+      const lines = [
+        `${file}: accepted`,
+        ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+      ];
+      if (facts.shortened) {
+        lines.push(
+          `note: the certificate claims a longer validity; the server will treat it as valid until ${isoTime(facts.validUntil)} (two years from its start)`,
+        );
+      }
+      if (facts.validFrom > clock.now()) {
+        lines.push(
+          `note: not valid yet: the token endpoint refuses it until ${isoTime(facts.validFrom)}`,
+        );
+      }
+      lines.push('map it with:', `  ${MAP_IT(file)}`);
+      out(lines.join('\n'));
+    });
+
+  return cert;
+}
