@@ -108,7 +108,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     [adminRoutes, '/api/v1'],
   ];
   for (const [plugin, prefix] of routes) {
-    // biome-ignore lint/nursery/noMisusedPromises: fastify awaits async plugins
     await app.register(plugin, { prefix });
   }
   return app;
