@@ -1,0 +1,204 @@
+/**
+ * Turns the rounds into medians, checks issue 3's targets (PASS/MISS with the ratio) and prints
+ * the table that docs/performance.md reproduces.
+ */
+import type { LoadResult } from './load-client.ts';
+
+export interface RunRecord {
+  target: string;
+  round: number;
+  result: LoadResult;
+  /** Server RSS right after the run (MB). */
+  rssMb: number;
+}
+
+export interface RssSample {
+  /** Seconds since the soak started. */
+  t: number;
+  mb: number;
+}
+
+export interface Verdict {
+  name: string;
+  pass: boolean;
+  detail: string;
+}
+
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/** Least-squares slope of mb over t, in MB per minute. */
+export function slopeMbPerMin(samples: readonly RssSample[]): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const mt = samples.reduce((s, x) => s + x.t, 0) / n;
+  const mm = samples.reduce((s, x) => s + x.mb, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const x of samples) {
+    num += (x.t - mt) * (x.mb - mm);
+    den += (x.t - mt) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 60;
+}
+
+export interface TargetSummary {
+  target: string;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  worstP99Ms: number;
+  non200: number;
+  errors: number;
+  requests: number;
+  roundsRps: number[];
+}
+
+export function summarize(runs: readonly RunRecord[], target: string): TargetSummary {
+  const mine = runs.filter((r) => r.target === target);
+  const non200 = (r: LoadResult) => Object.values(r.non200).reduce((a, b) => a + b, 0);
+  return {
+    target,
+    rps: median(mine.map((r) => r.result.rps)),
+    p50Ms: median(mine.map((r) => r.result.p50Ms)),
+    p99Ms: median(mine.map((r) => r.result.p99Ms)),
+    worstP99Ms: Math.max(...mine.map((r) => r.result.p99Ms)),
+    non200: mine.reduce((s, r) => s + non200(r.result), 0),
+    errors: mine.reduce((s, r) => s + r.result.errors, 0),
+    requests: mine.reduce((s, r) => s + r.result.completed, 0),
+    roundsRps: mine.map((r) => Math.round(r.result.rps)),
+  };
+}
+
+export interface SoakSummary {
+  seconds: number;
+  startMb: number;
+  peakMb: number;
+  endMb: number;
+  /** MB per minute over the second half of the soak. */
+  slopeSecondHalf: number;
+  requests: number;
+  non200: number;
+  errors: number;
+}
+
+export function summarizeSoak(samples: readonly RssSample[], load: LoadResult): SoakSummary {
+  const last = samples[samples.length - 1];
+  const half = (last?.t ?? 0) / 2;
+  return {
+    seconds: last?.t ?? 0,
+    startMb: samples[0]?.mb ?? 0,
+    peakMb: Math.max(...samples.map((s) => s.mb)),
+    endMb: last?.mb ?? 0,
+    slopeSecondHalf: slopeMbPerMin(samples.filter((s) => s.t >= half)),
+    requests: load.completed,
+    non200: Object.values(load.non200).reduce((a, b) => a + b, 0),
+    errors: load.errors,
+  };
+}
+
+/**
+ * RSS is "bounded" when it has stopped growing: over the soak's second half the fitted slope is
+ * at most 2 MB/min (GC sawtooth stays well inside that) or the second half never exceeds the
+ * first half's peak by more than 5 %.
+ */
+export const RSS_SLOPE_LIMIT = 2;
+
+export function verdicts(
+  s: Record<string, TargetSummary>,
+  soak: SoakSummary | null,
+  samples: readonly RssSample[],
+): Verdict[] {
+  const mint = s.certmint;
+  const floor = s.floor;
+  const peer = s['oidc-provider'];
+  const large = s['certmint-100k'];
+  const out: Verdict[] = [];
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+  if (mint && floor) {
+    const r = ratio(mint.rps, floor.rps);
+    out.push({
+      name: 'throughput ≥ 0.85 × floor',
+      pass: r >= 0.85,
+      detail: `${r.toFixed(2)} × (${mint.rps.toFixed(0)} vs ${floor.rps.toFixed(0)} req/s)`,
+    });
+  }
+  if (mint && peer) {
+    const r = ratio(mint.rps, peer.rps);
+    out.push({
+      name: 'throughput ≥ 1.4 × oidc-provider',
+      pass: r >= 1.4,
+      detail: `${r.toFixed(2)} × (${mint.rps.toFixed(0)} vs ${peer.rps.toFixed(0)} req/s)`,
+    });
+  }
+  if (mint) {
+    out.push({
+      name: 'p99 ≤ 15 ms at the configured connections',
+      pass: mint.p99Ms <= 15,
+      detail: `median p99 ${mint.p99Ms.toFixed(2)} ms (worst round ${mint.worstP99Ms.toFixed(2)} ms)`,
+    });
+  }
+  const mintRuns = [mint, large].filter((x): x is TargetSummary => x !== undefined);
+  const bad =
+    mintRuns.reduce((n, x) => n + x.non200 + x.errors, 0) + (soak ? soak.non200 + soak.errors : 0);
+  const total = mintRuns.reduce((n, x) => n + x.requests, 0) + (soak?.requests ?? 0);
+  out.push({
+    name: 'zero non-200 answers (certmint, all runs)',
+    pass: bad === 0,
+    detail: `${bad} of ${total} requests`,
+  });
+  if (mint && large) {
+    const r = ratio(large.rps, mint.rps);
+    out.push({
+      name: '100 000 mappings within 10 % of 10',
+      pass: r >= 0.9,
+      detail: `${r.toFixed(2)} × (${large.rps.toFixed(0)} vs ${mint.rps.toFixed(0)} req/s)`,
+    });
+  }
+  if (soak) {
+    const half = soak.seconds / 2;
+    const firstPeak = Math.max(...samples.filter((x) => x.t < half).map((x) => x.mb));
+    const secondPeak = Math.max(...samples.filter((x) => x.t >= half).map((x) => x.mb));
+    const pass = soak.slopeSecondHalf <= RSS_SLOPE_LIMIT || secondPeak <= firstPeak * 1.05;
+    out.push({
+      name: `RSS bounded over a ${soak.seconds} s run`,
+      pass,
+      detail:
+        `start ${soak.startMb.toFixed(0)} MB, peak ${soak.peakMb.toFixed(0)} MB, end ` +
+        `${soak.endMb.toFixed(0)} MB, second-half slope ${soak.slopeSecondHalf.toFixed(2)} MB/min` +
+        (soak.seconds < 60 ? ' (shorter than the 60 s target: set BENCH_SOAK=60)' : ''),
+    });
+  }
+  return out;
+}
+
+export function printTable(rows: readonly TargetSummary[]): void {
+  const head = [
+    'target',
+    'req/s (median)',
+    'rounds req/s',
+    'p50 ms',
+    'p99 ms',
+    'non-200',
+    'errors',
+  ];
+  const lines = rows.map((r) => [
+    r.target,
+    r.rps.toFixed(0),
+    r.roundsRps.join(' / '),
+    r.p50Ms.toFixed(2),
+    r.p99Ms.toFixed(2),
+    String(r.non200),
+    String(r.errors),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const fmt = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  console.log(fmt(head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const l of lines) console.log(fmt(l));
+}

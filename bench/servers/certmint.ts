@@ -1,0 +1,21 @@
+/**
+ * certmint under test: the real app (buildApp) on a SQLite store the parent prepared, in its own
+ * process so the load generator does not share its event loop. Env: BENCH_DB (SQLite file),
+ * BENCH_PORT, CERTMINT_SECRET.
+ */
+import { loadMasterKey } from '../../src/crypto/master-key.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { openStore } from '../../src/store/index.ts';
+import { env, serveChild } from './ipc.ts';
+
+const port = Number(env('BENCH_PORT'));
+const db = env('BENCH_DB');
+const store = await openStore(db);
+const master = loadMasterKey({ secret: env('CERTMINT_SECRET'), keyFile: `${db}.master.key` });
+const app = await buildApp({ store, master, publicUrl: `http://127.0.0.1:${port}` });
+await app.listen({ port, host: '127.0.0.1' });
+serveChild(port, async () => {
+  // Graceful: in-flight requests finish and the audit queue drains before the store closes.
+  await app.close();
+  await store.close();
+});
