@@ -389,9 +389,7 @@ export function describeFacts(facts: CertificateFacts): Array<[string, string]> 
     ['Valid from', iso(facts.validFrom)],
     [
       'Valid until',
-      facts.shortened
-        ? `${iso(facts.validUntil)} (shortened: the certificate says longer, the limit is two years)`
-        : iso(facts.validUntil),
+      facts.shortened ? `${iso(facts.validUntil)} (shortened to two years)` : iso(facts.validUntil),
     ],
   ];
 }

@@ -73,21 +73,18 @@ export function certCommand(deps: CertCommandDeps = {}): Command {
     .command('generate')
     .description('make a key pair and a self-signed certificate for client assertions')
     .addOption(
-      new Option('--alg <alg>', `assertion algorithm: ${ASSERTION_ALGS.join(', ')}`)
+      new Option('--alg <alg>', 'ES256|ES384|ES512 (EC key) or PS256|PS384|PS512 (RSA key)')
         .argParser((v: string) => v.toUpperCase())
         .makeOptionMandatory(),
     )
-    .option('--bits <bits>', 'RSA key size for PS256/PS384/PS512: 3072 or 4096 (default 3072)')
+    .option('--bits <bits>', 'RSA key size: 3072 (default) or 4096')
     .option(
       '--days <days>',
       `validity in days, at most ${MAX_GENERATE_DAYS} (default ${DEFAULT_DAYS})`,
     )
     .option('--subject <dn>', `subject name (default "${DEFAULT_SUBJECT}")`)
-    .requiredOption('--out <file>', 'where to write the certificate (PEM): this is what you upload')
-    .requiredOption(
-      '--key-out <file>',
-      'where to write the private key (PKCS#8 PEM, mode 0600): keep it secret',
-    )
+    .requiredOption('--out <file>', 'certificate file to write (PEM): upload this one')
+    .requiredOption('--key-out <file>', 'private key file to write (PKCS#8, mode 0600)')
     .option('--force', 'replace existing files')
     .addHelpText(
       'after',
