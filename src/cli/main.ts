@@ -8,36 +8,47 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isDomainError } from '../domain/errors.ts';
-import { accountCommand } from './commands/account.ts';
-import { auditCommand } from './commands/audit.ts';
-import { certCommand } from './commands/cert.ts';
-import { entityCommand } from './commands/entity.ts';
-import { integrationCommand } from './commands/integration.ts';
-import { keysCommand } from './commands/keys.ts';
-import { mappingCommand } from './commands/mapping.ts';
-import { quickstartCommand } from './commands/quickstart.ts';
-import { roleCommand } from './commands/role.ts';
-import { serveCommand } from './commands/serve.ts';
 import { CliError } from './errors.ts';
 import { DEFAULT_DB } from './output.ts';
 
+type Loader = () => Promise<Command>;
+
 /**
- * Every subcommand, in help order. Add new ones here (serve, quickstart, keys, cert, token):
- * each is a factory returning a commander Command; record commands read `--db`/`--json` from
- * the root via `globalOptions(cmd)` / `withStore(cmd, …)` in ./output.ts.
+ * Every subcommand, in help order: its name and a loader returning a commander Command. Add new
+ * ones here (e.g. token). Only the command named on the command line is imported, so
+ * `certmint cert …` does not load the database drivers or the HTTP server and starts fast;
+ * root `--help` (or an unknown command) loads them all. Record commands read `--db`/`--json`
+ * from the root via `globalOptions(cmd)` / `withStore(cmd, …)` in ./output.ts.
  */
-export const COMMANDS: ReadonlyArray<() => Command> = [
-  serveCommand,
-  quickstartCommand,
-  accountCommand,
-  entityCommand,
-  roleCommand,
-  integrationCommand,
-  mappingCommand,
-  auditCommand,
-  keysCommand,
-  certCommand,
+export const COMMANDS: ReadonlyArray<readonly [name: string, load: Loader]> = [
+  ['serve', async () => (await import('./commands/serve.ts')).serveCommand()],
+  ['quickstart', async () => (await import('./commands/quickstart.ts')).quickstartCommand()],
+  ['account', async () => (await import('./commands/account.ts')).accountCommand()],
+  ['entity', async () => (await import('./commands/entity.ts')).entityCommand()],
+  ['role', async () => (await import('./commands/role.ts')).roleCommand()],
+  ['integration', async () => (await import('./commands/integration.ts')).integrationCommand()],
+  ['mapping', async () => (await import('./commands/mapping.ts')).mappingCommand()],
+  ['audit', async () => (await import('./commands/audit.ts')).auditCommand()],
+  ['keys', async () => (await import('./commands/keys.ts')).keysCommand()],
+  ['cert', async () => (await import('./commands/cert.ts')).certCommand()],
 ];
+
+/** Root options that take a value: skipped when looking for the command name. */
+const ROOT_OPTIONS_WITH_VALUE = new Set(['--db']);
+
+/** The subcommand named in `args` (process.argv without node and script), if any. */
+export function commandNameIn(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--') return null;
+    if (ROOT_OPTIONS_WITH_VALUE.has(arg)) {
+      i++;
+      continue;
+    }
+    if (!arg.startsWith('-')) return arg;
+  }
+  return null;
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -67,7 +78,8 @@ function configure(cmd: Command): void {
   for (const sub of cmd.commands) configure(sub);
 }
 
-export function buildProgram(): Command {
+/** The program with the commands `args` needs: the one it names, or all of them (help, typos). */
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command('certmint')
     .description(
       "OAuth 2.0 client credentials (M2M) authorization server modelled on NetSuite's certificate-mapped setup",
@@ -84,7 +96,13 @@ export function buildProgram(): Command {
         '  certmint quickstart       set up an integration, certificate and mapping, get a token\n' +
         '  certmint <command> --help details and examples for a command',
     );
-  for (const make of COMMANDS) program.addCommand(make());
+  const named = commandNameIn(args);
+  const wanted = COMMANDS.filter(([name]) => name === named);
+  // `certmint --version` needs no command at all.
+  const versionOnly = named === null && args.some((a) => a === '-V' || a === '--version');
+  if (!versionOnly) {
+    for (const [, load] of wanted.length > 0 ? wanted : COMMANDS) program.addCommand(await load());
+  }
   configure(program);
   return program;
 }
@@ -95,8 +113,8 @@ function report(message: string): void {
 
 /** Runs the CLI with `argv` (as process.argv: node, script, …args); resolves to the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv.slice(2));
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {

@@ -7,7 +7,6 @@ import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { systemClock } from '../domain/clock.ts';
 import type { ServiceDeps } from '../service/context.ts';
-import { openStore } from '../store/open.ts';
 import { CliError } from './errors.ts';
 
 export const DEFAULT_DB = './.certmint/certmint.db';
@@ -25,12 +24,17 @@ export function globalOptions(cmd: Command): GlobalOptions {
   return { db, json: o.json === true };
 }
 
-/** Opens the store named by `--db`, runs `fn`, and closes the store whatever happens. */
+/**
+ * Opens the store named by `--db`, runs `fn`, and closes the store whatever happens (an open
+ * PostgreSQL pool would keep the process alive). The store module (database drivers) is
+ * imported on first use, so commands without a store do not pay for it.
+ */
 export async function withStore<T>(
   cmd: Command,
   fn: (deps: ServiceDeps, g: GlobalOptions) => Promise<T>,
 ): Promise<T> {
   const g = globalOptions(cmd);
+  const { openStore } = await import('../store/open.ts');
   const store = await openStore(g.db, { clock: systemClock });
   try {
     return await fn({ store, clock: systemClock }, g);

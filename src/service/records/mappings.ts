@@ -10,7 +10,6 @@
  * the audit trail. Token-endpoint failures, which the caller cannot see, are audited elsewhere.
  */
 
-import { inspectCertificate } from '../../crypto/certificate.ts';
 import type { AuditEvent } from '../../domain/audit.ts';
 import { conflict, notFound, policy } from '../../domain/errors.ts';
 import { isMappingActive, MAX_ACTIVE_CERTIFICATES, type Mapping } from '../../domain/mapping.ts';
@@ -102,6 +101,9 @@ export async function createMapping(
     );
   }
   const now = deps.clock.now();
+  // Loaded on first use: the X.509 parser is large, and the CLI's other record commands (one
+  // process each) should not pay for it at start-up.
+  const { inspectCertificate } = await import('../../crypto/certificate.ts');
   const facts = inspectCertificate(input.certificate, {
     ...(input.fileName === undefined ? {} : { fileName: input.fileName }),
     now,
