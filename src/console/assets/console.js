@@ -1,0 +1,72 @@
+// certmint console: progressive enhancement only. Every page works without this script
+// (links lead to plain pages); the CSP allows this file and no inline code.
+
+function openDialog(id) {
+  const dialog = document.getElementById(id);
+  if (!dialog || typeof dialog.showModal !== 'function') return false;
+  if (dialog.open) dialog.close();
+  dialog.showModal();
+  return true;
+}
+
+// "Create New" and similar links: open the <dialog> instead of navigating to the plain page.
+document.addEventListener('click', (event) => {
+  const opener = event.target.closest('[data-dialog]');
+  if (opener && openDialog(opener.getAttribute('data-dialog'))) {
+    event.preventDefault();
+    return;
+  }
+  const closer = event.target.closest('[data-close-dialog]');
+  if (closer) {
+    const dialog = closer.closest('dialog');
+    if (dialog) {
+      event.preventDefault();
+      dialog.close();
+    }
+    return;
+  }
+  const copy = event.target.closest('[data-copy]');
+  if (copy) {
+    const source = document.getElementById(copy.getAttribute('data-copy'));
+    if (!source || !navigator.clipboard) return;
+    navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+      const label = copy.textContent;
+      copy.textContent = 'Copied';
+      setTimeout(() => {
+        copy.textContent = label;
+      }, 1500);
+    });
+  }
+});
+
+// Roles offered for a mapping: only those the chosen entity holds (the server checks again).
+function filterRoles(entitySelect) {
+  const form = entitySelect.form;
+  const roleSelect = form?.querySelector('select[data-role-select]');
+  if (!roleSelect) return;
+  const chosen = entitySelect.selectedOptions[0];
+  const held = chosen ? (chosen.getAttribute('data-roles') || '').split(' ') : [];
+  let firstVisible = null;
+  for (const option of roleSelect.options) {
+    if (option.value === '') continue;
+    const show = held.includes(option.value);
+    option.hidden = !show;
+    option.disabled = !show;
+    if (show && !firstVisible) firstVisible = option;
+  }
+  const current = roleSelect.selectedOptions[0];
+  if (!current || current.disabled) roleSelect.value = firstVisible ? firstVisible.value : '';
+}
+
+document.addEventListener('change', (event) => {
+  if (event.target.matches('select[data-entity-select]')) filterRoles(event.target);
+});
+
+document.addEventListener('DOMContentLoaded', () => {
+  for (const select of document.querySelectorAll('select[data-entity-select]')) filterRoles(select);
+  // A dialog the server rendered open (e.g. to show why an upload was refused) becomes modal.
+  for (const dialog of document.querySelectorAll('dialog[data-reopen]')) {
+    dialog.removeAttribute('open');
+    openDialog(dialog.id);
+  }
+});

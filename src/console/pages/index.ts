@@ -1,0 +1,26 @@
+/** Every page behind sign-in, registered in one context with the sign-in guard. */
+import type { FastifyInstance } from 'fastify';
+import { render } from '../render.ts';
+import type { ConsoleEnv } from '../session.ts';
+import { requireSignedIn, userOf } from './guard.ts';
+
+export async function protectedRoutes(
+  app: FastifyInstance,
+  opts: { env: ConsoleEnv },
+): Promise<void> {
+  const { env } = opts;
+  app.addHook('preHandler', requireSignedIn);
+
+  app.get('/', async (req, reply) => {
+    const user = userOf(req);
+    let notice: string | undefined;
+    if ((req.query as Record<string, unknown>).notice === 'recovery') {
+      const state = await env.ctx.store.console.twoFactor.get(
+        user.actor.accountId,
+        user.actor.entityId,
+      );
+      notice = `You signed in with a recovery code. ${state?.recoveryCodesLeft ?? 0} recovery codes are left.`;
+    }
+    return render(req, reply, 'home', notice ? { notice } : {}, { title: 'Home', section: 'home' });
+  });
+}
