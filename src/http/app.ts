@@ -3,6 +3,7 @@
  * (fastify docs/Guides/Testing.md). The caller owns the store: close the app, then the store.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { consoleRoutes } from '../console/plugin.ts';
 import type { MasterKey } from '../crypto/master-key.ts';
 import { type Clock, systemClock } from '../domain/clock.ts';
 import { AuditWriter } from '../service/audit-writer.ts';
@@ -105,6 +106,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     [oauthRoutes, '/accounts/:accountId'],
     [whoamiRoutes, '/accounts/:accountId'],
     [rotationRoutes, '/accounts/:accountId'],
+    // Before the admin API: the console's session hook must reach /api/v1 (console/plugin.ts).
+    [consoleRoutes, '/console'],
     [adminRoutes, '/api/v1'],
   ];
   for (const [plugin, prefix] of routes) {
