@@ -224,14 +224,16 @@ export function createSignature(
   privateKey: KeyObject,
   signingInput: Buffer | string,
 ): Buffer {
+  const spec = ALGORITHMS[alg];
   if (privateKey.type !== 'private' || !algMatchesKey(alg, privateKey)) {
+    const needs = spec.family === 'ec' ? `an EC ${spec.curve} private key` : 'an RSA private key';
     throw invalidInput(
       'crypto.key_alg_mismatch',
-      `This private key cannot sign ${alg}: ${ALGORITHMS[alg].family === 'ec' ? `${alg} needs an EC ${(ALGORITHMS[alg] as EcAlgSpec).curve} key` : `${alg} needs an RSA key`}`,
+      `This key cannot sign ${alg}: ${alg} needs ${needs}`,
     );
   }
   const data = typeof signingInput === 'string' ? Buffer.from(signingInput, 'utf8') : signingInput;
-  return cryptoSign(ALGORITHMS[alg].hash, data, keyInputFor(ALGORITHMS[alg], privateKey));
+  return cryptoSign(spec.hash, data, keyInputFor(spec, privateKey));
 }
 
 /**
