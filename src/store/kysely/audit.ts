@@ -1,5 +1,9 @@
+import type { Kysely } from 'kysely';
+import type { AuditEvent } from '../../domain/audit.ts';
 import type { StoreContext } from '../context.ts';
 import type { AuditStore } from '../ports.ts';
+import type { AuditEventsTable, Database } from '../schema.ts';
+import { type Prepared, prepare } from './prepared.ts';
 import { toAuditEvent } from './rows.ts';
 
 /** Rows per INSERT: 12 columns × 500 stays far below both dialects' bound-parameter limits. */
@@ -7,7 +11,73 @@ const CHUNK = 500;
 /** `list` never returns more than this, whatever the caller asks. */
 export const AUDIT_LIST_MAX = 1000;
 
+const COLUMNS = 11;
+
+type AuditInsert = Omit<AuditEventsTable, 'id'>;
+
+/** The events as flat insert arguments, column by column, row after row. */
+const flatten = (events: readonly AuditEvent[]): unknown[] =>
+  events.flatMap((e) => [
+    e.at,
+    e.accountId,
+    e.type,
+    e.result,
+    e.detail,
+    e.clientId,
+    e.certificateId,
+    e.entityId,
+    e.roleId,
+    e.remoteAddress,
+    e.actor,
+  ]);
+
+/** Inverse of `flatten`, typed for the builder (only ever called with sentinels by `prepare`). */
+function rows(args: readonly unknown[]): AuditInsert[] {
+  const out: AuditInsert[] = [];
+  for (let i = 0; i < args.length; i += COLUMNS) {
+    const a = args.slice(i, i + COLUMNS) as [
+      number,
+      string,
+      string,
+      string,
+      string | null,
+      string | null,
+      string | null,
+      number | null,
+      number | null,
+      string | null,
+      number | null,
+    ];
+    out.push({
+      at: a[0],
+      account_id: a[1],
+      type: a[2],
+      result: a[3],
+      detail: a[4],
+      client_id: a[5],
+      certificate_id: a[6],
+      entity_id: a[7],
+      role_id: a[8],
+      remote_address: a[9],
+      actor: a[10],
+    });
+  }
+  return out;
+}
+
 export function auditStore(ctx: StoreContext): AuditStore {
+  // One compiled multi-row INSERT per batch size seen (at most CHUNK of them).
+  const inserts = new Map<number, Prepared<unknown[], unknown>>();
+  const insert = (db: Kysely<Database>, events: readonly AuditEvent[]) => {
+    let q = inserts.get(events.length);
+    if (!q) {
+      q = prepare<unknown[], unknown>(ctx.db, events.length * COLUMNS, (...args) =>
+        ctx.db.insertInto('audit_events').values(rows(args)),
+      );
+      inserts.set(events.length, q);
+    }
+    return q.on(db, ...flatten(events));
+  };
   return {
     /**
      * One multi-row INSERT per 500 events, all in one transaction. Ids come from the sequence /
@@ -15,29 +85,13 @@ export function auditStore(ctx: StoreContext): AuditStore {
      */
     async append(events) {
       if (events.length === 0) return;
-      const rows = events.map((e) => ({
-        at: e.at,
-        account_id: e.accountId,
-        type: e.type,
-        result: e.result,
-        detail: e.detail,
-        client_id: e.clientId,
-        certificate_id: e.certificateId,
-        entity_id: e.entityId,
-        role_id: e.roleId,
-        remote_address: e.remoteAddress,
-        actor: e.actor,
-      }));
-      if (rows.length <= CHUNK) {
-        await ctx.db.insertInto('audit_events').values(rows).execute();
+      if (events.length <= CHUNK) {
+        await insert(ctx.db, events);
         return;
       }
       await ctx.db.transaction().execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += CHUNK) {
-          await trx
-            .insertInto('audit_events')
-            .values(rows.slice(i, i + CHUNK))
-            .execute();
+        for (let i = 0; i < events.length; i += CHUNK) {
+          await insert(trx, events.slice(i, i + CHUNK));
         }
       });
     },

@@ -3,6 +3,7 @@ import type { StoreContext } from '../context.ts';
 import type { EntityStore } from '../ports.ts';
 import { type DbBool, fromDbBool } from '../schema.ts';
 import { nextId } from './ids.ts';
+import { prepare } from './prepared.ts';
 import { entityTypeOf, num } from './rows.ts';
 
 interface EntityRoleRow {
@@ -62,13 +63,11 @@ export function entityStore(ctx: StoreContext): EntityStore {
       .orderBy('e.id')
       .orderBy('ra.role_id');
 
-  const get = async (accountId: string, id: number): Promise<Entity | null> => {
-    const rows = await withRoles()
-      .where('e.account_id', '=', accountId)
-      .where('e.id', '=', id)
-      .execute();
-    return fold(rows)[0] ?? null;
-  };
+  const byId = prepare(ctx.db, 2, (accountId: string, id: number) =>
+    withRoles().where('e.account_id', '=', accountId).where('e.id', '=', id),
+  );
+  const get = async (accountId: string, id: number): Promise<Entity | null> =>
+    fold((await byId(accountId, id)).rows)[0] ?? null;
 
   return {
     create: (input) =>

@@ -4,6 +4,7 @@ import { type StoreContext, uniqueViolation } from '../context.ts';
 import type { IntegrationStore } from '../ports.ts';
 import type { DbBool } from '../schema.ts';
 import { nextId } from './ids.ts';
+import { prepare } from './prepared.ts';
 import { num, toIntegration } from './rows.ts';
 
 /** Every column but the secret hash: it is written once and never read back through this port. */
@@ -20,13 +21,22 @@ const COLUMNS = [
 ] as const;
 
 export function integrationStore(ctx: StoreContext): IntegrationStore {
-  const get: IntegrationStore['get'] = async (accountId, id) => {
-    const r = await ctx.db
+  const byId = prepare(ctx.db, 2, (accountId: string, id: number) =>
+    ctx.db
       .selectFrom('integrations')
       .select(COLUMNS)
       .where('account_id', '=', accountId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+      .where('id', '=', id),
+  );
+  const byClientId = prepare(ctx.db, 2, (accountId: string, clientId: string) =>
+    ctx.db
+      .selectFrom('integrations')
+      .select(COLUMNS)
+      .where('account_id', '=', accountId)
+      .where('client_id', '=', clientId),
+  );
+  const get: IntegrationStore['get'] = async (accountId, id) => {
+    const r = (await byId(accountId, id)).rows[0];
     return r ? toIntegration(r) : null;
   };
 
@@ -68,12 +78,7 @@ export function integrationStore(ctx: StoreContext): IntegrationStore {
     get,
 
     async getByClientId(accountId, clientId) {
-      const r = await ctx.db
-        .selectFrom('integrations')
-        .select(COLUMNS)
-        .where('account_id', '=', accountId)
-        .where('client_id', '=', clientId)
-        .executeTakeFirst();
+      const r = (await byClientId(accountId, clientId)).rows[0];
       return r ? toIntegration(r) : null;
     },
 

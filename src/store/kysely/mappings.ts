@@ -1,6 +1,7 @@
 import { notFound } from '../../domain/errors.ts';
 import { type StoreContext, uniqueViolation } from '../context.ts';
 import type { CreateMappingResult, MappingStore } from '../ports.ts';
+import { prepare } from './prepared.ts';
 import { fromMapping, num, toMapping } from './rows.ts';
 
 /** Which result a unique violation on `mappings` means (PostgreSQL: constraint, SQLite: column). */
@@ -15,6 +16,9 @@ function takenBy(violated: string): CreateMappingResult | null {
 }
 
 export function mappingStore(ctx: StoreContext): MappingStore {
+  const byId = prepare(ctx.db, 1, (certificateId: string) =>
+    ctx.db.selectFrom('mappings').selectAll().where('certificate_id', '=', certificateId),
+  );
   return {
     /**
      * One transaction: lock the integration, check both global uniqueness rules, count active
@@ -85,11 +89,7 @@ export function mappingStore(ctx: StoreContext): MappingStore {
     },
 
     async get(certificateId) {
-      const r = await ctx.db
-        .selectFrom('mappings')
-        .selectAll()
-        .where('certificate_id', '=', certificateId)
-        .executeTakeFirst();
+      const r = (await byId(certificateId)).rows[0];
       return r ? toMapping(r) : null;
     },
 

@@ -1,8 +1,20 @@
 import type { StoreContext } from '../context.ts';
 import type { ReplayStore } from '../ports.ts';
+import { prepare } from './prepared.ts';
 import { num } from './rows.ts';
 
 export function replayStore(ctx: StoreContext): ReplayStore {
+  const claim = prepare(ctx.db, 3, (key: string, expiresAt: number, now: number) =>
+    ctx.db
+      .insertInto('replay')
+      .values({ key, expires_at: expiresAt })
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') })
+          .where('replay.expires_at', '<=', now),
+      ),
+  );
   return {
     /**
      * One statement, atomic on both dialects:
@@ -14,18 +26,8 @@ export function replayStore(ctx: StoreContext): ReplayStore {
      * claims of one key serialize on its unique index: exactly one sees 1 row.
      */
     async claim(key, expiresAt) {
-      const now = ctx.clock.now();
-      const r = await ctx.db
-        .insertInto('replay')
-        .values({ key, expires_at: expiresAt })
-        .onConflict((oc) =>
-          oc
-            .column('key')
-            .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') })
-            .where('replay.expires_at', '<=', now),
-        )
-        .executeTakeFirst();
-      return num(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+      const r = await claim(key, expiresAt, ctx.clock.now());
+      return num(r.numAffectedRows ?? 0n) === 1;
     },
 
     async purgeExpired(now) {

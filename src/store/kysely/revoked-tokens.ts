@@ -1,8 +1,16 @@
 import type { StoreContext } from '../context.ts';
 import type { RevokedTokenStore } from '../ports.ts';
+import { prepare } from './prepared.ts';
 import { num } from './rows.ts';
 
 export function revokedTokenStore(ctx: StoreContext): RevokedTokenStore {
+  const find = prepare(ctx.db, 2, (accountId: string, jti: string) =>
+    ctx.db
+      .selectFrom('revoked_tokens')
+      .select('jti')
+      .where('account_id', '=', accountId)
+      .where('jti', '=', jti),
+  );
   return {
     async add(accountId, jti, expiresAt) {
       await ctx.db
@@ -13,13 +21,7 @@ export function revokedTokenStore(ctx: StoreContext): RevokedTokenStore {
     },
 
     async isRevoked(accountId, jti) {
-      const r = await ctx.db
-        .selectFrom('revoked_tokens')
-        .select('jti')
-        .where('account_id', '=', accountId)
-        .where('jti', '=', jti)
-        .executeTakeFirst();
-      return r !== undefined;
+      return (await find(accountId, jti)).rows.length > 0;
     },
 
     async purgeExpired(now) {

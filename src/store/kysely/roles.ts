@@ -2,16 +2,15 @@ import type { StoreContext } from '../context.ts';
 import type { RoleStore } from '../ports.ts';
 import type { DbBool } from '../schema.ts';
 import { nextId } from './ids.ts';
+import { prepare } from './prepared.ts';
 import { num, toRole } from './rows.ts';
 
 export function roleStore(ctx: StoreContext): RoleStore {
+  const byId = prepare(ctx.db, 2, (accountId: string, id: number) =>
+    ctx.db.selectFrom('roles').selectAll().where('account_id', '=', accountId).where('id', '=', id),
+  );
   const get: RoleStore['get'] = async (accountId, id) => {
-    const r = await ctx.db
-      .selectFrom('roles')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const r = (await byId(accountId, id)).rows[0];
     return r ? toRole(r) : null;
   };
 
