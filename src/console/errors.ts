@@ -40,6 +40,8 @@ export function errorPage(
   );
 }
 
+export const statusOf = (e: DomainError): number => STATUS[e.kind];
+
 export const isForbidden = (e: unknown): boolean =>
   e instanceof DomainError && e.kind === 'forbidden';
 

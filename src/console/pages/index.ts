@@ -2,7 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { render } from '../render.ts';
 import type { ConsoleEnv } from '../session.ts';
+import { accountRoutes } from './accounts.ts';
+import { auditRoutes } from './audit.ts';
 import { requireSignedIn, userOf } from './guard.ts';
+import { integrationRoutes } from './integrations.ts';
+import { m2mRoutes } from './m2m.ts';
+import { peopleRoutes } from './people.ts';
 
 export async function protectedRoutes(
   app: FastifyInstance,
@@ -23,4 +28,8 @@ export async function protectedRoutes(
     }
     return render(req, reply, 'home', notice ? { notice } : {}, { title: 'Home', section: 'home' });
   });
+
+  for (const routes of [m2mRoutes, integrationRoutes, peopleRoutes, auditRoutes, accountRoutes]) {
+    await routes(app, { env });
+  }
 }

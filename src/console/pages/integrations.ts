@@ -1,0 +1,176 @@
+/**
+ * Setup > Integration > Manage Integrations: list, create (client id and secret shown once, on
+ * the response to the create itself — never stored, never redirected to, never cached), edit
+ * (name, state, M2M grant, scopes).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Integration } from '../../domain/integration.ts';
+import { roleHas } from '../../domain/permissions.ts';
+import { SCOPES, type Scope } from '../../domain/scope.ts';
+import {
+  createIntegration,
+  getIntegration,
+  listIntegrations,
+  requireAnyPermission,
+  updateIntegration,
+} from '../../service/index.ts';
+import { field, fieldList } from '../body.ts';
+import { BASE } from '../config.ts';
+import { isUserError, statusOf } from '../errors.ts';
+import { render } from '../render.ts';
+import type { ConsoleEnv } from '../session.ts';
+import { depsOf, userOf } from './guard.ts';
+
+const SCOPE_LABELS: Record<Scope, string> = {
+  restlets: 'RESTlets',
+  rest_webservices: 'REST Web Services',
+  suite_analytics: 'SuiteAnalytics Connect',
+};
+const SCOPE_OPTIONS = SCOPES.map((id) => ({ id, label: SCOPE_LABELS[id] }));
+
+interface IntegrationForm {
+  name: string;
+  state: string;
+  m2m: boolean;
+  scopes: string[];
+}
+
+const formOf = (req: FastifyRequest): IntegrationForm => ({
+  name: field(req, 'name'),
+  state: field(req, 'state') || 'enabled',
+  m2m: field(req, 'm2m') === '1',
+  scopes: fieldList(req, 'scope'),
+});
+
+const formFromRecord = (i: Integration): IntegrationForm => ({
+  name: i.name,
+  state: i.state,
+  m2m: i.m2mGrant,
+  scopes: [...i.scopes],
+});
+
+function formPage(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  data: { form: IntegrationForm; action: string; clientId?: string; error?: string },
+  title: string,
+  status = 200,
+): FastifyReply {
+  return render(
+    req,
+    reply,
+    'integration-form',
+    { ...data, scopes: SCOPE_OPTIONS },
+    { title, section: 'integrations', status },
+  );
+}
+
+export async function integrationRoutes(
+  app: FastifyInstance,
+  opts: { env: ConsoleEnv },
+): Promise<void> {
+  const deps = depsOf(opts.env);
+
+  app.get('/integrations', async (req, reply) => {
+    const user = userOf(req);
+    const integrations = await listIntegrations(deps, user.actor, user.actor.accountId);
+    const q = req.query as Record<string, string | undefined>;
+    return render(
+      req,
+      reply,
+      'integrations',
+      {
+        integrations,
+        // Editing needs Integration Application; the service refuses it otherwise anyway.
+        canEdit: roleHas(user.role, 'integration_application'),
+        ...(q.saved && { notice: 'The integration record was saved.' }),
+      },
+      { title: 'Manage Integrations', section: 'integrations' },
+    );
+  });
+
+  app.get('/integrations/new', async (req, reply) => {
+    const user = userOf(req);
+    // The form itself is refused to a role that may not create (the create's own check).
+    requireAnyPermission(user.actor, user.actor.accountId, ['integration_application']);
+    return formPage(
+      req,
+      reply,
+      {
+        form: { name: '', state: 'enabled', m2m: true, scopes: ['restlets', 'rest_webservices'] },
+        action: `${BASE}/integrations`,
+      },
+      'New integration',
+    );
+  });
+
+  app.post('/integrations', async (req, reply) => {
+    const user = userOf(req);
+    const form = formOf(req);
+    try {
+      const created = await createIntegration(deps, user.actor, {
+        accountId: user.actor.accountId,
+        name: form.name,
+        state: form.state,
+        m2mGrant: form.m2m,
+        scopes: form.scopes,
+      });
+      return render(
+        req,
+        reply,
+        'integration-created',
+        { integration: created.integration, clientSecret: created.clientSecret },
+        { title: 'Integration created', section: 'integrations' },
+      );
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      return formPage(
+        req,
+        reply,
+        { form, action: `${BASE}/integrations`, error: e.message },
+        'New integration',
+        statusOf(e),
+      );
+    }
+  });
+
+  app.get('/integrations/:id/edit', async (req, reply) => {
+    const user = userOf(req);
+    const { id } = req.params as { id: string };
+    const i = await getIntegration(deps, user.actor, user.actor.accountId, id);
+    return formPage(
+      req,
+      reply,
+      {
+        form: formFromRecord(i),
+        action: `${BASE}/integrations/${i.id}`,
+        clientId: i.clientId,
+      },
+      `Edit integration: ${i.name}`,
+    );
+  });
+
+  app.post('/integrations/:id', async (req, reply) => {
+    const user = userOf(req);
+    const { id } = req.params as { id: string };
+    const form = formOf(req);
+    try {
+      await updateIntegration(deps, user.actor, user.actor.accountId, id, {
+        name: form.name,
+        state: form.state,
+        m2mGrant: form.m2m,
+        scopes: form.scopes,
+      });
+      return reply.redirect(`${BASE}/integrations?saved=1`, 303);
+    } catch (e) {
+      if (!isUserError(e) || e.code === 'integration.not_found') throw e;
+      return formPage(
+        req,
+        reply,
+        { form, action: `${BASE}/integrations/${encodeURIComponent(id)}`, error: e.message },
+        'Edit integration',
+        statusOf(e),
+      );
+    }
+  });
+}
