@@ -35,6 +35,8 @@ export class JwksCache {
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<LocalSet> | undefined;
+  /** Keys jose already selected and imported, by alg and kid, for the current set only. */
+  private resolved = new Map<string, CryptoKey>();
   /** Fetches started so far (for tests and metrics). */
   fetches = 0;
   private readonly timeoutMs: number;
@@ -54,25 +56,38 @@ export class JwksCache {
     this.maxAge = bounds.maxAgeMs ?? 600_000;
   }
 
-  /** The key resolver to hand to jose's jwtVerify. */
-  readonly getKey = async (
-    header: JWSHeaderParameters,
-    token: FlattenedJWSInput,
-  ): Promise<CryptoKey> => {
+  /**
+   * The hot path: the key for this header if it was resolved before from the current, fresh
+   * set, with no await at all (verify() then costs what a bare jwtVerify with that key costs).
+   */
+  cachedKey(header: JWSHeaderParameters): CryptoKey | undefined {
+    if (this.set === undefined || this.clock.now() - this.fetchedAt >= this.maxAge)
+      return undefined;
+    return this.resolved.get(slot(header));
+  }
+
+  /** Selects the key for a JWS header (jose's rules: kid, alg → kty, use), fetching if needed. */
+  async getKey(header: JWSHeaderParameters, token?: FlattenedJWSInput): Promise<CryptoKey> {
     let set = this.set;
     if (set === undefined || this.clock.now() - this.fetchedAt >= this.maxAge) {
       set = await this.refresh();
     }
     try {
-      return await set(header, token);
+      return this.remember(set, header, await set(header, token));
     } catch (e) {
       // An unknown kid may be a freshly rotated key: fetch again, but at most once per interval,
       // or a stream of tokens with random kids would turn us into a JWKS hammer.
       if (!(e instanceof errors.JWKSNoMatchingKey) || !this.mayFetch()) throw e;
       set = await this.refresh();
-      return set(header, token);
+      return this.remember(set, header, await set(header, token));
     }
-  };
+  }
+
+  private remember(set: LocalSet, header: JWSHeaderParameters, key: CryptoKey): CryptoKey {
+    // Only for the set still current: a refresh may have replaced it meanwhile.
+    if (set === this.set) this.resolved.set(slot(header), key);
+    return key;
+  }
 
   private mayFetch(): boolean {
     return this.inflight !== undefined || this.clock.now() - this.lastAttempt >= this.minInterval;
@@ -92,6 +107,7 @@ export class JwksCache {
     const p = this.load().then(
       (set) => {
         this.set = set;
+        this.resolved = new Map();
         this.fetchedAt = this.clock.now();
         this.inflight = undefined;
         return set;
@@ -141,6 +157,8 @@ export class JwksCache {
     }
   }
 }
+
+const slot = (h: JWSHeaderParameters): string => `${h.alg ?? ''}\u0000${h.kid ?? ''}`;
 
 function describe(e: unknown): string {
   if (e instanceof Error) {

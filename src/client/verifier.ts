@@ -1,4 +1,10 @@
-import { errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
+import {
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  type JWTVerifyOptions,
+  jwtVerify,
+} from 'jose';
 import {
   CertmintClientError,
   ConfigurationError,
@@ -106,7 +112,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       }
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, jwks.getKey, {
+        const header = headerOf(token);
+        // Checked before any key lookup, so a token with a foreign alg never triggers a fetch.
+        if (typeof header.alg !== 'string' || !algorithms.includes(header.alg as VerifierAlg)) {
+          throw new InvalidTokenError(
+            'algorithm',
+            `access token alg ${String(header.alg)} is not allowed`,
+          );
+        }
+        // The resolved key goes to jwtVerify directly: no per-call key-resolver round trip.
+        const key = jwks.cachedKey(header) ?? (await jwks.getKey(header));
+        ({ payload } = await jwtVerify(token, key, {
           ...base,
           currentDate: new Date(clock.now()),
         }));
@@ -121,6 +137,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       return v;
     },
   };
+}
+
+function headerOf(token: string): ReturnType<typeof decodeProtectedHeader> {
+  try {
+    return decodeProtectedHeader(token);
+  } catch (e) {
+    // jose throws a TypeError here, not one of its JOSE errors.
+    throw new InvalidTokenError('malformed', 'the access token is not a JWS', e);
+  }
 }
 
 function toVerified(p: JWTPayload, accountInIssuer: string | undefined): VerifiedToken {

@@ -133,6 +133,41 @@ describe('createTokenVerifier', () => {
     assert.equal(iss.jwksHits - hits, 2);
   });
 
+  it('drops a key removed from the JWKS once the set is older than maxAge', async () => {
+    const extra = await iss.addKey();
+    const v = verifier();
+    const token = await iss.sign(extra, {}, {}, nowS());
+    await v.verify(token);
+    await v.verify(token); // from the resolved-key cache
+    iss.keys = iss.keys.filter((k) => k !== extra);
+    clock.advance(599_999);
+    await v.verify(token); // still within maxAge
+    const hits = iss.jwksHits;
+    clock.advance(1);
+    await refused(v.verify(token), 'unknown_key');
+    assert.equal(iss.jwksHits - hits, 1);
+  });
+
+  it('keeps serving the old keys when a maxAge refresh fails', async () => {
+    const v = verifier();
+    const token = await iss.sign(key, {}, {}, nowS());
+    await v.verify(token);
+    iss.mode = 'status500';
+    clock.advance(600_000);
+    const hits = iss.jwksHits;
+    const t = await v.verify(token);
+    assert.equal(t.roleId, 3);
+    assert.equal(iss.jwksHits - hits, 1);
+  });
+
+  it('refuses a disallowed alg before looking for its key (no JWKS fetch)', async () => {
+    const v = verifier();
+    const hits = iss.jwksHits;
+    const rsa = await iss.addKey('PS256');
+    await refused(v.verify(await iss.sign(rsa, {}, {}, nowS())), 'algorithm');
+    assert.equal(iss.jwksHits, hits);
+  });
+
   it('makes one JWKS fetch for many concurrent verifications on a cold cache', async () => {
     const v = verifier();
     const token = await iss.sign(key, {}, {}, nowS());
