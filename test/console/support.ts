@@ -12,7 +12,8 @@ import { type Bootstrapped, bootstrapEmptyStore } from '../../src/service/bootst
 import type { Store } from '../../src/store/ports.ts';
 import { storeFactories } from '../support/stores.ts';
 
-export const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
+/** Real time: OpenSSL-made certificates start now, and the frozen clock must agree with them. */
+export const T0 = Math.floor(Date.now() / 1000) * 1000;
 export const PUBLIC_URL = 'http://certmint.test';
 
 export interface ConsoleFixture {

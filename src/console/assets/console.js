@@ -29,7 +29,7 @@ document.addEventListener('click', (event) => {
   if (copy) {
     const source = document.getElementById(copy.getAttribute('data-copy'));
     if (!source || !navigator.clipboard) return;
-    navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+    navigator.clipboard.writeText(source.innerText.trim()).then(() => {
       const label = copy.textContent;
       copy.textContent = 'Copied';
       setTimeout(() => {
