@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { isDomainError } from '../../src/domain/errors.ts';
 import { DEFAULT_SQLITE_PATH, isPostgresUrl, openStore } from '../../src/store/index.ts';
-import { PG_SKIP_REASON } from '../support/stores.ts';
+import { describeEachStore, PG_SKIP_REASON } from '../support/stores.ts';
 import { production } from './fixtures.ts';
 
 describe('openStore: SQLite', () => {
@@ -120,5 +120,25 @@ describe('openStore: PostgreSQL errors', () => {
         e.code === 'store.cannot_connect' &&
         e.message.endsWith(': database "certmint_no_such_database" does not exist'),
     );
+  });
+});
+
+describeEachStore('store: close', (f) => {
+  it('waits for the calls in flight, then refuses new ones', async () => {
+    const store = await f.open();
+    await store.accounts.create(production('1'));
+    const claims = Array.from({ length: 20 }, (_, i) => store.replay.claim(`k${i}`, 10 ** 13));
+    const created = store.entities.create({
+      accountId: '1',
+      name: 'late',
+      email: null,
+      type: 'employee',
+      active: true,
+    });
+    await store.close();
+    assert.deepEqual(await Promise.all(claims), Array(20).fill(true));
+    assert.equal((await created).id, 1);
+    await assert.rejects(store.accounts.list(), { message: 'the store is closed' });
+    await store.close();
   });
 });

@@ -7,6 +7,7 @@ import { auditStore } from './audit.ts';
 import { consoleStore } from './console.ts';
 import { entityStore } from './entities.ts';
 import { integrationStore } from './integrations.ts';
+import { Lifecycle } from './lifecycle.ts';
 import { mappingStore } from './mappings.ts';
 import { replayStore } from './replay.ts';
 import { revokedTokenStore } from './revoked-tokens.ts';
@@ -23,24 +24,28 @@ export async function migrate(ctx: StoreContext): Promise<void> {
   }
 }
 
-/** The ports over one StoreContext; `close` is the adapter's own shutdown. */
+/**
+ * The ports over one StoreContext; `close` is the adapter's own shutdown, run once, after
+ * the calls in flight have finished (see lifecycle.ts).
+ */
 export function kyselyStore(ctx: StoreContext, close: () => Promise<void>): Store {
+  const life = new Lifecycle();
   let closing: Promise<void> | null = null;
   return {
     dialect: ctx.dialect,
-    accounts: accountStore(ctx),
-    entities: entityStore(ctx),
-    roles: roleStore(ctx),
-    integrations: integrationStore(ctx),
-    mappings: mappingStore(ctx),
-    audit: auditStore(ctx),
-    replay: replayStore(ctx),
-    signingKeys: signingKeyStore(ctx),
-    revokedTokens: revokedTokenStore(ctx),
+    accounts: life.wrap(accountStore(ctx)),
+    entities: life.wrap(entityStore(ctx)),
+    roles: life.wrap(roleStore(ctx)),
+    integrations: life.wrap(integrationStore(ctx)),
+    mappings: life.wrap(mappingStore(ctx)),
+    audit: life.wrap(auditStore(ctx)),
+    replay: life.wrap(replayStore(ctx)),
+    signingKeys: life.wrap(signingKeyStore(ctx)),
+    revokedTokens: life.wrap(revokedTokenStore(ctx)),
     changes: { subscribe: (listener) => ctx.feed.subscribe(listener) },
-    console: consoleStore(ctx),
+    console: life.wrap(consoleStore(ctx)),
     close: () => {
-      closing ??= close();
+      closing ??= life.drain().then(close);
       return closing;
     },
   };
