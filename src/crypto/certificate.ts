@@ -6,50 +6,30 @@
  */
 import { createHash, createPrivateKey, X509Certificate as NodeX509 } from 'node:crypto';
 import { X509Certificate as PeculiarX509, Pkcs10CertificateRequest } from '@peculiar/x509';
-import { type DomainError, isDomainError, policy } from '../domain/errors.ts';
+import { isDomainError, policy } from '../domain/errors.ts';
 import type { CertificateFacts } from '../domain/mapping.ts';
+import { ALGORITHMS, ASSERTION_ALGS, type AssertionAlg } from './algorithms.ts';
+import { ACCEPTED_RSA_BITS, keyFacts } from './certificate-key.ts';
 import {
-  ALGORITHMS,
-  ASSERTION_ALGS,
-  type AssertionAlg,
-  EC_CURVE_BITS,
-  type EcCurve,
-} from './algorithms.ts';
-import { OID, readSpkiAlgorithm, readTlv, TAG_SEQUENCE } from './der.ts';
+  C,
+  CERTIFICATE_POLICY_CODES,
+  type CertificatePolicyCode,
+  chainRefusal,
+  csrRefusal,
+  MAKE_NEW,
+  privateKeyRefusal,
+  unreadable,
+} from './certificate-refusals.ts';
+import { readTlv, TAG_SEQUENCE } from './der.ts';
 import { decodeSingleCertificateBlock, pemLabels, toPem } from './pem.ts';
+
+export { ACCEPTED_RSA_BITS, CERTIFICATE_POLICY_CODES, type CertificatePolicyCode };
 
 /** Largest upload read at all (checked before any parsing). A certificate is ~0.5–2 KiB. */
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
 /** NetSuite caps a certificate's validity at two years from its start. */
 export const MAX_VALIDITY_YEARS = 2;
 export const CERTIFICATE_FILE_EXTENSIONS: readonly string[] = ['.cer', '.pem', '.crt'];
-export const ACCEPTED_RSA_BITS: readonly number[] = [3072, 4096];
-
-/** Stable codes of every refusal (switch on these, never on messages). */
-export const CERTIFICATE_POLICY_CODES = {
-  fileName: 'certificate.file_name',
-  empty: 'certificate.empty',
-  tooLarge: 'certificate.too_large',
-  privateKey: 'certificate.private_key',
-  csr: 'certificate.csr',
-  chain: 'certificate.chain',
-  publicKey: 'certificate.public_key',
-  surroundingText: 'certificate.surrounding_text',
-  unreadable: 'certificate.unreadable',
-  rsaKeySize: 'certificate.rsa_key_size',
-  ecCurve: 'certificate.ec_curve',
-  ecExplicitParameters: 'certificate.ec_explicit_parameters',
-  eddsaKey: 'certificate.eddsa_key',
-  keyType: 'certificate.key_type',
-  validityRange: 'certificate.validity_range',
-  expired: 'certificate.expired',
-} as const;
-export type CertificatePolicyCode =
-  (typeof CERTIFICATE_POLICY_CODES)[keyof typeof CERTIFICATE_POLICY_CODES];
-
-const C = CERTIFICATE_POLICY_CODES;
-const MAKE_NEW =
-  'make a new key pair and certificate, e.g. `certmint cert generate --alg ES256 --out public.pem --key-out private.pem`';
 
 export interface InspectOptions {
   /** The uploaded file's name, when there is one: it must end in .cer, .pem or .crt. */
@@ -113,31 +93,6 @@ function extractDer(input: Buffer | string): Buffer {
   if (typeof input !== 'string' && input[0] === TAG_SEQUENCE) return derFromDer(input);
   throw unreadable();
 }
-
-const unreadable = (): DomainError =>
-  policy(
-    C.unreadable,
-    'This is not a readable X.509 certificate: upload one certificate in PEM (-----BEGIN CERTIFICATE-----) or DER form',
-  );
-
-const privateKeyRefusal = (): DomainError =>
-  // Never echo any part of the key: the message is fixed text.
-  policy(
-    C.privateKey,
-    'This is a private key, not a certificate: keep it secret and never upload it anywhere. Upload the public certificate (e.g. public.pem) instead',
-  );
-
-const csrRefusal = (): DomainError =>
-  policy(
-    C.csr,
-    'This is a certificate signing request (CSR), not a certificate: upload a certificate instead, e.g. a self-signed one from `openssl req -new -x509 …` or `certmint cert generate`',
-  );
-
-const chainRefusal = (count: number): DomainError =>
-  policy(
-    C.chain,
-    `The file holds ${count} certificates; upload exactly one: the client's own certificate, without any chain or CA certificates`,
-  );
 
 function derFromPem(text: string): Buffer {
   const labels = pemLabels(text);
@@ -232,72 +187,6 @@ function isDerCsr(der: Buffer): boolean {
 
 const base64url = (data: Uint8Array): string =>
   createHash('sha256').update(data).digest('base64url');
-
-const RSA_KEY_TYPES: Readonly<Record<string, 'rsa' | 'rsa-pss'>> = {
-  [OID.rsaEncryption]: 'rsa',
-  [OID.rsassaPss]: 'rsa-pss',
-};
-const NAMED_CURVES: Readonly<Record<string, EcCurve>> = {
-  [OID.p256]: 'P-256',
-  [OID.p384]: 'P-384',
-  [OID.p521]: 'P-521',
-};
-const OTHER_KEY_NAMES: Readonly<Record<string, string>> = {
-  [OID.dsa]: 'DSA',
-  [OID.x25519]: 'X25519',
-  [OID.x448]: 'X448',
-};
-
-type KeyFacts = Pick<CertificateFacts, 'algorithm' | 'keyType' | 'keySize' | 'curve'>;
-
-function keyFacts(spki: Uint8Array, node: NodeX509): KeyFacts {
-  const alg = readSpkiAlgorithm(spki);
-  if (alg === null) throw unreadable();
-  const details = node.publicKey.asymmetricKeyDetails;
-  const rsaType = RSA_KEY_TYPES[alg.oid];
-  if (rsaType !== undefined) {
-    const bits = details?.modulusLength ?? 0;
-    if (!ACCEPTED_RSA_BITS.includes(bits)) {
-      throw policy(
-        C.rsaKeySize,
-        `The certificate's RSA key has ${bits} bits; only 3072 or 4096 bits are accepted: make a new key pair, e.g. \`certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem\``,
-      );
-    }
-    return { algorithm: 'RSA', keyType: rsaType, keySize: bits, curve: null };
-  }
-  if (alg.oid === OID.ecPublicKey) {
-    if (alg.params === 'sequence') {
-      // Node says `prime256v1` here; only the SPKI parameters (RFC 5480 §2.1.1) show it.
-      throw policy(
-        C.ecExplicitParameters,
-        "The certificate's EC key is written with explicit curve parameters instead of a named curve: make the key again with `-pkeyopt ec_param_enc:named_curve` (or use `certmint cert generate --alg ES256`)",
-      );
-    }
-    const curve = alg.paramsOid === null ? undefined : NAMED_CURVES[alg.paramsOid];
-    if (curve === undefined) {
-      const name =
-        details?.namedCurve ??
-        (alg.paramsOid === OID.secp256k1 ? 'secp256k1' : (alg.paramsOid ?? 'unnamed'));
-      throw policy(
-        C.ecCurve,
-        `The certificate's EC key uses curve ${name}; only P-256, P-384 and P-521 are accepted (ES256/ES384/ES512): ${MAKE_NEW}`,
-      );
-    }
-    return { algorithm: 'EC', keyType: 'ec', keySize: EC_CURVE_BITS[curve], curve };
-  }
-  if (alg.oid === OID.ed25519 || alg.oid === OID.ed448) {
-    const name = alg.oid === OID.ed25519 ? 'Ed25519' : 'Ed448';
-    throw policy(
-      C.eddsaKey,
-      `The certificate has an ${name} key; EdDSA cannot sign NetSuite-style client assertions: use an EC key on P-256, P-384 or P-521 (ES256/ES384/ES512) or an RSA 3072/4096-bit key (PS256/PS384/PS512): ${MAKE_NEW}`,
-    );
-  }
-  const name = OTHER_KEY_NAMES[alg.oid] ?? node.publicKey.asymmetricKeyType ?? alg.oid;
-  throw policy(
-    C.keyType,
-    `The certificate has a ${name} key; only RSA 3072/4096-bit and EC P-256/P-384/P-521 keys are accepted: ${MAKE_NEW}`,
-  );
-}
 
 /**
  * validFrom + 2 calendar years (UTC). Why calendar years: NetSuite states the cap in years, and
