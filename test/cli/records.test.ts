@@ -192,7 +192,7 @@ describe('certmint record commands (CLI)', () => {
     mistake(
       [...db, 'mapping', 'revoke', '--account', '123456', '--bogus'],
       2,
-      /unknown option '--bogus'/,
+      /'--bogus' is neither an option/,
     );
 
     // Certificate ids beginning with "-": after "--", or attached to --certificate-id=.
@@ -225,11 +225,8 @@ describe('certmint record commands (CLI)', () => {
       revokedB.stdout,
       new RegExp(`revoked certificate ${dashB.id.replace(/[-]/g, '\\-')}`),
     );
-    mistake(
-      [...db, 'mapping', 'revoke', '--account', '123456', '--', dashA.id],
-      1,
-      /already revoked/,
-    );
+    // Even bare (no "--"), a 43-character word beginning with "-" is taken as the id.
+    mistake([...db, 'mapping', 'revoke', '--account', '123456', dashA.id], 1, /already revoked/);
 
     const list = json<Array<{ certificateId: string; status: string; clientId: string }>>([
       ...db,

@@ -7,6 +7,9 @@ import { createMapping, listMappings, revokeMapping } from '../../service/index.
 import { CliError } from '../errors.ts';
 import { emit, isoTime, readFileCapped, table, withStore } from '../output.ts';
 
+/** base64url(SHA-256): 43 characters. */
+const CERTIFICATE_ID = /^[A-Za-z0-9_-]{43}$/;
+
 /** The server refuses larger uploads; reading one byte more is enough to say so. */
 const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
@@ -98,6 +101,9 @@ export function mappingCommand(): Command {
     .description('revoke a certificate mapping for good (it can never be mapped again)')
     .argument('[certId]', 'certificate id; one beginning with "-" goes after "--"')
     .requiredOption('--account <id>', 'account id')
+    // A certificate id is base64url and may begin with "-" (NetSuite's own CLI trips on this:
+    // suitecloud-sdk #881). Let such a word through as the id; anything else is still refused.
+    .allowUnknownOption()
     .option(
       '--certificate-id <id>',
       'certificate id (use --certificate-id=<id> if it begins with "-")',
@@ -121,6 +127,13 @@ export function mappingCommand(): Command {
         ) {
           throw new CliError(
             'give the certificate id once: as an argument or with --certificate-id',
+            2,
+          );
+        }
+        if (certId?.startsWith('-') && !CERTIFICATE_ID.test(certId)) {
+          throw new CliError(
+            `'${certId.slice(0, 60)}' is neither an option of "mapping revoke" nor a certificate id ` +
+              '(43 characters; see certmint mapping list)',
             2,
           );
         }

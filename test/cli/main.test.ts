@@ -1,0 +1,82 @@
+/**
+ * The CLI's entry point in-process (no spawn): which command gets loaded, exit codes, and the
+ * one-line stderr format. End-to-end runs through bin/certmint.mjs are in records.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { commandNameIn, runCli } from '../../src/cli/main.ts';
+
+/** Runs the CLI in this process, capturing stderr (stdout is left alone: the runner uses it). */
+async function run(args: string[]): Promise<{ code: number; stderr: string }> {
+  const original = process.stderr.write.bind(process.stderr);
+  let stderr = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const code = await runCli(['node', 'certmint', ...args]);
+    return { code, stderr };
+  } finally {
+    process.stderr.write = original;
+  }
+}
+
+describe('certmint main', () => {
+  it('finds the command name after root options', () => {
+    assert.equal(commandNameIn(['--db', 'x.db', '--json', 'account', 'list']), 'account');
+    assert.equal(commandNameIn(['--db=x.db', 'mapping', 'revoke', '--', '-abc']), 'mapping');
+    assert.equal(commandNameIn(['--json']), null);
+    assert.equal(commandNameIn(['--', 'account']), null);
+  });
+
+  it('exits 2 with one line for usage errors and 1 for refused requests', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certmint-main-'));
+    try {
+      const db = ['--db', join(dir, 'c.db')];
+      const unknown = await run([...db, 'acount', 'list']);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /^certmint: unknown command 'acount'[^\n]*\n$/);
+      const missing = await run([...db, 'entity', 'create', '--name', 'Ada']);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /^certmint: required option '--account <id>' not specified\n$/);
+      const refused = await run([...db, 'account', 'create', '123456_SB1']);
+      assert.equal(refused.code, 1);
+      assert.equal(
+        refused.stderr,
+        'certmint: 123456_SB1 belongs to production account 123456, which does not exist: create it first with "certmint account create 123456"\n',
+      );
+      const ok = await run([
+        ...db,
+        'account',
+        'create',
+        '123456',
+        '--kind',
+        'production',
+        '--json',
+      ]);
+      assert.deepEqual(ok, { code: 0, stderr: '' });
+      const badChoice = await run([
+        ...db,
+        'integration',
+        'create',
+        '--account',
+        '123456',
+        '--name',
+        'x',
+        '--state',
+        'off',
+      ]);
+      assert.equal(badChoice.code, 2);
+      assert.match(
+        badChoice.stderr,
+        /^certmint: option '--state <state>' argument 'off' is invalid\. Allowed choices are enabled, blocked\.\n$/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
