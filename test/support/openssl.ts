@@ -330,9 +330,13 @@ async function load(kind: CertKind, dir: string): Promise<CertMaterial> {
  */
 async function fromDiskCache(kind: CertKind): Promise<CertMaterial> {
   const final = join(DISK_CACHE, kind);
-  if (existsSync(join(final, RECIPES[kind].cert))) {
-    const m = await load(kind, final);
-    if (Date.parse(new X509Certificate(m.certPem).validTo) > Date.now() + 30 * DAY_MS) return m;
+  if (existsSync(final)) {
+    try {
+      const m = await load(kind, final);
+      if (Date.parse(new X509Certificate(m.certPem).validTo) > Date.now() + 30 * DAY_MS) return m;
+    } catch {
+      // Damaged cache entry: make it again.
+    }
     await rm(final, { recursive: true, force: true });
   }
   await mkdir(DISK_CACHE, { recursive: true });
