@@ -249,6 +249,47 @@ describe('token request against a NetSuite-like endpoint', () => {
     assert.deepEqual(sleeps, [100, 200]);
   });
 
+  it('refuses a 2xx answer that carries no bearer token, without retrying', async () => {
+    fake.script('no_token');
+    const { sleeps, retry } = recordingRetry();
+    const err = await createTokenClient(opts('ES256', { retry }))
+      .getToken()
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof TokenRequestError);
+    assert.equal(err.status, 200);
+    assert.equal(err.error, 'unexpected_response');
+    assert.equal(err.errorDescription, 'a 2xx answer without a usable bearer token');
+    assert.deepEqual(sleeps, []);
+  });
+
+  it('does not follow a redirect, which would carry the assertion elsewhere', async () => {
+    const target = fake.requests.length;
+    const server = await import('node:http').then(({ createServer }) =>
+      createServer((_req, res) => {
+        res.writeHead(307, { location: fake.tokenUrl }).end();
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      const err = await createTokenClient({
+        ...opts('ES256'),
+        tokenUrl: `http://127.0.0.1:${port}/services/rest/auth/oauth2/v1/token`,
+      } as TokenClientOptions)
+        .getToken()
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof TokenRequestError);
+      assert.equal(err.status, 307);
+      assert.equal(err.error, 'unexpected_response');
+      assert.equal(err.attempts, 1);
+      assert.equal(fake.requests.length, target, 'nothing reached the redirect target');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('builds the NetSuite host from 123456_SB1 and hints at the Login Audit Trail', async () => {
     const urls: string[] = [];
     const netsuiteUrl =

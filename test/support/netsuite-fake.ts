@@ -36,7 +36,13 @@ export interface RecordedRequest {
 }
 
 /** How to answer the next token request instead of checking it. */
-export type ScriptedAnswer = 'invalid_client_400' | 'invalid_client_401' | 'server_error' | 'reset';
+export type ScriptedAnswer =
+  | 'invalid_client_400'
+  | 'invalid_client_401'
+  | 'server_error'
+  | 'reset'
+  /** 200 without an access_token: not a token response. */
+  | 'no_token';
 
 export interface NetsuiteFakeOptions {
   /** Account id, e.g. '123456_SB1': the realm of the challenges. */
@@ -214,6 +220,7 @@ export class NetsuiteFake {
       return;
     }
     if (answer === 'server_error') return json(res, 500, { error: 'server_error' });
+    if (answer === 'no_token') return json(res, 200, { token_type: 'Bearer', expires_in: 3600 });
     if (answer === 'invalid_client_400') return json(res, 400, { error: 'invalid_client' });
     if (answer === 'invalid_client_401') return this.invalidClient(res);
     if (r.headers['content-type'] !== 'application/x-www-form-urlencoded') {
