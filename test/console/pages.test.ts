@@ -1,0 +1,319 @@
+/**
+ * The console's record pages over app.inject(): integrations (secret once), M2M mappings
+ * (upload with OpenSSL certificates, refusals with the policy's own message and nothing saved,
+ * highlighting, revoke), users and roles, the audit trail filters and chart, accounts.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { inspectCertificate } from '../../src/crypto/certificate.ts';
+import { isDomainError } from '../../src/domain/errors.ts';
+import { assignRole, createEntity, createRole, SYSTEM } from '../../src/service/index.ts';
+import { makeCert } from '../support/openssl.ts';
+import { Browser, type ConsoleFixture, consoleFixture, signIn } from './support.ts';
+
+const escape = (s: string): string =>
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+
+/** The certificate policy's refusal message for this file, as the service would give it. */
+function refusal(cert: Buffer, fileName: string, now: number): string {
+  try {
+    inspectCertificate(cert, { fileName, now });
+  } catch (e) {
+    if (isDomainError(e)) return e.message;
+    throw e;
+  }
+  throw new Error('the certificate was accepted');
+}
+
+describe('console record pages', () => {
+  let f: ConsoleFixture;
+  let b: Browser;
+  let clientId = '';
+  let entityId = 0;
+  let roleId = 0;
+
+  before(async () => {
+    f = await consoleFixture();
+    b = new Browser(f.app);
+    await signIn(b, f.clock, f.admin.email, f.admin.password);
+    const deps = { store: f.store, clock: f.clock };
+    const role = await createRole(deps, SYSTEM, {
+      accountId: f.admin.accountId,
+      name: 'Integration Role',
+      permissions: ['oauth2_access_token_login'],
+    });
+    roleId = role.id;
+    const e = await createEntity(deps, SYSTEM, {
+      accountId: f.admin.accountId,
+      name: 'svc-orders',
+    });
+    entityId = e.id;
+    await assignRole(deps, SYSTEM, { accountId: f.admin.accountId, entityId, roleId });
+  });
+  after(() => f.close());
+
+  it('creates an integration and shows its client secret once, with a warning', async () => {
+    await b.get('/console/integrations/new');
+    const res = await b.post('/console/integrations', {
+      name: 'Orders App',
+      state: 'enabled',
+      m2m: '1',
+      scope: ['restlets', 'rest_webservices'],
+    });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /the client secret is shown only this once/);
+    clientId = /id="client-id" class="secret">([0-9a-f]{64})</.exec(res.body)?.[1] ?? '';
+    const secret = /id="client-secret" class="secret">([0-9a-f]{64})</.exec(res.body)?.[1] ?? '';
+    assert.equal(clientId.length, 64);
+    assert.equal(secret.length, 64);
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const list = await b.get('/console/integrations');
+    assert.ok(list.body.includes(clientId));
+    assert.equal(list.body.includes(secret), false, 'the list never shows the secret');
+    const edit = await b.get('/console/integrations/1/edit');
+    assert.equal(edit.body.includes(secret), false, 'the edit page never shows the secret');
+  });
+
+  it('refuses an M2M integration without scopes with the service message', async () => {
+    await b.get('/console/integrations/new');
+    const res = await b.post('/console/integrations', {
+      name: 'No scope',
+      state: 'enabled',
+      m2m: '1',
+    });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /needs at least one scope/);
+  });
+
+  it('edits state, M2M grant and scopes', async () => {
+    await b.get('/console/integrations/new');
+    await b.post('/console/integrations', { name: 'Plain', state: 'enabled' });
+    await b.get('/console/integrations/2/edit');
+    const res = await b.post('/console/integrations/2', {
+      name: 'Plain',
+      state: 'blocked',
+      m2m: '1',
+      scope: 'suite_analytics',
+    });
+    assert.equal(res.statusCode, 303);
+    const i = await f.store.integrations.get(f.admin.accountId, 2);
+    assert.deepEqual([i?.state, i?.m2mGrant, i?.scopes], ['blocked', true, ['suite_analytics']]);
+  });
+
+  it('offers only M2M integrations and the entity roles in the Create New form', async () => {
+    await b.get('/console/integrations/new');
+    await b.post('/console/integrations', { name: 'Not M2M', state: 'enabled' });
+    const page = await b.get('/console/m2m');
+    assert.match(page.body, /<dialog id="new-mapping"/);
+    assert.ok(page.body.includes('>Orders App<'));
+    assert.equal(page.body.includes('>Not M2M<'), false);
+    assert.match(page.body, new RegExp(`<option value="${entityId}" data-roles="${roleId}"`));
+  });
+
+  it('maps an uploaded OpenSSL certificate and lists the data imported from it', async () => {
+    const cert = await makeCert('ec-p256');
+    await b.get('/console/m2m');
+    const res = await b.upload(
+      '/console/m2m',
+      { entity: String(entityId), role: String(roleId), integration: clientId, view: 'dialog' },
+      { field: 'certificate', name: 'public.pem', content: cert.certBytes },
+    );
+    assert.equal(res.statusCode, 303);
+    const id = decodeURIComponent(String(res.headers.location).split('created=')[1]);
+    const list = await b.get(String(res.headers.location));
+    assert.match(list.body, new RegExp(`data-certificate-id="${id}"`));
+    assert.match(list.body, /Certificate .* is mapped/);
+    const row = list.body.slice(list.body.indexOf(`data-certificate-id="${id}"`)).split('</tr>')[0];
+    for (const text of [
+      'Orders App',
+      'svc-orders',
+      'Integration Role',
+      '>EC<',
+      'P-256',
+      'CN=test',
+    ]) {
+      assert.ok(row?.includes(text), `row shows ${text}`);
+    }
+  });
+
+  it('refuses an RSA 2048 certificate with the policy message in the dialog; nothing is saved', async () => {
+    const cert = await makeCert('rsa-2048');
+    const before = (await f.store.mappings.list(f.admin.accountId)).length;
+    await b.get('/console/m2m');
+    const res = await b.upload(
+      '/console/m2m',
+      { entity: String(entityId), role: String(roleId), integration: clientId, view: 'dialog' },
+      { field: 'certificate', name: 'rsa.pem', content: cert.certBytes },
+    );
+    assert.equal(res.statusCode, 422);
+    assert.match(res.body, /<dialog id="new-mapping"[^>]* open data-reopen>/);
+    assert.ok(res.body.includes(escape(refusal(cert.certBytes, 'rsa.pem', f.clock.now()))));
+    assert.equal((await f.store.mappings.list(f.admin.accountId)).length, before);
+  });
+
+  it('refuses a role the entity does not hold, a wrong file name, and an oversized file', async () => {
+    const cert = await makeCert('ec-p521');
+    await b.get('/console/m2m/new');
+    const role = await b.upload(
+      '/console/m2m',
+      { entity: String(entityId), role: '3', integration: clientId, view: 'page' },
+      { field: 'certificate', name: 'public.pem', content: cert.certBytes },
+    );
+    assert.equal(role.statusCode, 422);
+    assert.match(role.body, new RegExp(`entity ${entityId} does not hold role 3`));
+    assert.match(role.body, /<h1>New M2M mapping<\/h1>/, 'the plain page comes back');
+    await b.get('/console/m2m');
+    const name = await b.upload(
+      '/console/m2m',
+      { entity: String(entityId), role: String(roleId), integration: clientId },
+      { field: 'certificate', name: 'public.txt', content: cert.certBytes },
+    );
+    assert.ok(name.body.includes(escape(refusal(cert.certBytes, 'public.txt', f.clock.now()))));
+    await b.get('/console/m2m');
+    const big = await b.upload(
+      '/console/m2m',
+      { entity: String(entityId), role: String(roleId), integration: clientId },
+      { field: 'certificate', name: 'big.pem', content: Buffer.alloc(70 * 1024, 65) },
+    );
+    assert.equal(big.statusCode, 413);
+    assert.match(big.body, /The file is larger than 64 KiB/);
+    assert.equal((await f.store.mappings.list(f.admin.accountId)).length, 1);
+  });
+
+  it('highlights a certificate with < 60 days left and, once expired, as expired', async () => {
+    const cert = await makeCert('expired'); // valid for one day from now
+    await b.get('/console/m2m');
+    const res = await b.upload(
+      '/console/m2m',
+      { entity: String(entityId), role: String(roleId), integration: clientId },
+      { field: 'certificate', name: 'short.pem', content: cert.certBytes },
+    );
+    assert.equal(res.statusCode, 303);
+    const id = decodeURIComponent(String(res.headers.location).split('created=')[1]);
+    const soon = await b.get('/console/m2m');
+    assert.match(soon.body, new RegExp(`<tr class="soon" data-certificate-id="${id}"`));
+    f.clock.advance(2 * 86_400_000);
+    await signIn(b, f.clock, f.admin.email, f.admin.password, await adminSecret());
+    const expired = await b.get('/console/m2m');
+    assert.match(expired.body, new RegExp(`<tr class="expired" data-certificate-id="${id}"`));
+  });
+
+  it('revokes after a confirmation page that says it is irreversible', async () => {
+    const [m] = await f.store.mappings.list(f.admin.accountId);
+    const id = m?.certificateId ?? '';
+    const confirm = await b.get(`/console/m2m/${encodeURIComponent(id)}/revoke`);
+    assert.equal(confirm.statusCode, 200);
+    assert.match(confirm.body, /Revoking is irreversible/);
+    const res = await b.post(`/console/m2m/${encodeURIComponent(id)}/revoke`, {});
+    assert.equal(res.statusCode, 303);
+    assert.notEqual((await f.store.mappings.get(id))?.revokedAt, null);
+    const list = await b.get('/console/m2m');
+    const row = list.body.slice(list.body.indexOf(`data-certificate-id="${id}"`)).split('</tr>')[0];
+    assert.match(row ?? '', /Revoked \d{4}-\d{2}-\d{2}/);
+    assert.equal((await b.get(`/console/m2m/${encodeURIComponent(id)}/revoke`)).statusCode, 303);
+  });
+
+  it('creates users with roles, refuses a short password, edits role permissions', async () => {
+    await b.get('/console/entities/new');
+    const created = await b.post('/console/entities', {
+      name: 'Grace',
+      email: 'grace@example.com',
+      type: 'employee',
+      password: 'long enough password',
+      role: String(roleId),
+    });
+    assert.equal(created.statusCode, 303);
+    const page = await b.get(String(created.headers.location));
+    assert.match(page.body, /The entity was created/);
+    assert.match(page.body, /Integration Role/);
+    const short = await b.post(`${String(created.headers.location).split('?')[0]}/password`, {
+      password: 'short',
+    });
+    assert.equal(short.statusCode, 400);
+    assert.match(short.body, /the password is too short: use at least 10 characters/);
+
+    await b.get('/console/roles/new');
+    const role = await b.post('/console/roles', {
+      name: 'Cert Managers',
+      active: '1',
+      permission: ['oauth2_authorized_apps_management', 'integration_application'],
+    });
+    assert.equal(role.statusCode, 303);
+    const roles = await b.get('/console/roles');
+    assert.match(roles.body, /Cert Managers/);
+    assert.match(
+      roles.body,
+      /OAuth 2.0 Authorized Applications Management, Integration Application/,
+    );
+    const admin = await b.get('/console/roles/3/edit');
+    assert.equal(admin.statusCode, 200);
+    const changeAdmin = await b.post('/console/roles/3', { name: 'X', active: '1' });
+    assert.equal(changeAdmin.statusCode, 403);
+    assert.match(changeAdmin.body, /the built-in Administrator role \(id 3\) cannot be changed/);
+  });
+
+  it('filters the audit trail and charts failures by detail code', async () => {
+    const now = f.clock.now();
+    const base = {
+      accountId: f.admin.accountId,
+      type: 'token' as const,
+      clientId,
+      certificateId: null,
+      entityId: null,
+      roleId: null,
+      remoteAddress: '192.0.2.7',
+      actor: null,
+    };
+    await f.store.audit.append([
+      { ...base, at: now - 3_600_000, result: 'failure', detail: 'CertificateRevoked' },
+      { ...base, at: now - 1_800_000, result: 'failure', detail: 'CertificateRevoked' },
+      { ...base, at: now - 600_000, result: 'failure', detail: 'SignatureValidation' },
+      { ...base, at: now - 60_000, result: 'success', detail: null },
+    ]);
+    const all = await b.get('/console/audit');
+    assert.match(all.body, /<figure class="chart" id="failure-chart">/);
+    assert.match(all.body, /CertificateRevoked \(2\)/);
+    assert.match(all.body, /SignatureValidation \(1\)/);
+    assert.match(all.body, /<rect class="c0"/);
+    const filtered = await b.get('/console/audit?result=failure&detail=SignatureValidation');
+    const rows = filtered.body.split('<tbody>')[1]?.split('</tbody>')[0] ?? '';
+    assert.equal((rows.match(/<tr>/g) ?? []).length, 1);
+    assert.match(rows, /SignatureValidation/);
+    const bad = await b.get('/console/audit?client_id=nothex');
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /the client id filter must be an integration client id/);
+  });
+
+  it('creates a sandbox and refreshes it after a confirmation that the M2M setup is cleared', async () => {
+    await b.get('/console/accounts');
+    const created = await b.post('/console/accounts', { kind: 'sandbox', n: '1' });
+    assert.equal(created.statusCode, 303);
+    assert.equal(created.headers.location, '/console/accounts?created=TSTDRV0000001_SB1');
+    assert.match(
+      (await b.get(created.headers.location)).body,
+      /Account TSTDRV0000001_SB1 was created/,
+    );
+    const again = await b.post('/console/accounts', { kind: 'sandbox', n: '1' });
+    assert.equal(again.statusCode, 409);
+    assert.match(again.body, /account TSTDRV0000001_SB1 already exists/);
+    const confirm = await b.get('/console/accounts/refresh?sandbox=tstdrv0000001-sb1');
+    assert.match(confirm.body, /The M2M setup of TSTDRV0000001_SB1 will be cleared/);
+    const res = await b.post('/console/accounts/TSTDRV0000001_SB1/refresh', {});
+    assert.equal(res.statusCode, 303);
+    assert.notEqual((await f.store.accounts.get('TSTDRV0000001_SB1'))?.refreshedAt, null);
+    await b.get(String(res.headers.location));
+    const rp = await b.post('/console/accounts', { kind: 'release-preview' });
+    assert.equal(rp.headers.location, '/console/accounts?created=TSTDRV0000001_RP');
+  });
+
+  /** The admin's TOTP secret, read back from the store (the test signed in once already). */
+  async function adminSecret(): Promise<string> {
+    const state = await f.store.console.twoFactor.get(f.admin.accountId, 1);
+    return state?.totpSecret ?? '';
+  }
+});
