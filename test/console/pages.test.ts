@@ -11,7 +11,7 @@ import { assignRole, createEntity, createRole, SYSTEM } from '../../src/service/
 import { makeCert } from '../support/openssl.ts';
 import { Browser, type ConsoleFixture, consoleFixture, signIn } from './support.ts';
 
-const escape = (s: string): string =>
+const htmlEscape = (s: string): string =>
   s
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -124,7 +124,7 @@ describe('console record pages', () => {
       { field: 'certificate', name: 'public.pem', content: cert.certBytes },
     );
     assert.equal(res.statusCode, 303);
-    const id = decodeURIComponent(String(res.headers.location).split('created=')[1]);
+    const id = decodeURIComponent(String(res.headers.location).split('created=')[1] ?? '');
     const list = await b.get(String(res.headers.location));
     assert.match(list.body, new RegExp(`data-certificate-id="${id}"`));
     assert.match(list.body, /Certificate .* is mapped/);
@@ -152,7 +152,7 @@ describe('console record pages', () => {
     );
     assert.equal(res.statusCode, 422);
     assert.match(res.body, /<dialog id="new-mapping"[^>]* open data-reopen>/);
-    assert.ok(res.body.includes(escape(refusal(cert.certBytes, 'rsa.pem', f.clock.now()))));
+    assert.ok(res.body.includes(htmlEscape(refusal(cert.certBytes, 'rsa.pem', f.clock.now()))));
     assert.equal((await f.store.mappings.list(f.admin.accountId)).length, before);
   });
 
@@ -173,7 +173,7 @@ describe('console record pages', () => {
       { entity: String(entityId), role: String(roleId), integration: clientId },
       { field: 'certificate', name: 'public.txt', content: cert.certBytes },
     );
-    assert.ok(name.body.includes(escape(refusal(cert.certBytes, 'public.txt', f.clock.now()))));
+    assert.ok(name.body.includes(htmlEscape(refusal(cert.certBytes, 'public.txt', f.clock.now()))));
     await b.get('/console/m2m');
     const big = await b.upload(
       '/console/m2m',
@@ -194,7 +194,7 @@ describe('console record pages', () => {
       { field: 'certificate', name: 'short.pem', content: cert.certBytes },
     );
     assert.equal(res.statusCode, 303);
-    const id = decodeURIComponent(String(res.headers.location).split('created=')[1]);
+    const id = decodeURIComponent(String(res.headers.location).split('created=')[1] ?? '');
     const soon = await b.get('/console/m2m');
     assert.match(soon.body, new RegExp(`<tr class="soon" data-certificate-id="${id}"`));
     f.clock.advance(2 * 86_400_000);
