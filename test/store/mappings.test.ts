@@ -4,7 +4,7 @@ import { isDomainError } from '../../src/domain/errors.ts';
 import { MAX_ACTIVE_CERTIFICATES } from '../../src/domain/mapping.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { describeEachStore } from '../support/stores.ts';
-import { DAY, mapping, setup, T0 } from './fixtures.ts';
+import { DAY, mapping, production, setup, T0 } from './fixtures.ts';
 
 const MAX = MAX_ACTIVE_CERTIFICATES;
 const NOW = T0 + DAY;
@@ -179,6 +179,29 @@ describeEachStore('store: mappings under concurrency', (f) => {
     );
     assert.equal(results.filter((r) => r === 'created').length, 1);
     assert.equal(results.filter((r) => r === 'key_taken').length, 9);
+  });
+
+  it('a sandbox refresh racing with mapping creates in the sandbox completes', async () => {
+    const prod = await setup(a, '74');
+    await a.accounts.create({ ...production('74_SB1'), kind: 'sandbox', parentId: '74' });
+    await a.accounts.refreshSandbox('74_SB1', '74', NOW);
+    const sb = { ...prod, accountId: '74_SB1' };
+    const creates = Array.from({ length: 8 }, (_, i) =>
+      pick(i)
+        .mappings.create(mapping(sb, 1), MAX, NOW)
+        .catch((e: unknown) => (isDomainError(e) ? e.code : 'unexpected')),
+    );
+    const refreshed = await b.accounts.refreshSandbox('74_SB1', '74', NOW + 1);
+    const results = await Promise.all(creates);
+    for (const r of results) {
+      assert.ok(['created', 'limit_reached', 'integration.not_found'].includes(r), r);
+    }
+    const left = await a.mappings.list('74_SB1');
+    // Every create that succeeded either was cleared by the refresh or came after it.
+    assert.equal(
+      left.length + refreshed.mappingsCleared,
+      results.filter((r) => r === 'created').length,
+    );
   });
 
   it('parallel entity and role creates get distinct ids', async () => {

@@ -94,6 +94,16 @@ async function refresh(
     throw notFound('account.not_found', `production account ${productionId} does not exist`);
   }
 
+  // Take the sandbox's integration rows too: a mapping create in the sandbox holds its
+  // integration's lock until it commits, so after this no create is half-way (its mapping is
+  // visible to the delete below) and none can start (it would find its integration gone).
+  await trx
+    .selectFrom('integrations')
+    .select('id')
+    .where('account_id', '=', sandboxId)
+    .$if(ctx.forUpdate, (q) => q.forUpdate())
+    .execute();
+
   // Clear the sandbox: children before parents (foreign keys).
   const cleared = await trx
     .deleteFrom('mappings')
