@@ -23,8 +23,10 @@ import type { Store } from '../../src/store/ports.ts';
 export const DAY = 24 * 60 * 60 * 1000;
 
 export function depsFor(store: Store): ServiceDeps & { clock: FixedClock } {
-  // Whole seconds, like certificate times, so validity comparisons are exact.
-  return { store, clock: new FixedClock(Math.floor(Date.now() / 1000) * 1000) };
+  // Whole seconds, like certificate times, so validity comparisons are exact. Five minutes
+  // ahead: OpenSSL stamps notBefore with the real time when a test makes its certificate,
+  // which is later than this moment; the frozen clock must not see it as not yet valid.
+  return { store, clock: new FixedClock(Math.floor(Date.now() / 1000) * 1000 + 5 * 60 * 1000) };
 }
 
 export interface Seed {

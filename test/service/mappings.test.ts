@@ -104,6 +104,35 @@ describeEachStore('mapping use cases', (factory) => {
     assert.equal(d.algorithm, 'EC');
   });
 
+  it("maps every kind Oracle's commands make, DER too, and caps a 5-year certificate at 2 years", async () => {
+    const deps = depsFor(store);
+    const s = await seed(deps);
+    const accepted: Array<[CertKind, string, string | number]> = [
+      ['ec-p256', 'EC', 'P-256'],
+      ['ec-p521', 'EC', 'P-521'],
+      ['rsa-4096-pss-sig', 'RSA', 4096],
+      ['rsa-pss-4096', 'RSA', 4096],
+      ['rsa-3072', 'RSA', 3072],
+    ];
+    for (const [kind, algorithm, size] of accepted) {
+      const m = await createMapping(deps, SYSTEM, input(s, (await makeCert(kind)).certBytes));
+      assert.deepEqual([m.algorithm, m.curve ?? m.keySize], [algorithm, size], kind);
+      // At most five active: revoke each one once it has proved it maps.
+      await revokeMapping(deps, SYSTEM, s.accountId, m.certificateId);
+    }
+    const five = await makeCert('five-year');
+    const m = await createMapping(
+      deps,
+      SYSTEM,
+      input(s, five.certBytes, { fileName: 'public.crt' }),
+    );
+    const stored = await store.mappings.get(m.certificateId);
+    assert.equal(stored?.shortened, true);
+    const cap = new Date(stored?.validFrom ?? 0);
+    cap.setUTCFullYear(cap.getUTCFullYear() + 2);
+    assert.equal(stored?.validUntil, cap.getTime());
+  });
+
   it('refuses, in order, each precondition with its own code and changes nothing', async () => {
     const deps = depsFor(store);
     const s = await seed(deps);
@@ -218,6 +247,7 @@ describeEachStore('mapping use cases', (factory) => {
       ['ec-explicit', 'certificate.ec_explicit_parameters'],
       ['secp256k1', 'certificate.ec_curve'],
       ['ed25519', 'certificate.eddsa_key'],
+      ['rsa-2048', 'certificate.rsa_key_size'],
     ];
     for (const [kind, code] of kinds) {
       const m = await makeCert(kind);
@@ -364,6 +394,8 @@ describeEachStore('mapping use cases', (factory) => {
     const s = await seed(deps);
     const soon = await createMapping(deps, SYSTEM, input(s, opensslCertificate({ days: 59 }).pem));
     const later = await createMapping(deps, SYSTEM, input(s, opensslCertificate({ days: 61 }).pem));
+    // Measure from the certificates' own start (OpenSSL stamps it with the real time).
+    deps.clock.set(Math.max(soon.validFrom, later.validFrom));
     const status = async () =>
       Object.fromEntries(
         (await listMappings(deps, SYSTEM, s.accountId)).map((v) => [
