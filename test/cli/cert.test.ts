@@ -174,6 +174,8 @@ describe('cert generate', () => {
       ['cert', 'generate', '--alg', 'ES256', '--out', out, '--key-out', join(dir, 'other.pem')],
       `${out} already exists: choose another file, or add --force to replace it`,
     );
+    // Refused before anything was written: no orphan private key.
+    await assert.rejects(stat(join(dir, 'other.pem')), { code: 'ENOENT' });
   });
 
   it('refuses options the server would not accept, saying what to use', async () => {

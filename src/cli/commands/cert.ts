@@ -3,6 +3,7 @@
  * certificate against exactly the policy the server applies on upload (src/crypto/certificate.ts).
  * Neither touches the store, so neither needs `--db`.
  */
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
@@ -44,6 +45,9 @@ const factsJson = ({ pem: _pem, ...facts }: CertificateFacts) => ({
   assertionAlgs: assertionAlgsFor(facts),
 });
 
+const exists = (path: string) =>
+  new CliError(`${path} already exists: choose another file, or add --force to replace it`);
+
 async function writeNew(path: string, data: string, mode: number, force: boolean): Promise<void> {
   // With --force the old file goes first, so the new one is created with `mode` from its first
   // byte (a private key never lands in a file with looser permissions).
@@ -52,10 +56,7 @@ async function writeNew(path: string, data: string, mode: number, force: boolean
     await writeFile(path, data, { mode, flag: 'wx' });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST')
-      throw new CliError(
-        `${path} already exists: choose another file, or add --force to replace it`,
-      );
+    if (code === 'EEXIST') throw exists(path);
     throw new CliError(
       `cannot write ${path}: ${code === 'ENOENT' ? 'no such directory' : (code ?? 'failed')}`,
     );
@@ -132,6 +133,9 @@ export function certCommand(deps: CertCommandDeps = {}): Command {
         if (o.out === o.keyOut) throw new CliError('--out and --key-out must be different files');
         const force = o.force === true;
 
+        // Fail before the (possibly slow) key generation; 'wx' below still guards the race.
+        for (const path of [o.keyOut, o.out]) if (!force && existsSync(path)) throw exists(path);
+
         const made = await generateCertificate({
           alg,
           now: clock.now(),
@@ -142,7 +146,13 @@ export function certCommand(deps: CertCommandDeps = {}): Command {
         // The same policy as an upload: what we write is what the server accepts.
         const facts = inspectCertificate(made.certificatePem, { now: clock.now() });
         await writeNew(o.keyOut, made.privateKeyPem, 0o600, force);
-        await writeNew(o.out, made.certificatePem, 0o644, force);
+        try {
+          await writeNew(o.out, made.certificatePem, 0o644, force);
+        } catch (e) {
+          // A key without its certificate is useless: do not leave it behind.
+          await rm(o.keyOut, { force: true });
+          throw e;
+        }
 
         if (g.json) {
           out(
