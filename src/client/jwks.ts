@@ -37,8 +37,6 @@ export class JwksCache {
   private inflight: Promise<LocalSet> | undefined;
   /** Keys jose already selected and imported, by alg and kid, for the current set only. */
   private resolved = new Map<string, CryptoKey>();
-  /** Fetches started so far (for tests and metrics). */
-  fetches = 0;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
   private readonly minInterval: number;
@@ -103,7 +101,6 @@ export class JwksCache {
       );
     }
     this.lastAttempt = this.clock.now();
-    this.fetches++;
     const p = this.load().then(
       (set) => {
         this.set = set;

@@ -1,3 +1,5 @@
+import { ConfigurationError } from './errors.ts';
+
 /** Retry policy for token requests: network errors and 5xx only, never 4xx. */
 export interface RetryOptions {
   /** Total attempts, the first included. Default 3; 1 disables retries. */
@@ -29,9 +31,16 @@ const realSleep = (ms: number): Promise<void> =>
  * failed together do not come back together.
  */
 export function retryPolicy(o: RetryOptions = {}): RetryPolicy {
-  const attempts = Math.max(1, Math.floor(o.attempts ?? 3));
-  const base = Math.max(0, o.baseDelayMs ?? 200);
-  const max = Math.max(0, o.maxDelayMs ?? 5_000);
+  const attempts = o.attempts ?? 3;
+  const base = o.baseDelayMs ?? 200;
+  const max = o.maxDelayMs ?? 5_000;
+  // A NaN here would mean "retry forever": refuse anything but sane numbers.
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10) {
+    throw new ConfigurationError('retry.attempts must be an integer from 1 to 10');
+  }
+  if (!(base >= 0 && max >= 0 && Number.isFinite(base) && Number.isFinite(max))) {
+    throw new ConfigurationError('retry.baseDelayMs and retry.maxDelayMs must be finite and ≥ 0');
+  }
   const random = o.random ?? Math.random;
   return {
     attempts,

@@ -120,6 +120,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       // Counted from the request's start: the server's clock started before we got the answer.
       // A margin larger than half the lifetime would make the cache useless, so cap it.
       const keep = response.expires_in - Math.min(margin, response.expires_in / 2);
+      // Shared by every caller: frozen, so one caller cannot change what the others get.
+      Object.freeze(response);
       const entry: Entry = {
         response,
         token: Promise.resolve(response.access_token),

@@ -45,28 +45,31 @@ function isLoopback(hostname: string): boolean {
 }
 
 /**
- * Checks a caller-given token URL: https, or plain http on a loopback host only (local
- * development and tests), since the assertion is a bearer credential until it expires.
- * Returns the normalized URL, which is also the assertion's `aud`.
+ * Checks a caller-given endpoint URL: https, or plain http on a loopback host only (local
+ * development and tests). For the token URL because the assertion is a bearer credential until
+ * it expires; for a JWKS URL because whoever answers it decides which tokens are valid.
+ * Returns the normalized URL (for the token URL, also the assertion's `aud`).
  */
-export function checkTokenUrl(raw: string): string {
+export function checkEndpointUrl(raw: string, name = 'tokenUrl'): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigurationError(`tokenUrl is not an absolute URL: ${JSON.stringify(raw)}`);
+    throw new ConfigurationError(`${name} is not an absolute URL: ${JSON.stringify(raw)}`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
     throw new ConfigurationError(
-      `tokenUrl must use https (plain http is allowed only for localhost/127.0.0.1/[::1]): ${url.origin}`,
+      `${name} must use https (plain http is allowed only for localhost/127.0.0.1/[::1]): ${url.origin}`,
     );
   }
   if (url.username !== '' || url.password !== '') {
-    throw new ConfigurationError('tokenUrl must not contain a user name or password');
+    throw new ConfigurationError(`${name} must not contain a user name or password`);
   }
-  if (url.hash !== '') throw new ConfigurationError('tokenUrl must not contain a #fragment');
+  if (url.hash !== '') throw new ConfigurationError(`${name} must not contain a #fragment`);
   return url.href;
 }
+
+export const checkTokenUrl = (raw: string): string => checkEndpointUrl(raw, 'tokenUrl');
 
 /**
  * Chooses the token URL from exactly one of `tokenUrl` and `accountId`.

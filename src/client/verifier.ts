@@ -15,6 +15,7 @@ import {
 import { type JwksBounds, JwksCache } from './jwks.ts';
 import type { Clock } from './token-client.ts';
 import type { FetchLike } from './token-request.ts';
+import { checkEndpointUrl } from './token-url.ts';
 
 /** Signature algorithms a verifier may allow. ES256 is certmint's; NetSuite's are PS256/RS256. */
 export type VerifierAlg = 'ES256' | 'ES384' | 'ES512' | 'PS256' | 'PS384' | 'PS512' | 'RS256';
@@ -82,8 +83,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   for (const a of algorithms) {
     if (!ALLOWED.includes(a)) throw new ConfigurationError(`algorithm ${a} is not allowed`);
   }
-  const jwksUrl =
-    options.jwksUrl ?? `${issuer.replace(/\/+$/, '')}/services/rest/auth/oauth2/v1/keys`;
+  const jwksUrl = checkEndpointUrl(
+    options.jwksUrl ?? `${issuer.replace(/\/+$/, '')}/services/rest/auth/oauth2/v1/keys`,
+    'jwksUrl',
+  );
   const clock = options.clock ?? systemClock;
   const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const jwks = new JwksCache(jwksUrl, fetchFn, clock, options.jwks);

@@ -4,6 +4,7 @@ import { before, describe, it } from 'node:test';
 import {
   ConfigurationError,
   createTokenClient,
+  createTokenVerifier,
   isAccountId,
   netsuiteTokenUrl,
   type TokenClientOptions,
@@ -232,6 +233,48 @@ describe('createTokenClient options', () => {
     assert.equal(
       refusal(() => createTokenClient(base(es256, { clientId: '' }))).message,
       'clientId must be a non-empty string without surrounding spaces',
+    );
+  });
+
+  it('refuses a retry policy that could loop forever', () => {
+    for (const attempts of [Number.NaN, 0, 11, 2.5]) {
+      assert.equal(
+        refusal(() => createTokenClient(base(es256, { retry: { attempts } }))).message,
+        'retry.attempts must be an integer from 1 to 10',
+      );
+    }
+    assert.equal(
+      refusal(() => createTokenClient(base(es256, { retry: { baseDelayMs: Number.NaN } }))).message,
+      'retry.baseDelayMs and retry.maxDelayMs must be finite and ≥ 0',
+    );
+  });
+});
+
+describe('createTokenVerifier options', () => {
+  it('fetches keys only over https, or http on loopback', () => {
+    assert.equal(
+      refusal(() => createTokenVerifier({ issuer: 'http://auth.example/accounts/A' })).message,
+      'jwksUrl must use https (plain http is allowed only for localhost/127.0.0.1/[::1]): http://auth.example',
+    );
+    assert.equal(
+      createTokenVerifier({ issuer: 'http://127.0.0.1:8080/accounts/A' }).jwksUrl,
+      'http://127.0.0.1:8080/accounts/A/services/rest/auth/oauth2/v1/keys',
+    );
+  });
+
+  it('refuses an issuer that is not a URL and an unknown algorithm', () => {
+    assert.equal(
+      refusal(() => createTokenVerifier({ issuer: 'TSTDRV1' })).message,
+      'issuer must be an http(s) URL, compared exactly with `iss`',
+    );
+    assert.equal(
+      refusal(() =>
+        createTokenVerifier({
+          issuer: 'https://a.example',
+          algorithms: ['HS256' as 'ES256'],
+        }),
+      ).message,
+      'algorithm HS256 is not allowed',
     );
   });
 });

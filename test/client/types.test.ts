@@ -116,6 +116,12 @@ describe('public types of certmint/client', () => {
     expectTypeOf<TokenRequestError['errorDescription']>().toEqualTypeOf<string | undefined>();
   });
 
+  it('is what the package exports as certmint/client', async () => {
+    const viaPackage = await import('certmint/client');
+    assert.equal(viaPackage.createTokenClient, createTokenClient);
+    expectTypeOf(viaPackage.createTokenVerifier).toEqualTypeOf(createTokenVerifier);
+  });
+
   it('exports exactly the documented runtime values', () => {
     assert.deepEqual(Object.keys(client).sort(), [
       'ASSERTION_ALGS',
