@@ -46,16 +46,18 @@ function filterRoles(entitySelect) {
   if (!roleSelect) return;
   const chosen = entitySelect.selectedOptions[0];
   const held = chosen ? (chosen.getAttribute('data-roles') || '').split(' ') : [];
-  let firstVisible = null;
+  const visible = [];
   for (const option of roleSelect.options) {
     if (option.value === '') continue;
     const show = held.includes(option.value);
     option.hidden = !show;
     option.disabled = !show;
-    if (show && !firstVisible) firstVisible = option;
+    if (show) visible.push(option);
   }
   const current = roleSelect.selectedOptions[0];
-  if (!current || current.disabled) roleSelect.value = firstVisible ? firstVisible.value : '';
+  // One role held: choose it; the chosen role not held: back to "choose".
+  if (visible.length === 1) roleSelect.value = visible[0].value;
+  else if (!current || current.disabled) roleSelect.value = '';
 }
 
 document.addEventListener('change', (event) => {
