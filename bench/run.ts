@@ -6,14 +6,14 @@
  * and the median of the rounds is reported. Only ratios from the same run mean anything on a
  * shared machine. Settings: see options.ts. docs/performance.md explains the results.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { calibrate } from './calibrate.ts';
 import type { LoadResult } from './load-client.ts';
 import { describe, measure } from './measure.ts';
 import { type BenchOptions, readOptions } from './options.ts';
-import { printTop } from './profile-top.ts';
+import { profile } from './profile.ts';
 import {
   printTable,
   type RssSample,
@@ -24,7 +24,7 @@ import {
   type TargetSummary,
   verdicts,
 } from './report.ts';
-import { makeCredentials, type PreparedStore, prepareStore } from './setup-certmint.ts';
+import { makeCredentials, prepareStore } from './setup-certmint.ts';
 import { startCertmint, startFloor, startPeer, type Target } from './targets.ts';
 
 const mb = (bytes: number) => bytes / 1024 / 1024;
@@ -77,28 +77,6 @@ async function soak(
   clearInterval(timer);
   samples.push({ t: opts.soakS, mb: mb(await target.child.rss()) });
   return { samples, result };
-}
-
-async function profile(opts: BenchOptions, small: PreparedStore, dir: string): Promise<void> {
-  const profDir = join(dir, 'profile');
-  mkdirSync(profDir);
-  const target = await startCertmint('certmint', small, profDir);
-  const expected = new Map<string, number>();
-  try {
-    const common = { alg: opts.alg, connections: opts.connections, expected };
-    await measure(target, { ...common, seconds: Math.max(1, opts.warmupS) });
-    console.log(
-      `certmint (profiled)  ${describe(await measure(target, { ...common, seconds: opts.durationS }))}`,
-    );
-  } finally {
-    await target.child.stop();
-  }
-  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) throw new Error('the certmint child wrote no CPU profile');
-  const kept = join(tmpdir(), 'certmint-bench.cpuprofile');
-  writeFileSync(kept, readFileSync(join(profDir, file)));
-  printTop(kept, 25);
-  console.log(`(profile kept at ${kept}: open it in Chrome DevTools or speedscope)`);
 }
 
 async function compare(opts: BenchOptions, prep: Awaited<ReturnType<typeof prepare>>) {
