@@ -31,6 +31,7 @@ export const COMMANDS: ReadonlyArray<readonly [name: string, load: Loader]> = [
   ['audit', async () => (await import('./commands/audit.ts')).auditCommand()],
   ['keys', async () => (await import('./commands/keys.ts')).keysCommand()],
   ['cert', async () => (await import('./commands/cert.ts')).certCommand()],
+  ['token', async () => (await import('./commands/token.ts')).tokenCommand()],
 ];
 
 /** Root options that take a value: skipped when looking for the command name. */
