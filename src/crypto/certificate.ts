@@ -85,12 +85,14 @@ function extractDer(input: Buffer | string): Buffer {
       'The file is empty: upload the public certificate (PEM or DER), e.g. public.pem made by `certmint cert generate` or `openssl req -new -x509`',
     );
   }
-  const looksPem =
-    typeof input === 'string' ? input.includes('-----BEGIN') : input.includes('-----BEGIN');
-  if (looksPem) {
-    return derFromPem(typeof input === 'string' ? input : input.toString('utf8'));
+  if (typeof input === 'string') {
+    if (input.includes('-----BEGIN')) return derFromPem(input);
+    throw unreadable();
   }
-  if (typeof input !== 'string' && input[0] === TAG_SEQUENCE) return derFromDer(input);
+  // Bytes that open with a well-formed SEQUENCE are DER (PEM text never starts with one), even
+  // if a name inside happens to contain "-----BEGIN".
+  if (input[0] === TAG_SEQUENCE && readTlv(input, 0) !== null) return derFromDer(input);
+  if (input.includes('-----BEGIN')) return derFromPem(input.toString('utf8'));
   throw unreadable();
 }
 

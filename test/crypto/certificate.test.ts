@@ -3,7 +3,7 @@
  * documented commands included) and every refusal with its exact code and message.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
@@ -12,6 +12,7 @@ import {
   inspectCertificate,
   MAX_CERTIFICATE_BYTES,
 } from '../../src/crypto/certificate.ts';
+import { generateCertificate } from '../../src/crypto/generate.ts';
 import { isDomainError } from '../../src/domain/errors.ts';
 import {
   type CertKind,
@@ -138,6 +139,19 @@ describe('inspectCertificate accepts', () => {
     assert.deepEqual(inspectCertificate(oneLine, { now }), plain);
   });
 
+  it('DER whose subject contains "-----BEGIN CERTIFICATE-----" is still read as DER', async () => {
+    const g = await generateCertificate({
+      alg: 'ES256',
+      subject: 'CN=-----BEGIN CERTIFICATE-----',
+      now: Date.now(),
+    });
+    const der = Buffer.from(new X509Certificate(g.certificatePem).raw);
+    assert.ok(der.includes('-----BEGIN CERTIFICATE-----'));
+    const facts = inspectCertificate(der, { fileName: 'odd.cer', now: Date.now() });
+    assert.equal(facts.subject, 'CN=-----BEGIN CERTIFICATE-----');
+    assert.equal(facts.pem, g.certificatePem);
+  });
+
   it('accepts .cer, .pem and .crt file names in any case', () => {
     const m = get('ec-p256');
     for (const fileName of ['a.cer', 'public.PEM', 'C:\\certs\\client.Crt', '/tmp/x.pem']) {
@@ -240,7 +254,6 @@ describe('inspectCertificate refuses keys', () => {
 
   it('EC with explicit curve parameters, although Node calls it prime256v1', async () => {
     const m = get('ec-explicit');
-    const { X509Certificate } = await import('node:crypto');
     // The trap this test guards: Node alone cannot tell it from a named P-256 key.
     assert.equal(
       new X509Certificate(m.certPem).publicKey.asymmetricKeyDetails?.namedCurve,
