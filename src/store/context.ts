@@ -12,6 +12,14 @@ export type Dialect = 'sqlite' | 'postgres';
 /** PostgreSQL NOTIFY channel of the change feed (payload: the account id). */
 export const CHANGES_CHANNEL = 'certmint_changes';
 
+/**
+ * The channel of an installation in `schema`. NOTIFY channels are per database, not per schema:
+ * installations sharing a database in separate schemas (test suites do) get their own channel,
+ * so they never invalidate each other's caches. The default schema keeps the plain name.
+ */
+export const changesChannel = (schema: string): string =>
+  schema === 'public' ? CHANGES_CHANNEL : `${CHANGES_CHANNEL}_${schema}`;
+
 export type Tx = Transaction<Database>;
 
 /** Records which accounts a transaction changed; published only if it commits. */
@@ -22,12 +30,24 @@ export class StoreContext {
   readonly dialect: Dialect;
   readonly feed: LocalFeed;
   readonly clock: Clock;
+  /** PostgreSQL: the schema the tables live in (the connection's current_schema). */
+  readonly schema: string | undefined;
+  /** PostgreSQL: where writes NOTIFY (see changesChannel). */
+  readonly channel: string;
 
-  constructor(db: Kysely<Database>, dialect: Dialect, feed: LocalFeed, clock: Clock) {
+  constructor(
+    db: Kysely<Database>,
+    dialect: Dialect,
+    feed: LocalFeed,
+    clock: Clock,
+    schema?: string,
+  ) {
     this.db = db;
     this.dialect = dialect;
     this.feed = feed;
     this.clock = clock;
+    this.schema = schema;
+    this.channel = changesChannel(schema ?? 'public');
   }
 
   /** Boolean as the column stores it: PostgreSQL boolean, SQLite 0/1 (better-sqlite3 rejects JS booleans). */
@@ -48,7 +68,7 @@ export class StoreContext {
       const r = await fn(trx, (accountId) => touched.add(accountId));
       if (this.dialect === 'postgres') {
         for (const a of touched) {
-          await sql`select pg_notify(${CHANGES_CHANNEL}, ${a})`.execute(trx);
+          await sql`select pg_notify(${this.channel}, ${a})`.execute(trx);
         }
       }
       return r;

@@ -11,7 +11,8 @@
  *
  * or, by hand: `for (const f of storeFactories()) describe(f.name, () => { ... })`.
  * SQLite: a fresh temporary file per `open()`. PostgreSQL: only when CERTMINT_TEST_PG_URL is
- * set; a fresh database `certmint_t_<random>` per `open()`, dropped by `close()`.
+ * set; a fresh schema in the database `certmint_test` (created on first use) per `open()`,
+ * dropped by `close()`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,34 +67,71 @@ const openSqliteMany: OpenMany = async (count, opts) => {
   return withCleanup(stores, async () => rmSync(dir, { recursive: true, force: true }));
 };
 
-function openPostgresMany(baseUrl: string): OpenMany {
-  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const c = new pg.Client({ connectionString: baseUrl });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
-  return async (count, opts) => {
-    const name = `certmint_t_${randomBytes(8).toString('hex')}`;
-    await admin((c) => c.query(`CREATE DATABASE ${name}`));
+/** Shared by every test process; each store gets its own schema in it (cheap to create and drop). */
+const PG_TEST_DATABASE = 'certmint_test';
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Creates the shared test database once; tolerates another process doing it at the same time. */
+let testDatabase: Promise<string> | null = null;
+function ensureTestDatabase(baseUrl: string): Promise<string> {
+  testDatabase ??= (async () => {
     const url = new URL(baseUrl);
-    url.pathname = `/${name}`;
+    url.pathname = `/${PG_TEST_DATABASE}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await withClient(baseUrl, (c) => c.query(`CREATE DATABASE ${PG_TEST_DATABASE}`));
+        break;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === '42P04') break; // duplicate_database: already there
+        // 55006/23505: a concurrent CREATE DATABASE (another test process) is in progress.
+        if ((code === '55006' || code === '23505') && attempt < 20) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        throw e;
+      }
+    }
+    return url.toString();
+  })();
+  return testDatabase;
+}
+
+/**
+ * PostgreSQL: a fresh schema `t_<random>` in the shared database `certmint_test` per call, the
+ * store's connections pinned to it with `search_path` (the URL's `options`). Creating a schema
+ * takes milliseconds where CREATE DATABASE takes seconds. Isolation is complete: tables,
+ * migrations bookkeeping and the change-feed channel are all per schema.
+ */
+function openPostgresMany(baseUrl: string): OpenMany {
+  return async (count, opts) => {
+    const dbUrl = await ensureTestDatabase(baseUrl);
+    const schema = `t_${randomBytes(8).toString('hex')}`;
+    await withClient(dbUrl, (c) => c.query(`CREATE SCHEMA ${schema}`));
+    const url = new URL(dbUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const drop = () =>
+      withClient(dbUrl, async (c) => {
+        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      });
     const stores: Store[] = [];
     try {
       for (let i = 0; i < count; i++) stores.push(await openStore(url.toString(), opts));
     } catch (e) {
       for (const s of stores) await s.close();
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await drop();
       throw e;
     }
-    return withCleanup(stores, () =>
-      admin(async (c) => {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      }),
-    );
+    return withCleanup(stores, drop);
   };
 }
 

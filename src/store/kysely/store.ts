@@ -14,11 +14,31 @@ import { revokedTokenStore } from './revoked-tokens.ts';
 import { roleStore } from './roles.ts';
 import { signingKeyStore } from './signing-keys.ts';
 
+/**
+ * Kysely's Migrator introspects every table of the database (to see whether its bookkeeping
+ * tables exist), resolving each by schema-qualified name. If another schema is dropped at that
+ * moment (test suites sharing one database do that all the time), the lookup fails with
+ * "schema … does not exist" (3F000) or "relation … does not exist" (42P01) about the other
+ * schema. Nothing of ours was touched, so trying again is safe.
+ */
+const RETRIED_PG_CODES = new Set(['3F000', '42P01']);
+
 /** Brings the schema up to date. Concurrent openers serialize (PG advisory lock, SQLite write lock). */
 export async function migrate(ctx: StoreContext): Promise<void> {
-  const migrator = new Migrator({ db: ctx.db, provider: migrationProvider(ctx.dialect) });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
+  const migrator = new Migrator({
+    db: ctx.db,
+    provider: migrationProvider(ctx.dialect),
+    // Kysely looks for its bookkeeping tables in every schema unless told which one: with
+    // several installations in one database, it would find another schema's and skip its own.
+    ...(ctx.schema ? { migrationTableSchema: ctx.schema } : {}),
+  });
+  for (let attempt = 1; ; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (!error) return;
+    const code = (error as { code?: unknown }).code;
+    if (ctx.dialect === 'postgres' && typeof code === 'string' && RETRIED_PG_CODES.has(code)) {
+      if (attempt < 5) continue;
+    }
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`migrating the ${ctx.dialect} database failed: ${reason}`, { cause: error });
   }

@@ -1,13 +1,12 @@
 /**
  * The PostgreSQL half of the change feed: a dedicated connection that LISTENs on
- * `certmint_changes`. Writers `pg_notify` inside their transaction, so every node (this one
+ * `certmint_changes` (see changesChannel for installations outside the public schema). Writers `pg_notify` inside their transaction, so every node (this one
  * included, though it skips its own: they were announced locally) hears about a change exactly
  * when it commits. If the connection drops,
  * notifications may have been missed: listeners get `null` ("anything may have changed") and
  * the connection is re-established with a growing delay.
  */
 import pg from 'pg';
-import { CHANGES_CHANNEL } from '../context.ts';
 import type { LocalFeed } from '../feed.ts';
 
 export class PgListener {
@@ -18,11 +17,18 @@ export class PgListener {
   #closed = false;
   #delay = 250;
   readonly #isOwn: (backendPid: number) => boolean;
+  readonly #channel: string;
 
   /** `isOwn`: whether a notifying backend is one of this store's (already announced locally). */
-  constructor(config: pg.ClientConfig, feed: LocalFeed, isOwn: (backendPid: number) => boolean) {
+  constructor(
+    config: pg.ClientConfig,
+    feed: LocalFeed,
+    channel: string,
+    isOwn: (backendPid: number) => boolean,
+  ) {
     this.#config = config;
     this.#feed = feed;
+    this.#channel = channel;
     this.#isOwn = isOwn;
   }
 
@@ -30,13 +36,13 @@ export class PgListener {
   async start(): Promise<void> {
     const client = new pg.Client(this.#config);
     client.on('notification', (msg) => {
-      if (msg.channel !== CHANGES_CHANNEL || this.#isOwn(msg.processId)) return;
+      if (msg.channel !== this.#channel || this.#isOwn(msg.processId)) return;
       this.#feed.emit(msg.payload || null);
     });
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));
     await client.connect();
-    await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    await client.query(`LISTEN "${this.#channel.replace(/"/g, '""')}"`);
     // The listening socket must not keep the process alive: the CLI and tests exit when done.
     const socket = client.connection.stream as unknown as { unref?: () => void };
     socket.unref?.();

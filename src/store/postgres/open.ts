@@ -87,9 +87,19 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
     const pid = pidOf(c);
     if (typeof pid === 'number') ownBackends.delete(pid);
   });
+  let schema: string;
   try {
     const client = await pool.connect();
-    client.release();
+    try {
+      const r = await client.query<{ s: string | null }>('select current_schema() as s');
+      const s = r.rows[0]?.s;
+      if (!s) {
+        throw new Error('no schema to create tables in: set search_path to an existing schema');
+      }
+      schema = s;
+    } finally {
+      client.release();
+    }
   } catch (e) {
     await pool.end().catch(() => undefined);
     throw fail(e);
@@ -97,8 +107,8 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
 
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   const feed = new LocalFeed();
-  const ctx = new StoreContext(db, 'postgres', feed, opts.clock);
-  const listener = new PgListener(config, feed, (pid) => ownBackends.has(pid));
+  const ctx = new StoreContext(db, 'postgres', feed, opts.clock, schema);
+  const listener = new PgListener(config, feed, ctx.channel, (pid) => ownBackends.has(pid));
   try {
     await migrate(ctx);
     await listener.start();
