@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LOCKOUT } from '../../src/console/config.ts';
+import { LOCKOUT, SIGN_IN_RATE_PER_MINUTE } from '../../src/console/config.ts';
 import { createEntity, SYSTEM } from '../../src/service/index.ts';
 import {
   Browser,
   type ConsoleFixture,
   consoleFixture,
+  csrfOf,
   setCookies,
   signIn,
   totpCode,
@@ -107,6 +108,28 @@ describe('console sign-in', () => {
     const later = await b.post('/console/login', { email, password });
     assert.equal(later.statusCode, 200, 'entity without roles: signed in password, no role');
     assert.match(later.body, /Your user has no active role/);
+  });
+
+  it('limits sign-in POSTs per address (20 a minute), whatever the email', async () => {
+    const b = new Browser(f.app);
+    await b.get('/console/login');
+    const token = csrfOf(b.last?.body ?? '');
+    for (let i = 0; i < SIGN_IN_RATE_PER_MINUTE; i++) {
+      const res = await b.post(
+        '/console/login',
+        { email: `rl${i}@example.com`, password: 'x' },
+        token,
+      );
+      assert.equal(res.statusCode, 401, `attempt ${i + 1}`);
+    }
+    const over = await b.post('/console/login', { email: 'rl@example.com', password: 'x' }, token);
+    assert.equal(over.statusCode, 429);
+    assert.match(over.body, /Too many attempts from your address/);
+    // Another address is not affected.
+    const other = new Browser(f.app);
+    await other.get('/console/login');
+    const res = await other.post('/console/login', { email: 'rl@example.com', password: 'x' });
+    assert.equal(res.statusCode, 401);
   });
 
   it('requires two-factor for the Administrator: enrolment, then a code at every sign-in', async () => {

@@ -12,6 +12,7 @@
  * With CERTMINT_SCREENSHOTS=1 it writes docs/console/*.png.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,13 @@ import { createTokenClient, TokenRequestError } from '../../src/client/index.ts'
 import { loadMasterKey } from '../../src/crypto/master-key.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { type Bootstrapped, bootstrapEmptyStore } from '../../src/service/bootstrap.ts';
-import { assignRole, createEntity, createRole, SYSTEM } from '../../src/service/index.ts';
+import {
+  assignRole,
+  createEntity,
+  createMapping,
+  createRole,
+  SYSTEM,
+} from '../../src/service/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { makeCert } from '../support/openssl.ts';
@@ -60,6 +67,7 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
   let base = '';
   let admin: Bootstrapped;
   let roleId = 0;
+  let svcId = 0;
 
   const shot = async (name: string): Promise<void> => {
     if (SHOTS) await page.screenshot({ path: join(SHOT_DIR, `${name}.png`), fullPage: true });
@@ -84,6 +92,7 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
       name: 'orders-service',
       type: 'employee',
     });
+    svcId = svc.id;
     await assignRole(deps, SYSTEM, {
       accountId: admin.accountId,
       entityId: svc.id,
@@ -149,7 +158,9 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     const secret = (await page.textContent('#totp-secret'))?.trim() ?? '';
     assert.match(secret, /^[A-Z2-7]{32}$/);
     assert.equal(
-      await page.locator('img.qr').evaluate((i) => (i as HTMLImageElement).naturalWidth > 0),
+      await page
+        .locator('img.qr')
+        .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0),
       true,
     );
     await shot('totp-enrolment');
@@ -176,7 +187,7 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     assert.match(clientId, /^[0-9a-f]{64}$/);
     assert.match(secret, /^[0-9a-f]{64}$/);
     await page.click('button[data-copy=client-secret]');
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), secret);
     await shot('integration-created');
     await page.click('a:has-text("Done")');
     assert.equal((await page.content()).includes(secret), false);
@@ -185,6 +196,17 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
   it('maps a certificate through the Create New dialog and sees it listed', async () => {
     const cert = await makeCert('ec-p256');
     keyPem = cert.keyPem;
+    // Two earlier mappings (made with the service): one with a day left, highlighted.
+    const deps = { store, clock: { now: () => Date.now() } };
+    for (const kind of ['ec-p384', 'expired'] as const) {
+      await createMapping(deps, SYSTEM, {
+        accountId: admin.accountId,
+        clientId,
+        entityId: svcId,
+        roleId,
+        certificate: (await makeCert(kind)).certPem,
+      });
+    }
     await page.hover('nav.menubar >> text=Setup');
     await page.hover('nav.menubar >> text=Integration');
     await page.hover('nav.menubar >> text=Manage Authentication');
@@ -192,7 +214,7 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     await page.waitForSelector('h1:has-text("OAuth 2.0 Client Credentials (M2M) Setup")');
     await page.click('text=Create New');
     const dialog = page.locator('dialog#new-mapping');
-    assert.equal(await dialog.evaluate((d) => (d as HTMLDialogElement).open), true);
+    assert.equal(await dialog.evaluate((d) => (d as unknown as { open: boolean }).open), true);
     assert.equal(new URL(page.url()).pathname, '/console/m2m', 'the dialog, not the plain page');
     await dialog.locator('select[name=entity]').selectOption({ label: 'orders-service' });
     // Only the roles the entity holds stay selectable.
@@ -212,6 +234,7 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     const cells = await row.locator('td').allTextContents();
     assert.ok(cells.some((c) => c.includes('Orders App')));
     assert.ok(cells.some((c) => c.includes('P-256')));
+    assert.equal(await page.locator('#mappings tbody tr.soon').count(), 1);
     await shot('m2m-setup');
   });
 
@@ -227,6 +250,28 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
       });
     const token = await client().getToken();
     assert.equal(token.split('.').length, 3);
+    // Some failures for the chart: an unknown kid, a key that does not match, a scope not allowed.
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    });
+    const failing = [
+      { certificateId: 'x'.repeat(43) },
+      { privateKey: String(other) },
+      { scopes: ['suite_analytics'] },
+    ];
+    for (const change of failing) {
+      const c = createTokenClient({
+        tokenUrl: `${base}/accounts/${admin.accountId}/services/rest/auth/oauth2/v1/token`,
+        clientId,
+        certificateId,
+        privateKey: keyPem,
+        scopes: ['restlets'],
+        retry: { attempts: 1 },
+        ...change,
+      });
+      await assert.rejects(c.getToken(), TokenRequestError);
+    }
 
     await page.click(`tr[data-certificate-id="${certificateId}"] >> text=Revoke`);
     await page.waitForSelector('text=Revoking is irreversible');
@@ -261,10 +306,10 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     await dialog.locator('input[type=file]').setInputFiles(rsa.certPath);
     await dialog.locator('button:has-text("Save")').click();
     await page.waitForSelector('dialog#new-mapping .alert.error');
-    assert.equal(await dialog.evaluate((d) => (d as HTMLDialogElement).open), true);
+    assert.equal(await dialog.evaluate((d) => (d as unknown as { open: boolean }).open), true);
     assert.match((await dialog.locator('.alert.error').textContent()) ?? '', /2048/);
     await shot('m2m-refused-upload');
-    assert.equal(await page.locator('#mappings tbody tr').count(), 1, 'nothing was saved');
+    assert.equal(await page.locator('#mappings tbody tr').count(), 3, 'nothing was saved');
   });
 
   it('refuses a user without the permission', async () => {

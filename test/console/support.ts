@@ -78,10 +78,14 @@ export const csrfOf = (html: string): string => {
   return m[1];
 };
 
+const rnd = (): number => 1 + Math.floor(Math.random() * 254);
+
 /** A cookie-keeping client: what a browser would do, over inject. */
 export class Browser {
   readonly jar = new Map<string, string>();
   last: LightMyRequestResponse | null = null;
+  /** Each browser its own address, so tests do not share the per-address sign-in rate limit. */
+  readonly remoteAddress = `127.${rnd()}.${rnd()}.${rnd()}`;
   constructor(private readonly app: FastifyInstance) {}
 
   private cookieHeader(): string {
@@ -102,6 +106,7 @@ export class Browser {
       await this.app.inject({
         method: 'GET',
         url,
+        remoteAddress: this.remoteAddress,
         headers: { cookie: this.cookieHeader(), ...headers },
       }),
     );
@@ -123,6 +128,7 @@ export class Browser {
       await this.app.inject({
         method: 'POST',
         url,
+        remoteAddress: this.remoteAddress,
         headers: {
           cookie: this.cookieHeader(),
           'content-type': 'application/x-www-form-urlencoded',
@@ -159,6 +165,7 @@ export class Browser {
       await this.app.inject({
         method: 'POST',
         url,
+        remoteAddress: this.remoteAddress,
         headers: {
           cookie: this.cookieHeader(),
           'content-type': `multipart/form-data; boundary=${boundary}`,

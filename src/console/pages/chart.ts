@@ -26,7 +26,7 @@ export interface Chart {
   plot: { left: number; right: number; top: number; bottom: number };
   bars: { x: number; width: number; segments: ChartSegment[] }[];
   yTicks: { y: number; label: string }[];
-  xLabels: { x: number; label: string }[];
+  xLabels: { x: number; label: string; anchor: 'start' | 'middle' | 'end' }[];
   legend: { code: string; cls: string; count: number }[];
   total: number;
 }
@@ -101,9 +101,11 @@ export function failureChart(
   const yTicks = [0, Math.ceil(top / 2), top]
     .filter((v, i, a) => a.indexOf(v) === i)
     .map((v) => ({ y: round(TOP + plotH - (v / top) * plotH), label: String(v) }));
-  const xLabels = [];
+  const xLabels: Chart['xLabels'] = [];
   for (let i = 0; i <= buckets; i += Math.max(1, Math.floor(buckets / 6))) {
-    xLabels.push({ x: round(LEFT + i * barW), label: label(from + i * step, span) });
+    // The last label ends at the plot's edge instead of running past it.
+    const anchor = i === 0 ? 'start' : i === buckets ? 'end' : 'middle';
+    xLabels.push({ x: round(LEFT + i * barW), label: label(from + i * step, span), anchor });
   }
   return {
     width: WIDTH,
