@@ -13,6 +13,8 @@ export interface Child {
   pid: number;
   /** Resident set size of the child, in bytes (asked over IPC, answered between requests). */
   rss(): Promise<number>;
+  /** CPU time the child has used so far (user + system, all its threads), in µs. */
+  cpu(): Promise<number>;
   /** Graceful stop (the child closes its server and store, then exits). */
   stop(): Promise<void>;
 }
@@ -47,7 +49,7 @@ export async function startChild(name: string, file: URL, opts: ChildOptions = {
     env: { ...process.env, NODE_ENV: 'production', BENCH_PORT: String(port), ...opts.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const waiters: Array<(rss: number) => void> = [];
+  const waiters = { rss: [] as Array<(v: number) => void>, cpu: [] as Array<(v: number) => void> };
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${name} did not start within 60 s`)),
@@ -58,7 +60,8 @@ export async function startChild(name: string, file: URL, opts: ChildOptions = {
         clearTimeout(timer);
         resolve();
       }
-      if (m.type === 'rss') waiters.shift()?.(m.rss);
+      if (m.type === 'rss') waiters.rss.shift()?.(m.rss);
+      if (m.type === 'cpu') waiters.cpu.shift()?.(m.us);
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -72,8 +75,13 @@ export async function startChild(name: string, file: URL, opts: ChildOptions = {
     pid: child.pid ?? 0,
     rss: () =>
       new Promise<number>((resolve) => {
-        waiters.push(resolve);
+        waiters.rss.push(resolve);
         child.send({ type: 'rss' });
+      }),
+    cpu: () =>
+      new Promise<number>((resolve) => {
+        waiters.cpu.push(resolve);
+        child.send({ type: 'cpu' });
       }),
     async stop() {
       if (child.exitCode !== null) return;

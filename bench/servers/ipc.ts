@@ -3,8 +3,12 @@
  * parent the server listens, answer RSS samples, stop cleanly on request — a clean exit is what
  * makes `node --cpu-prof` write its profile.
  */
-export type ToChild = { type: 'rss' } | { type: 'stop' };
-export type FromChild = { type: 'ready'; port: number } | { type: 'rss'; rss: number };
+export type ToChild = { type: 'rss' } | { type: 'cpu' } | { type: 'stop' };
+export type FromChild =
+  | { type: 'ready'; port: number }
+  | { type: 'rss'; rss: number }
+  /** CPU time used so far by the whole process (user + system, every thread), µs. */
+  | { type: 'cpu'; us: number };
 
 function send(message: FromChild): void {
   process.send?.(message);
@@ -13,6 +17,10 @@ function send(message: FromChild): void {
 export function serveChild(port: number, stop: () => Promise<void>): void {
   process.on('message', (m: ToChild) => {
     if (m.type === 'rss') send({ type: 'rss', rss: process.memoryUsage.rss() });
+    if (m.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      send({ type: 'cpu', us: user + system });
+    }
     if (m.type === 'stop') {
       stop().then(
         () => process.exit(0),
