@@ -12,6 +12,8 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { generateCertificate } from '../../src/crypto/generate.ts';
+import { verifyPassword } from '../../src/service/index.ts';
+import { openStore } from '../../src/store/open.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/certmint.mjs');
@@ -22,10 +24,11 @@ interface Run {
   stderr: string;
 }
 
-function certmint(args: readonly string[], env: Record<string, string> = {}): Run {
+function certmint(args: readonly string[], env: Record<string, string> = {}, input = ''): Run {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
+    input,
     env: { ...process.env, CERTMINT_DB: '', CERTMINT_DEBUG: '', ...env },
     timeout: 120_000,
   });
@@ -33,8 +36,8 @@ function certmint(args: readonly string[], env: Record<string, string> = {}): Ru
 }
 
 /** Exit 0 and JSON on stdout. */
-function json<T>(args: readonly string[], env: Record<string, string> = {}): T {
-  const r = certmint(['--json', ...args], env);
+function json<T>(args: readonly string[], env: Record<string, string> = {}, input = ''): T {
+  const r = certmint(['--json', ...args], env, input);
   assert.equal(r.code, 0, `certmint ${args.join(' ')} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
@@ -87,18 +90,31 @@ describe('certmint record commands (CLI)', () => {
     assert.equal(viaEnv.code, 0, viaEnv.stderr);
     assert.match(viaEnv.stdout, /created sandbox account 123456_SB1 \(of 123456\)/);
 
-    const entity = json<{ id: number; active: boolean }>([
-      ...db,
-      'entity',
-      'create',
-      '--account',
-      '123456',
-      '--name',
-      'CI user',
-      '--email',
-      'ci@example.com',
-    ]);
-    assert.deepEqual([entity.id, entity.active], [1, true]);
+    // The console password arrives on stdin, never on the command line.
+    const entity = json<{ id: number; active: boolean; hasPassword: boolean }>(
+      [
+        ...db,
+        'entity',
+        'create',
+        '--account',
+        '123456',
+        '--name',
+        'CI user',
+        '--email',
+        'ci@example.com',
+        '--password-stdin',
+      ],
+      {},
+      'a long console password\n',
+    );
+    assert.deepEqual([entity.id, entity.active, entity.hasPassword], [1, true, true]);
+    const store = await openStore(join(dir, 'certmint.db'));
+    try {
+      const hash = await store.entities.getPasswordHash('123456', 1);
+      assert.equal(await verifyPassword('a long console password', hash), true, 'newline stripped');
+    } finally {
+      await store.close();
+    }
     const role = json<{ id: number; permissions: string[] }>([
       ...db,
       'role',
