@@ -2,7 +2,6 @@ import {
   type CryptoKey,
   createLocalJWKSet,
   errors,
-  type FlattenedJWSInput,
   type JSONWebKeySet,
   type JWSHeaderParameters,
 } from 'jose';
@@ -35,7 +34,10 @@ export class JwksCache {
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<LocalSet> | undefined;
-  /** Keys jose already selected and imported, by alg and kid, for the current set only. */
+  /**
+   * Keys jose already selected and imported, by the token's encoded protected header (which
+   * fixes alg and kid exactly), for the current set only. Bounded: headers are caller input.
+   */
   private resolved = new Map<string, CryptoKey>();
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
@@ -55,35 +57,42 @@ export class JwksCache {
   }
 
   /**
-   * The hot path: the key for this header if it was resolved before from the current, fresh
-   * set, with no await at all (verify() then costs what a bare jwtVerify with that key costs).
+   * The hot path: the key already resolved for this encoded protected header from the current,
+   * fresh set — no decoding and no await (verify() then costs what a bare jwtVerify costs).
    */
-  cachedKey(header: JWSHeaderParameters): CryptoKey | undefined {
-    if (this.set === undefined || this.clock.now() - this.fetchedAt >= this.maxAge)
+  cachedKey(encodedHeader: string): CryptoKey | undefined {
+    if (this.set === undefined || this.clock.now() - this.fetchedAt >= this.maxAge) {
       return undefined;
-    return this.resolved.get(slot(header));
+    }
+    return this.resolved.get(encodedHeader);
   }
 
-  /** Selects the key for a JWS header (jose's rules: kid, alg → kty, use), fetching if needed. */
-  async getKey(header: JWSHeaderParameters, token?: FlattenedJWSInput): Promise<CryptoKey> {
+  /**
+   * Selects the key for a JWS header (jose's rules: kid, alg → kty, use), fetching if needed,
+   * and remembers it under `encodedHeader` for cachedKey().
+   */
+  async getKey(header: JWSHeaderParameters, encodedHeader: string): Promise<CryptoKey> {
     let set = this.set;
     if (set === undefined || this.clock.now() - this.fetchedAt >= this.maxAge) {
       set = await this.refresh();
     }
     try {
-      return this.remember(set, header, await set(header, token));
+      return this.remember(set, encodedHeader, await set(header));
     } catch (e) {
       // An unknown kid may be a freshly rotated key: fetch again, but at most once per interval,
       // or a stream of tokens with random kids would turn us into a JWKS hammer.
       if (!(e instanceof errors.JWKSNoMatchingKey) || !this.mayFetch()) throw e;
       set = await this.refresh();
-      return this.remember(set, header, await set(header, token));
+      return this.remember(set, encodedHeader, await set(header));
     }
   }
 
-  private remember(set: LocalSet, header: JWSHeaderParameters, key: CryptoKey): CryptoKey {
+  private remember(set: LocalSet, encodedHeader: string, key: CryptoKey): CryptoKey {
     // Only for the set still current: a refresh may have replaced it meanwhile.
-    if (set === this.set) this.resolved.set(slot(header), key);
+    if (set === this.set) {
+      if (this.resolved.size >= MAX_RESOLVED) this.resolved.clear();
+      this.resolved.set(encodedHeader, key);
+    }
     return key;
   }
 
@@ -155,7 +164,8 @@ export class JwksCache {
   }
 }
 
-const slot = (h: JWSHeaderParameters): string => `${h.alg ?? ''}\u0000${h.kid ?? ''}`;
+/** Real issuers use a handful of header forms; more means someone is varying them. */
+const MAX_RESOLVED = 64;
 
 function describe(e: unknown): string {
   if (e instanceof Error) {

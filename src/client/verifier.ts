@@ -88,6 +88,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     'jwksUrl',
   );
   const clock = options.clock ?? systemClock;
+  const systemTime = options.clock === undefined;
   const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const jwks = new JwksCache(jwksUrl, fetchFn, clock, options.jwks);
   const baseScopes = [...(options.requiredScopes ?? [])];
@@ -115,20 +116,27 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       }
       let payload: JWTPayload;
       try {
-        const header = headerOf(token);
-        // Checked before any key lookup, so a token with a foreign alg never triggers a fetch.
-        if (typeof header.alg !== 'string' || !algorithms.includes(header.alg as VerifierAlg)) {
-          throw new InvalidTokenError(
-            'algorithm',
-            `access token alg ${String(header.alg)} is not allowed`,
-          );
+        const dot = token.indexOf('.');
+        const encodedHeader = dot > 0 ? token.slice(0, dot) : '';
+        let key = jwks.cachedKey(encodedHeader);
+        if (key === undefined) {
+          const header = headerOf(token);
+          // Checked before any key lookup, so a token with a foreign alg never triggers a fetch.
+          if (typeof header.alg !== 'string' || !algorithms.includes(header.alg as VerifierAlg)) {
+            throw new InvalidTokenError(
+              'algorithm',
+              `access token alg ${String(header.alg)} is not allowed`,
+            );
+          }
+          key = await jwks.getKey(header, encodedHeader);
         }
-        // The resolved key goes to jwtVerify directly: no per-call key-resolver round trip.
-        const key = jwks.cachedKey(header) ?? (await jwks.getKey(header));
-        ({ payload } = await jwtVerify(token, key, {
-          ...base,
-          currentDate: new Date(clock.now()),
-        }));
+        // The resolved key goes to jwtVerify directly: no per-call key-resolver round trip. With
+        // the system clock, jose reads the time itself (no options object per call).
+        ({ payload } = await jwtVerify(
+          token,
+          key,
+          systemTime ? base : { ...base, currentDate: new Date(clock.now()) },
+        ));
       } catch (e) {
         throw translate(e);
       }
