@@ -221,8 +221,9 @@ export class NetsuiteFake {
     }
     if (answer === 'server_error') return json(res, 500, { error: 'server_error' });
     if (answer === 'no_token') return json(res, 200, { token_type: 'Bearer', expires_in: 3600 });
-    if (answer === 'invalid_client_400') return json(res, 400, { error: 'invalid_client' });
-    if (answer === 'invalid_client_401') return this.invalidClient(res);
+    // Observed for M2M: 400 for a certificate never uploaded (reference §3); 401 is documented.
+    if (answer === 'invalid_client_400') return this.invalidClient(res, 400);
+    if (answer === 'invalid_client_401') return this.invalidClient(res, 401);
     if (r.headers['content-type'] !== 'application/x-www-form-urlencoded') {
       return json(res, 400, { error: 'invalid_request' });
     }
@@ -260,9 +261,9 @@ export class NetsuiteFake {
     });
   }
 
-  private invalidClient(res: ServerResponse): undefined {
+  private invalidClient(res: ServerResponse, status: 400 | 401 = 401): undefined {
     res.setHeader('www-authenticate', `Basic realm="${this.o.account}"`);
-    json(res, 401, { error: 'invalid_client' });
+    json(res, status, { error: 'invalid_client' });
   }
 
   private now(): number {
