@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
+import pg from 'pg';
 import type { Store } from '../../src/store/ports.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { mapping, production, setup, T0 } from './fixtures.ts';
@@ -76,5 +77,40 @@ describeEachStore('store: change feed', (f) => {
     const heardByA = next(a, (id) => id === '3' || (f.name === 'sqlite' && id === null));
     await b.roles.create({ accountId: '3', name: 'r', active: true, permissions: [] });
     assert.ok(accept(await heardByA));
+  });
+});
+
+describeEachStore('store: change feed after a lost connection', (f) => {
+  it('says "anything may have changed" and listens again when the LISTEN connection drops', {
+    skip: f.name === 'sqlite' ? 'SQLite has no connection to lose' : false,
+    timeout: 30_000,
+  }, async () => {
+    const [a, b] = await f.openPair();
+    try {
+      // Kill every certmint-listener backend listening on this schema's channel (a's and b's).
+      const admin = new pg.Client({ connectionString: a.location });
+      await admin.connect();
+      // Two nulls: one when the connection is lost, one when it listens again (whatever
+      // was written in between went unheard).
+      let nulls = 0;
+      const relistening = next(a, (id) => id === null && ++nulls === 2);
+      try {
+        const killed = await admin.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity
+              where application_name = 'certmint-listener'
+                and query = 'LISTEN "certmint_changes_' || current_schema() || '"'`,
+        );
+        assert.equal(killed.rowCount, 2);
+      } finally {
+        await admin.end();
+      }
+      assert.equal(await relistening, null);
+      const heard = next(a, (id) => id === '9');
+      await b.accounts.create(production('9'));
+      assert.equal(await heard, '9');
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });

@@ -30,21 +30,27 @@ export interface OpenOptions {
   clock?: Clock;
 }
 
+/** A test Store, plus where its database is (to open more stores on it, or inspect it). */
+export type TestStore = Store & {
+  /** The SQLite file or the PostgreSQL URL (its search_path pins the test schema). */
+  readonly location: string;
+};
+
 export interface StoreFactory {
   name: 'sqlite' | 'postgres';
   /** A Store on a fresh, empty, migrated database; its `close()` also deletes the database. */
-  open(opts?: OpenOptions): Promise<Store>;
+  open(opts?: OpenOptions): Promise<TestStore>;
   /**
    * Two independent Store instances (separate connections, as two processes would have) on one
    * fresh database; the database is deleted when both are closed.
    */
-  openPair(opts?: OpenOptions): Promise<[Store, Store]>;
+  openPair(opts?: OpenOptions): Promise<[TestStore, TestStore]>;
 }
 
 /** Opens `count` stores on one fresh database, deleting it after the last one closes. */
-type OpenMany = (count: number, opts: OpenOptions) => Promise<Store[]>;
+type OpenMany = (count: number, opts: OpenOptions) => Promise<TestStore[]>;
 
-function withCleanup(stores: Store[], cleanup: () => Promise<void>): Store[] {
+function withCleanup(stores: Store[], location: string, cleanup: () => Promise<void>): TestStore[] {
   let open = stores.length;
   return stores.map((s) => {
     let closing: Promise<void> | null = null;
@@ -55,7 +61,7 @@ function withCleanup(stores: Store[], cleanup: () => Promise<void>): Store[] {
       });
       return closing;
     };
-    return { ...s, close };
+    return { ...s, close, location };
   });
 }
 
@@ -64,7 +70,7 @@ const openSqliteMany: OpenMany = async (count, opts) => {
   const file = join(dir, 'certmint.db');
   const stores: Store[] = [];
   for (let i = 0; i < count; i++) stores.push(await openStore(file, opts));
-  return withCleanup(stores, async () => rmSync(dir, { recursive: true, force: true }));
+  return withCleanup(stores, file, async () => rmSync(dir, { recursive: true, force: true }));
 };
 
 /** Shared by every test process; each store gets its own schema in it (cheap to create and drop). */
@@ -131,7 +137,7 @@ function openPostgresMany(baseUrl: string): OpenMany {
       await drop();
       throw e;
     }
-    return withCleanup(stores, drop);
+    return withCleanup(stores, url.toString(), drop);
   };
 }
 

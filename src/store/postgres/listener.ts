@@ -34,7 +34,7 @@ export class PgListener {
 
   /** Connects and LISTENs; rejects if the first attempt fails. */
   async start(): Promise<void> {
-    const client = new pg.Client(this.#config);
+    const client = new pg.Client({ ...this.#config, application_name: 'certmint-listener' });
     client.on('notification', (msg) => {
       if (msg.channel !== this.#channel || this.#isOwn(msg.processId)) return;
       this.#feed.emit(msg.payload || null);

@@ -60,7 +60,13 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
       'store.cannot_connect',
       `cannot connect to PostgreSQL at ${where}: ${reasonOf(e)}`,
     );
-  const config: pg.ClientConfig = { connectionString: url, types, connectionTimeoutMillis: 10_000 };
+  // application_name: so an operator can tell certmint's connections apart in pg_stat_activity.
+  const config: pg.ClientConfig = {
+    connectionString: url,
+    types,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'certmint',
+  };
   let pool: pg.Pool;
   try {
     pool = new pg.Pool({
