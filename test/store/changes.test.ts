@@ -7,15 +7,19 @@ import { mapping, production, setup, T0 } from './fixtures.ts';
 
 /**
  * Resolves with the first notification for which `accept` holds. The feed's timer and socket
- * are unref'd (they must not keep a CLI process alive), so the wait holds the event loop open.
+ * are unref'd (they must not keep a CLI process alive), so the wait holds the event loop open,
+ * for at most 20 s: a lost notification fails the test instead of hanging the process.
  */
 function next(store: Store, accept: (accountId: string | null) => boolean): Promise<string | null> {
-  const keepAlive = setInterval(() => undefined, 1_000);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const guard = setTimeout(() => {
+      off();
+      reject(new Error('no matching change notification within 20 s'));
+    }, 20_000);
     const off = store.changes.subscribe((accountId) => {
       if (!accept(accountId)) return;
       off();
-      clearInterval(keepAlive);
+      clearTimeout(guard);
       resolve(accountId);
     });
   });
