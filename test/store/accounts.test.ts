@@ -50,6 +50,7 @@ describeEachStore('store: accounts', (f) => {
   it('refreshes a sandbox from production and leaves everything else untouched', async () => {
     const prod = await setup(store, '200', 2);
     await store.entities.setPasswordHash('200', prod.entityId, 'scrypt$prod');
+    await store.console.twoFactor.set('200', prod.entityId, 'JBSWY3DPEHPK3PXP', ['h1', 'h2']);
     const auditor = await store.roles.create({
       accountId: '200',
       name: 'Auditor',
@@ -121,6 +122,10 @@ describeEachStore('store: accounts', (f) => {
     assert.deepEqual(sb1.keys, []);
     assert.equal(await store.revokedTokens.isRevoked('200_SB1', 'jti1'), false);
     assert.equal(await store.entities.getPasswordHash('200_SB1', prod.entityId), 'scrypt$prod');
+    assert.deepEqual(await store.console.twoFactor.get('200_SB1', prod.entityId), {
+      totpSecret: 'JBSWY3DPEHPK3PXP',
+      recoveryCodesLeft: 2,
+    });
     for (const id of sb1MappingIds) assert.equal(await store.mappings.get(id), null);
     assert.equal((await store.accounts.get('200_SB1'))?.refreshedAt, T0 + 99);
 
