@@ -13,7 +13,8 @@ import type { ConsoleUser } from './session.ts';
 const eta = new Eta({
   views: join(import.meta.dirname, 'views'),
   autoEscape: true,
-  cache: process.env.NODE_ENV === 'production',
+  // Compiled once per process; set NODE_ENV=development to edit templates without restarting.
+  cache: process.env.NODE_ENV !== 'development',
 });
 
 export interface Menu {

@@ -312,6 +312,27 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     assert.equal(await page.locator('#mappings tbody tr').count(), 3, 'nothing was saved');
   });
 
+  it('captures the other pages for the docs', {
+    skip: !SHOTS && 'CERTMINT_SCREENSHOTS is not 1',
+  }, async () => {
+    await page.locator('dialog#new-mapping').getByText('Cancel').click();
+    for (const [path, name] of [
+      ['/console/', 'home'],
+      ['/console/integrations', 'integrations'],
+      ['/console/entities', 'users'],
+      ['/console/entities/2', 'user'],
+      ['/console/roles', 'roles'],
+      ['/console/roles/1000/edit', 'role-edit'],
+      ['/console/accounts', 'accounts'],
+      ['/console/accounts/refresh?sandbox=TSTDRV0000001_SB1', 'sandbox-refresh'],
+    ] as const) {
+      await page.goto(`${base}${path}`);
+      await shot(name);
+    }
+    await page.goto(`${base}/console/m2m`);
+    await page.click('text=Create New');
+  });
+
   it('refuses a user without the permission', async () => {
     await page.locator('dialog#new-mapping').getByText('Cancel').click();
     await page.click('button:has-text("Sign out")');

@@ -214,7 +214,10 @@ describe('console record pages', () => {
     assert.notEqual((await f.store.mappings.get(id))?.revokedAt, null);
     const list = await b.get('/console/m2m');
     const row = list.body.slice(list.body.indexOf(`data-certificate-id="${id}"`)).split('</tr>')[0];
-    assert.match(row ?? '', /Revoked \d{4}-\d{2}-\d{2}/);
+    assert.match(
+      row ?? '',
+      /<span class="badge">Revoked<\/span><br><span class="muted">\d{4}-\d{2}-\d{2}</,
+    );
     assert.equal((await b.get(`/console/m2m/${encodeURIComponent(id)}/revoke`)).statusCode, 303);
   });
 
