@@ -210,6 +210,8 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     await page.hover('nav.menubar >> text=Setup');
     await page.hover('nav.menubar >> text=Integration');
     await page.hover('nav.menubar >> text=Manage Authentication');
+    await page.hover('nav.menubar >> text=OAuth 2.0 Client Credentials (M2M) Setup');
+    if (SHOTS) await page.screenshot({ path: join(SHOT_DIR, 'menu.png') });
     await page.click('nav.menubar >> text=OAuth 2.0 Client Credentials (M2M) Setup');
     await page.waitForSelector('h1:has-text("OAuth 2.0 Client Credentials (M2M) Setup")');
     await page.click('text=Create New');
