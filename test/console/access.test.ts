@@ -200,6 +200,39 @@ describe('console authorization', () => {
     });
   });
 
+  it('a certificate manager who is not Administrator maps by entity and role id', async () => {
+    const deps = { store: f.store, clock: f.clock };
+    const A = f.admin.accountId;
+    const managers = await createRole(deps, SYSTEM, {
+      accountId: A,
+      name: 'Cert Managers',
+      permissions: ['oauth2_authorized_apps_management'],
+    });
+    const email = 'manager@example.com';
+    const password = 'manager password 1';
+    const m = await createEntity(deps, SYSTEM, { accountId: A, name: 'Manager', email, password });
+    await assignRole(deps, SYSTEM, { accountId: A, entityId: m.id, roleId: managers.id });
+    const b = new Browser(f.app);
+    const enrolled = await signIn(b, f.clock, email, password);
+    assert.notEqual(enrolled.secret, null, 'mapping management requires two-factor');
+    const page = await b.get('/console/m2m');
+    assert.equal(page.statusCode, 200);
+    // Entities and roles are Administrator records: the form asks for ids instead of names.
+    assert.match(page.body, /<input type="number" name="entity"/);
+    assert.match(page.body, /<td>entity 2<\/td>/);
+    assert.equal((await b.get('/console/entities')).statusCode, 403);
+    assert.equal((await b.get('/console/integrations')).statusCode, 200, 'reads integrations');
+    assert.equal((await b.get('/console/integrations/new')).statusCode, 403, 'cannot create');
+    const cert = await makeCert('ec-p521');
+    await b.get('/console/m2m');
+    const res = await b.upload(
+      '/console/m2m',
+      { entity: '2', role: '1000', integration: clientId },
+      { field: 'certificate', name: 'p521.crt', content: cert.certBytes },
+    );
+    assert.equal(res.statusCode, 303);
+  });
+
   it('keeps the admin signed in with a code at the next sign-in', async () => {
     const b = new Browser(f.app);
     await signIn(b, f.clock, f.admin.email, f.admin.password, secret);

@@ -305,6 +305,17 @@ describe('console recovery codes, cookies and sessions', () => {
     assert.equal((await idle.get('/console/')).headers.location, '/console/login');
   });
 
+  it('gives a half-finished sign-in 10 minutes', async () => {
+    const b = new Browser(f.app);
+    await b.get('/console/login');
+    await b.post('/console/login', { email: f.admin.email, password: f.admin.password });
+    assert.equal((await b.get('/console/login/two-factor')).statusCode, 200);
+    f.clock.advance(10 * 60_000);
+    const late = await b.get('/console/login/two-factor');
+    assert.equal(late.statusCode, 303);
+    assert.equal(late.headers.location, '/console/login');
+  });
+
   it('sends a strict CSP without unsafe-inline, and pages carry no inline script or style', async () => {
     const b = new Browser(f.app);
     const anonymous = await new Browser(f.app).get('/console/login');
