@@ -14,6 +14,7 @@ import {
   refreshSandbox,
   SYSTEM,
 } from '../../src/service/index.ts';
+import { PG_SKIP_REASON } from '../support/stores.ts';
 import {
   Browser,
   type ConsoleFixture,
@@ -414,5 +415,41 @@ describe('console choose account and role', () => {
     assert.equal(res.headers.location, '/console/login/two-factor');
     const enrol = await b.get('/console/login/two-factor');
     assert.match(enrol.body, /Set up two-factor authentication/);
+  });
+});
+
+describe('console sign-in on PostgreSQL', {
+  skip: !process.env.CERTMINT_TEST_PG_URL && PG_SKIP_REASON,
+}, () => {
+  it('enrols, signs in with a code and a recovery code once, and locks out', async () => {
+    const f = await consoleFixture({ backend: 'postgres' });
+    try {
+      const first = await signIn(new Browser(f.app), f.clock, f.admin.email, f.admin.password);
+      assert.equal(first.recoveryCodes.length, 10);
+      const b = new Browser(f.app);
+      await signIn(b, f.clock, f.admin.email, f.admin.password, first.secret ?? '');
+      assert.equal((await b.get('/console/m2m')).statusCode, 200);
+      for (const expected of [303, 400]) {
+        const r = new Browser(f.app);
+        await r.get('/console/login');
+        await r.post('/console/login', { email: f.admin.email, password: f.admin.password });
+        await r.get('/console/login/two-factor');
+        const res = await r.post('/console/login/two-factor', {
+          code: first.recoveryCodes[0] ?? '',
+        });
+        assert.equal(res.statusCode, expected);
+      }
+      const l = new Browser(f.app);
+      await l.get('/console/login');
+      let last = 0;
+      for (let i = 0; i < LOCKOUT.maxFailures; i++) {
+        last = (await l.post('/console/login', { email: f.admin.email, password: 'wrong' }))
+          .statusCode;
+      }
+      // One failure was already counted (the reused recovery code).
+      assert.equal(last, 429);
+    } finally {
+      await f.close();
+    }
   });
 });
