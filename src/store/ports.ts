@@ -270,6 +270,8 @@ export interface TwoFactorStore {
   ): Promise<boolean>;
   /** Removes the recovery code with this hash if present, atomically: true exactly once per code. */
   consumeRecoveryCode(accountId: string, entityId: number, codeHash: string): Promise<boolean>;
+  /** Forgets the secret and the recovery codes (lost device): the next sign-in enrols again. */
+  reset(accountId: string, entityId: number): Promise<boolean>;
 }
 
 export interface SignInLockoutPolicy {

@@ -231,6 +231,21 @@ describe('console authorization', () => {
       { field: 'certificate', name: 'p521.crt', content: cert.certBytes },
     );
     assert.equal(res.statusCode, 303);
+
+    // Lost device: the Administrator resets the manager's two-factor; the next sign-in enrols.
+    const user = await admin.get(`/console/entities/${m.id}`);
+    assert.match(user.body, /Enrolled · 10 recovery codes left/);
+    assert.equal(user.body.includes(enrolled.secret ?? '-'), false, 'the secret is never shown');
+    const reset = await admin.post(`/console/entities/${m.id}/two-factor/reset`, {});
+    assert.equal(reset.statusCode, 303);
+    assert.match((await admin.get(String(reset.headers.location))).body, /Not enrolled/);
+    const again = await signIn(new Browser(f.app), f.clock, email, password);
+    assert.notEqual(again.secret, enrolled.secret);
+    assert.equal(again.recoveryCodes.length, 10);
+    // A role without Administrator cannot reset anyone.
+    await b.get('/console/m2m');
+    const refused = await b.post(`/console/entities/${m.id}/two-factor/reset`, {});
+    assert.equal(refused.statusCode, 403);
   });
 
   it('keeps the admin signed in with a code at the next sign-in', async () => {

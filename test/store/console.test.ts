@@ -174,6 +174,13 @@ describeEachStore('store: console', (f) => {
     await store.console.twoFactor.set('530', s.entityId, 'NEW', ['n1']);
     assert.equal(await store.console.twoFactor.consumeRecoveryCode('530', s.entityId, 'h3'), false);
     assert.equal(await store.console.twoFactor.consumeRecoveryCode('530', s.entityId, 'n1'), true);
+    // Reset (lost device): nothing left, the next sign-in enrols again.
+    assert.equal(await store.console.twoFactor.reset('530', s.entityId), true);
+    assert.deepEqual(await store.console.twoFactor.get('530', s.entityId), {
+      totpSecret: null,
+      recoveryCodesLeft: 0,
+    });
+    assert.equal(await store.console.twoFactor.reset('530', 999), false);
   });
 
   it('locks an email after maxFailures failures in the window, until lockMs has passed', async () => {

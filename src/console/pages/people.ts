@@ -35,6 +35,7 @@ const ENTITY_NOTICES: Record<string, string> = {
   assigned: 'The role was assigned.',
   removed: 'The role was removed.',
   password: 'The console password was set.',
+  two_factor: 'Two-factor authentication was reset: the user enrols again at the next sign-in.',
 };
 
 interface RoleForm {
@@ -45,6 +46,7 @@ interface RoleForm {
 
 export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv }): Promise<void> {
   const deps = depsOf(opts.env);
+  const twoFactor = opts.env.ctx.store.console.twoFactor;
 
   async function entityPage(
     req: FastifyRequest,
@@ -55,6 +57,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     const { actor } = userOf(req);
     const entity = await getEntity(deps, actor, actor.accountId, id);
     const roles = await listRoles(deps, actor, actor.accountId);
+    const twoFactorState = await twoFactor.get(actor.accountId, entity.id);
     const notice = ENTITY_NOTICES[String((req.query as Record<string, unknown>).done)];
     return render(
       req,
@@ -65,6 +68,11 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
         types: ENTITY_TYPES,
         held: roles.filter((r) => entity.roleIds.includes(r.id)),
         assignable: roles.filter((r) => r.active && !entity.roleIds.includes(r.id)),
+        // Whether enrolled, never the secret itself.
+        twoFactor: {
+          enrolled: twoFactorState?.totpSecret != null,
+          recoveryCodesLeft: twoFactorState?.recoveryCodesLeft ?? 0,
+        },
         ...(notice && !extra.error && { notice }),
         ...(extra.error && { error: extra.error }),
       },
@@ -199,6 +207,15 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
         password: rawField(req, 'password'),
       }),
     );
+  });
+
+  // Lost device: an Administrator (getEntity checks it, in this account) clears the enrolment.
+  app.post('/entities/:id/two-factor/reset', async (req, reply) => {
+    const { actor } = userOf(req);
+    return entityAction(req, reply, 'two_factor', async (id) => {
+      const entity = await getEntity(deps, actor, actor.accountId, id);
+      await twoFactor.reset(actor.accountId, entity.id);
+    });
   });
 
   // Roles

@@ -232,6 +232,16 @@ export function consoleStore(ctx: StoreContext): ConsoleStore {
             .execute();
           return true;
         }),
+
+      async reset(accountId, entityId) {
+        const r = await db
+          .updateTable('entities')
+          .set({ totp_secret: null, recovery_codes: null })
+          .where('account_id', '=', accountId)
+          .where('id', '=', entityId)
+          .executeTakeFirst();
+        return num(r.numUpdatedRows) === 1;
+      },
     },
 
     lockout: {
