@@ -63,7 +63,10 @@ async function consolePages(app: FastifyInstance, opts: { env: ConsoleEnv }): Pr
     errorPage(req, reply, 404, 'There is no such page in the console.'),
   );
 
-  app.addHook('onRequest', async (req) => authenticate(env, req));
+  app.addHook('onRequest', async (req) => {
+    // The stylesheet and script are public: no session lookup for them.
+    if (!req.url.startsWith(`${BASE}/assets/`)) await authenticate(env, req);
+  });
   app.addHook('preValidation', normalizeBody);
   // CSRF on every state-changing request, signed in or not (sign-in included).
   app.addHook('preHandler', (req, reply, done) => {
