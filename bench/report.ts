@@ -174,10 +174,13 @@ export function verdicts(
   });
   if (mint && large) {
     const r = ratio(large.rps, mint.rps);
+    const c = ratio(large.perCpuSecond, mint.perCpuSecond);
     out.push({
       name: `${bulk.toLocaleString('en')} mappings within 10 % of 10`,
       pass: r >= 0.9,
-      detail: `${r.toFixed(2)} × (${large.rps.toFixed(0)} vs ${mint.rps.toFixed(0)} req/s)`,
+      detail:
+        `${r.toFixed(2)} × (${large.rps.toFixed(0)} vs ${mint.rps.toFixed(0)} req/s); per CPU-second ` +
+        `${c.toFixed(2)} × (${large.perCpuSecond.toFixed(0)} vs ${mint.perCpuSecond.toFixed(0)})`,
     });
   }
   if (soak) {
