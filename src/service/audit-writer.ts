@@ -1,59 +1,26 @@
 /**
- * Group commit for the audit trail. Every request awaits `record()` before it is answered, so no
- * answered request goes unrecorded; concurrent requests share one multi-row insert, which keeps
- * the cost per request far below one transaction each.
+ * The audit trail's writer. Every request awaits `record()` before it is answered, so no
+ * answered request goes unrecorded; concurrent requests share one multi-row insert.
  */
 import type { AuditEvent } from '../domain/audit.ts';
 import type { AuditStore } from '../store/ports.ts';
-
-interface Pending {
-  event: AuditEvent;
-  resolve: () => void;
-  reject: (e: unknown) => void;
-}
+import { GroupCommit } from './group-commit.ts';
 
 export class AuditWriter {
-  private queue: Pending[] = [];
-  private scheduled = false;
-  private inFlight: Promise<void> = Promise.resolve();
+  private readonly commits: GroupCommit<AuditEvent, void>;
 
-  constructor(
-    private readonly store: AuditStore,
-    private readonly maxBatch = 500,
-  ) {}
-
-  record(event: AuditEvent): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // setImmediate: let every request already parsed in this turn join the batch.
-        setImmediate(() => {
-          this.inFlight = this.inFlight.then(() => this.flush());
-        });
-      }
+  constructor(store: AuditStore) {
+    this.commits = new GroupCommit<AuditEvent, void>(async (events) => {
+      await store.append(events);
+      return [];
     });
   }
 
-  private async flush(): Promise<void> {
-    this.scheduled = false;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      try {
-        await this.store.append(batch.map((p) => p.event));
-        for (const p of batch) p.resolve();
-      } catch (e) {
-        for (const p of batch) p.reject(e);
-      }
-    }
+  record(event: AuditEvent): Promise<void> {
+    return this.commits.submit(event);
   }
 
-  /** Resolves when everything recorded so far is written (graceful shutdown). */
-  async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.scheduled) {
-      await new Promise((r) => setImmediate(r));
-      await this.inFlight;
-    }
-    await this.inFlight;
+  drain(): Promise<void> {
+    return this.commits.drain();
   }
 }

@@ -141,6 +141,11 @@ export interface ReplayStore {
    * record lives (until `expiresAt`, ms). Never check-then-write.
    */
   claim(key: string, expiresAt: number): Promise<boolean>;
+  /**
+   * Several claims in one transaction (group commit); one answer per entry, in order, each as
+   * `claim` would give it (a key repeated within the batch is true once).
+   */
+  claimMany(entries: readonly { key: string; expiresAt: number }[]): Promise<boolean[]>;
   /** Deletes records with expiresAt <= now; returns how many. */
   purgeExpired(now: number): Promise<number>;
 }

@@ -12,6 +12,7 @@ import { OAuthError } from '../../domain/oauth-error.ts';
 import type { Scope } from '../../domain/scope.ts';
 import type { Store } from '../../store/ports.ts';
 import type { AuditWriter } from '../audit-writer.ts';
+import { GroupCommit } from '../group-commit.ts';
 import {
   type AuthenticatedClient,
   type AuthTrace,
@@ -50,7 +51,12 @@ export interface ActiveToken {
 }
 
 export class TokenService {
-  constructor(private readonly d: TokenServiceDeps) {}
+  /** Replay claims of one event-loop turn share one transaction (group commit). */
+  private readonly replay: GroupCommit<{ key: string; expiresAt: number }, boolean>;
+
+  constructor(private readonly d: TokenServiceDeps) {
+    this.replay = new GroupCommit((entries) => d.store.replay.claimMany(entries));
+  }
 
   issuer(accountId: string): string {
     return `${this.d.publicUrl}/accounts/${accountId}`;
@@ -205,8 +211,7 @@ export class TokenService {
 
   /** Replay check last: an atomic unique insert, so parallel copies cannot all pass. */
   private async claimOnce(accountId: string, client: AuthenticatedClient): Promise<void> {
-    const { key, expiresAt } = replayKey(accountId, client);
-    if (!(await this.d.store.replay.claim(key, expiresAt))) {
+    if (!(await this.replay.submit(replayKey(accountId, client)))) {
       throw new OAuthError('invalid_client', 'AssertionReplayed');
     }
   }

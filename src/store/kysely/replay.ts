@@ -30,6 +30,34 @@ export function replayStore(ctx: StoreContext): ReplayStore {
       return num(r.numAffectedRows ?? 0n) === 1;
     },
 
+    async claimMany(entries) {
+      if (entries.length === 0) return [];
+      const now = ctx.clock.now();
+      if (entries.length === 1) {
+        const [e] = entries as [{ key: string; expiresAt: number }];
+        return [num((await claim(e.key, e.expiresAt, now)).numAffectedRows ?? 0n) === 1];
+      }
+      // Insert in key order: two PostgreSQL transactions claiming overlapping keys then lock
+      // them in the same order and cannot deadlock.
+      const order = entries
+        .map((_, i) => i)
+        .sort((a, b) => {
+          const x = entries[a]?.key ?? '';
+          const y = entries[b]?.key ?? '';
+          return x < y ? -1 : x > y ? 1 : a - b;
+        });
+      return ctx.db.transaction().execute(async (trx) => {
+        const out = new Array<boolean>(entries.length).fill(false);
+        for (const i of order) {
+          const e = entries[i];
+          if (!e) continue;
+          const r = await claim.on(trx, e.key, e.expiresAt, now);
+          out[i] = num(r.numAffectedRows ?? 0n) === 1;
+        }
+        return out;
+      });
+    },
+
     async purgeExpired(now) {
       const r = await ctx.db.deleteFrom('replay').where('expires_at', '<=', now).executeTakeFirst();
       return num(r.numDeletedRows);
