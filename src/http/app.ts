@@ -121,6 +121,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
  */
 async function signedInRoutes(scope: FastifyInstance): Promise<void> {
   // The console first: its session hook must be in place when the admin API routes register.
-  await scope.register(consoleRoutes, { prefix: '/console' });
-  await scope.register(adminRoutes, { prefix: '/api/v1' });
+  const plugins: Array<[(app: FastifyInstance) => Promise<void>, string]> = [
+    [consoleRoutes, '/console'],
+    [adminRoutes, '/api/v1'],
+  ];
+  for (const [plugin, prefix] of plugins) await scope.register(plugin, { prefix });
 }

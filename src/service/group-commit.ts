@@ -41,7 +41,7 @@ export class GroupCommit<I, O> {
       const batch = this.queue.splice(0, this.maxBatch);
       try {
         const out = await this.write(batch.map((p) => p.item));
-        batch.forEach((p, i) => p.resolve(out[i] as O));
+        for (const [i, p] of batch.entries()) p.resolve(out[i] as O);
       } catch (e) {
         for (const p of batch) p.reject(e);
       }
