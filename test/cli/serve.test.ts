@@ -44,7 +44,10 @@ function startServer(
     out += d.toString();
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within 60 s:\n${out}`));
+    }, 60_000);
     const check = () => {
       if (out.includes('issuer of an account')) {
         clearTimeout(timer);
