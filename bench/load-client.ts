@@ -151,12 +151,12 @@ export async function runLoad(target: LoadTarget, opts: LoadOptions): Promise<Lo
           }
           send();
         });
-        socket.on('error', () => {
-          errors++;
-        });
-        socket.on('close', () => {
+        // Counted once per failure, on 'close' (which always follows 'error'): a request lost
+        // in flight, or a connection that failed with none in flight (e.g. refused).
+        socket.on('error', () => {});
+        socket.on('close', (hadError: boolean) => {
           if (finished) return;
-          if (inFlight) errors++;
+          if (inFlight || hadError) errors++;
           inFlight = false;
           // The server closed the connection (e.g. keep-alive limit): open a new one, after a
           // pause so a server that is down does not turn this into a busy loop.
