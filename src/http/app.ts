@@ -60,6 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     audit,
     publicUrl,
     explainErrors: deps.explainErrors ?? false,
+    master: deps.master,
   };
   app.decorate('certmint', ctx);
 

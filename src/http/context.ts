@@ -1,3 +1,4 @@
+import type { MasterKey } from '../crypto/master-key.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { AuditWriter } from '../service/audit-writer.ts';
 import type { RecordCache } from '../service/token/record-cache.ts';
@@ -15,6 +16,8 @@ export interface AppContext {
   audit: AuditWriter;
   publicUrl: string;
   explainErrors: boolean;
+  /** Encrypts secrets at rest (token-signing keys, console TOTP secrets). */
+  master: MasterKey;
 }
 
 declare module 'fastify' {

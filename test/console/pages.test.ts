@@ -314,9 +314,14 @@ describe('console record pages', () => {
     assert.equal(rp.headers.location, '/console/accounts?created=TSTDRV0000001_RP');
   });
 
-  /** The admin's TOTP secret, read back from the store (the test signed in once already). */
+  /**
+   * The admin's TOTP secret, read back from the store (the test signed in once already). It is
+   * stored encrypted with the master key, never as the Base32 text.
+   */
   async function adminSecret(): Promise<string> {
     const state = await f.store.console.twoFactor.get(f.admin.accountId, 1);
-    return state?.totpSecret ?? '';
+    const sealed = state?.totpSecret ?? '';
+    assert.doesNotMatch(sealed, /^[A-Z2-7]+$/, 'the TOTP secret is not stored in clear');
+    return f.app.certmint.master.decrypt(sealed, 'console-totp-secret');
   }
 });

@@ -22,6 +22,12 @@ import {
   verifyTotp,
 } from './totp.ts';
 
+/**
+ * AAD of an encrypted TOTP secret. Not bound to the account: a sandbox refresh copies the
+ * production entities' two-factor enrolment into the sandbox, where it must still open.
+ */
+const TOTP_CONTEXT = 'console-totp-secret';
+
 type Pending = ConsoleSession & { accountId: string; entityId: number; roleId: number };
 
 function pendingOf(req: FastifyRequest): Pending | null {
@@ -142,7 +148,9 @@ export async function twoFactorRoutes(app: FastifyInstance, env: ConsoleEnv): Pr
         return refuse(env, req, reply, s, (e) => enrolPage(env, req, reply, s, e));
       }
       const codes = newRecoveryCodes();
-      await twoFactor.set(s.accountId, s.entityId, secret, codes.map(hashRecoveryCode));
+      // At rest the secret is encrypted with the master key (AES-256-GCM), like signing keys.
+      const sealed = env.ctx.master.encrypt(secret, TOTP_CONTEXT);
+      await twoFactor.set(s.accountId, s.entityId, sealed, codes.map(hashRecoveryCode));
       if (!(await signedIn(env, req, reply, s))) return reply.redirect(`${BASE}/login`, 303);
       req.consoleUser = null; // the layout shows no menu on this interstitial page
       return render(req, reply, 'recovery-codes', { codes }, { title: 'Recovery codes' });
@@ -151,7 +159,8 @@ export async function twoFactorRoutes(app: FastifyInstance, env: ConsoleEnv): Pr
     let ok = false;
     let usedRecovery = false;
     if (isTotpCode(code)) {
-      ok = await verifyTotp(env.ctx.store, state.totpSecret, code, now, replayKey);
+      const secret = env.ctx.master.decrypt(state.totpSecret, TOTP_CONTEXT);
+      ok = await verifyTotp(env.ctx.store, secret, code, now, replayKey);
     } else if (looksLikeRecoveryCode(code)) {
       ok = await twoFactor.consumeRecoveryCode(s.accountId, s.entityId, hashRecoveryCode(code));
       usedRecovery = ok;
