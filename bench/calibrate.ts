@@ -30,6 +30,8 @@ export async function calibrate(connections: number, seconds: number): Promise<C
     const pool = bodies(200_000);
     let i = 0;
     const next = () => pool[i++ % pool.length];
+    // Warm the trivial server first, so neither generator meets it cold (JIT, socket buffers).
+    await runLoad({ port: server.port, path: '/token' }, { connections, durationMs: 1000, next });
     const custom = await runLoad(
       { port: server.port, path: '/token' },
       { connections, durationMs: seconds * 1000, next },
