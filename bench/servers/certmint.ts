@@ -10,7 +10,8 @@ import { env, serveChild } from './ipc.ts';
 
 const port = Number(env('BENCH_PORT'));
 const db = env('BENCH_DB');
-const store = await openStore(db);
+// As `certmint serve` opens it.
+const store = await openStore(db, { backgroundCheckpoints: true });
 const master = loadMasterKey({ secret: env('CERTMINT_SECRET'), keyFile: `${db}.master.key` });
 const app = await buildApp({ store, master, publicUrl: `http://127.0.0.1:${port}` });
 await app.listen({ port, host: '127.0.0.1' });

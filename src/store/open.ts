@@ -9,6 +9,11 @@ export const DEFAULT_SQLITE_PATH = './.certmint/certmint.db';
 export interface OpenStoreOptions {
   /** Time source for the store's own decisions (replay expiry). Default: the system clock. */
   clock?: Clock;
+  /**
+   * SQLite only: checkpoint the WAL from a worker thread instead of inside request commits.
+   * For serving processes (`certmint serve`); short-lived commands keep SQLite's default.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /** True for a `postgres://` or `postgresql://` URL. */
@@ -28,5 +33,7 @@ export async function openStore(
 ): Promise<Store> {
   const target = dbOption || process.env.CERTMINT_DB || DEFAULT_SQLITE_PATH;
   const clock = opts.clock ?? systemClock;
-  return isPostgresUrl(target) ? openPostgres(target, { clock }) : openSqlite(target, { clock });
+  return isPostgresUrl(target)
+    ? openPostgres(target, { clock })
+    : openSqlite(target, { clock, backgroundCheckpoints: opts.backgroundCheckpoints === true });
 }

@@ -44,7 +44,7 @@ export function serveCommand(): Command {
     .action(async (o: ServeOptions, cmd: Command) => {
       const g = globalOptions(cmd);
       const port = portOf(o.port);
-      const store = await openStore(g.db, { clock: systemClock });
+      const store = await openStore(g.db, { clock: systemClock, backgroundCheckpoints: true });
       const master = loadMasterKey({
         secret: process.env.CERTMINT_SECRET,
         keyFile: keyFileFor(g.db),

@@ -13,6 +13,7 @@ import { LocalFeed } from '../feed.ts';
 import { kyselyStore, migrate } from '../kysely/store.ts';
 import type { Store } from '../ports.ts';
 import type { Database as Schema } from '../schema.ts';
+import { startCheckpointer } from './checkpointer.ts';
 import { sqliteDialect } from './driver.ts';
 
 /** How often another process's commits are looked for while someone listens to the feed. */
@@ -22,6 +23,8 @@ export interface SqliteOptions {
   clock: Clock;
   /** Total time a statement or BEGIN IMMEDIATE waits for another connection's lock. */
   busyTimeoutMs?: number;
+  /** Checkpoint the WAL from a worker thread instead of inside commits (a serving process). */
+  backgroundCheckpoints?: boolean;
 }
 
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -92,10 +95,14 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
     }
   };
 
+  const checkpointer =
+    opts.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(raw, path) : null;
+
   return kyselyStore(ctx, async () => {
     closed = true;
     if (timer) clearInterval(timer);
     timer = null;
+    await checkpointer?.stop();
     await db.destroy();
   });
 }
