@@ -3,7 +3,6 @@
  * a real socket, real store), for all six assertion algorithms, with OpenSSL-made certificates.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, it } from 'node:test';
 import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
@@ -26,6 +25,7 @@ import {
   SYSTEM,
 } from '../../src/service/index.ts';
 import type { Store } from '../../src/store/ports.ts';
+import { freePort } from '../support/net.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { type KeyKind, testKey } from './support/keys.ts';
 
@@ -211,12 +211,3 @@ describeEachStore('client SDK end to end against a running certmint', (f) => {
     assert.deepEqual(out.decoded.claims.scope, ['rest_webservices']);
   });
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const addr = s.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}

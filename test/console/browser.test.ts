@@ -14,7 +14,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -34,6 +33,7 @@ import {
 } from '../../src/service/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/ports.ts';
+import { freePort } from '../support/net.ts';
 import { makeCert } from '../support/openssl.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -42,18 +42,6 @@ const SKIP = existsSync(CHROMIUM)
   : `chromium is not installed at ${CHROMIUM} (apt-get install chromium); browser tests skipped`;
 const SHOTS = process.env.CERTMINT_SCREENSHOTS === '1';
 const SHOT_DIR = resolve(import.meta.dirname, '../../docs/console');
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => res(port));
-    });
-  });
-}
 
 const totp = (secret: string): string =>
   TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: Date.now() });

@@ -4,22 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
-import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import * as oidc from 'openid-client';
+import { freePort } from '../support/net.ts';
 import { storeFactories } from '../support/stores.ts';
 import { tokenFixture } from '../support/token-fixture.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 function pkcs8Der(pem: string): Buffer {
   return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');

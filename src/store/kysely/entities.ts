@@ -1,8 +1,9 @@
 import type { Entity } from '../../domain/entity.ts';
-import type { StoreContext } from '../context.ts';
+import type { StoreContext, Tx } from '../context.ts';
 import type { EntityStore } from '../ports.ts';
 import { type DbBool, fromDbBool } from '../schema.ts';
 import { nextId } from './ids.ts';
+import { ownedExists, updateOwned } from './owned-rows.ts';
 import { prepare } from './prepared.ts';
 import { entityTypeOf, num } from './rows.ts';
 
@@ -16,6 +17,11 @@ interface EntityRoleRow {
   has_password: DbBool;
   role_id: number | null;
 }
+
+/** The entity and the role both exist in the account (assignments never dangle). */
+const bothExist = async (trx: Tx, accountId: string, entityId: number, roleId: number) =>
+  (await ownedExists(trx, 'entities', accountId, entityId)) &&
+  (await ownedExists(trx, 'roles', accountId, roleId));
 
 /** Folds entity ⟕ role_assignments rows (ordered by entity) into entities with their role ids. */
 function fold(rows: readonly EntityRoleRow[]): Entity[] {
@@ -127,37 +133,14 @@ export function entityStore(ctx: StoreContext): EntityStore {
         }
         if (patch.type !== undefined) set.type = patch.type;
         if (patch.active !== undefined) set.active = ctx.bool(patch.active);
-        if (Object.keys(set).length === 0) return true;
-        const r = await trx
-          .updateTable('entities')
-          .set(set)
-          .where('account_id', '=', accountId)
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (num(r.numUpdatedRows) === 0) return false;
-        touch(accountId);
-        return true;
+        return updateOwned(trx, touch, 'entities', accountId, id, set);
       });
       return changed ? get(accountId, id) : null;
     },
 
     assignRole: (accountId, entityId, roleId) =>
       ctx.write(async (trx, touch) => {
-        const [entity, role] = [
-          await trx
-            .selectFrom('entities')
-            .select('id')
-            .where('account_id', '=', accountId)
-            .where('id', '=', entityId)
-            .executeTakeFirst(),
-          await trx
-            .selectFrom('roles')
-            .select('id')
-            .where('account_id', '=', accountId)
-            .where('id', '=', roleId)
-            .executeTakeFirst(),
-        ];
-        if (!entity || !role) return false;
+        if (!(await bothExist(trx, accountId, entityId, roleId))) return false;
         const r = await trx
           .insertInto('role_assignments')
           .values({ account_id: accountId, entity_id: entityId, role_id: roleId })
@@ -169,21 +152,7 @@ export function entityStore(ctx: StoreContext): EntityStore {
 
     unassignRole: (accountId, entityId, roleId) =>
       ctx.write(async (trx, touch) => {
-        const [entity, role] = [
-          await trx
-            .selectFrom('entities')
-            .select('id')
-            .where('account_id', '=', accountId)
-            .where('id', '=', entityId)
-            .executeTakeFirst(),
-          await trx
-            .selectFrom('roles')
-            .select('id')
-            .where('account_id', '=', accountId)
-            .where('id', '=', roleId)
-            .executeTakeFirst(),
-        ];
-        if (!entity || !role) return false;
+        if (!(await bothExist(trx, accountId, entityId, roleId))) return false;
         const r = await trx
           .deleteFrom('role_assignments')
           .where('account_id', '=', accountId)

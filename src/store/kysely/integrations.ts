@@ -4,8 +4,9 @@ import { type StoreContext, uniqueViolation } from '../context.ts';
 import type { IntegrationStore } from '../ports.ts';
 import type { DbBool } from '../schema.ts';
 import { nextId } from './ids.ts';
+import { updateOwned } from './owned-rows.ts';
 import { prepare } from './prepared.ts';
-import { num, toIntegration } from './rows.ts';
+import { toIntegration } from './rows.ts';
 
 /** Every column but the secret hash: it is written once and never read back through this port. */
 const COLUMNS = [
@@ -99,16 +100,7 @@ export function integrationStore(ctx: StoreContext): IntegrationStore {
         if (patch.state !== undefined) set.state = patch.state;
         if (patch.m2mGrant !== undefined) set.m2m_grant = ctx.bool(patch.m2mGrant);
         if (patch.scopes !== undefined) set.scopes = JSON.stringify(patch.scopes);
-        if (Object.keys(set).length === 0) return true;
-        const r = await trx
-          .updateTable('integrations')
-          .set(set)
-          .where('account_id', '=', accountId)
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (num(r.numUpdatedRows) === 0) return false;
-        touch(accountId);
-        return true;
+        return updateOwned(trx, touch, 'integrations', accountId, id, set);
       });
       return found ? get(accountId, id) : null;
     },

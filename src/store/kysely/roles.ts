@@ -2,8 +2,9 @@ import type { StoreContext } from '../context.ts';
 import type { RoleStore } from '../ports.ts';
 import type { DbBool } from '../schema.ts';
 import { nextId } from './ids.ts';
+import { updateOwned } from './owned-rows.ts';
 import { prepare } from './prepared.ts';
-import { num, toRole } from './rows.ts';
+import { toRole } from './rows.ts';
 
 export function roleStore(ctx: StoreContext): RoleStore {
   const byId = prepare(ctx.db, 2, (accountId: string, id: number) =>
@@ -56,16 +57,7 @@ export function roleStore(ctx: StoreContext): RoleStore {
         if (patch.name !== undefined) set.name = patch.name;
         if (patch.active !== undefined) set.active = ctx.bool(patch.active);
         if (patch.permissions !== undefined) set.permissions = JSON.stringify(patch.permissions);
-        if (Object.keys(set).length === 0) return true;
-        const r = await trx
-          .updateTable('roles')
-          .set(set)
-          .where('account_id', '=', accountId)
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (num(r.numUpdatedRows) === 0) return false;
-        touch(accountId);
-        return true;
+        return updateOwned(trx, touch, 'roles', accountId, id, set);
       });
       return found ? get(accountId, id) : null;
     },
