@@ -3,13 +3,12 @@
  * whose role holds the needed permission; the console adds its session as another way in
  * (request.certmintActor). Permissions are checked in the service layer.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../../service/context.ts';
 import { listAudit, listMappings, revokeMapping } from '../../service/index.ts';
 import { actorOf, requireBearer } from '../bearer.ts';
 import type { AppContext } from '../context.ts';
-import { sendError } from '../errors.ts';
-import { resolveAccount } from './account-param.ts';
+import { inAccount } from './account-param.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,13 +24,10 @@ async function actorFor(ctx: AppContext, req: FastifyRequest, accountId: string)
 
 export async function adminRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.certmint;
-  const fail = (req: FastifyRequest, reply: FastifyReply, accountId: string, err: unknown) =>
-    sendError(reply, err, { realm: accountId, explain: false, scheme: 'Bearer', log: req.log });
 
-  app.get('/accounts/:accountId/audit', async (req, reply) => {
-    const accountId = await resolveAccount(ctx, req, reply);
-    if (accountId === null) return reply;
-    try {
+  app.get(
+    '/accounts/:accountId/audit',
+    inAccount(ctx, 'Bearer', async (accountId, req) => {
       const actor = await actorFor(ctx, req, accountId);
       const q = req.query as Record<string, string | undefined>;
       const events = await listAudit(ctx, actor, {
@@ -50,27 +46,21 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
         next: last?.id !== undefined ? `?before=${last.id}` : null,
       };
-    } catch (err) {
-      return fail(req, reply, accountId, err);
-    }
-  });
+    }),
+  );
 
-  app.get('/accounts/:accountId/mappings', async (req, reply) => {
-    const accountId = await resolveAccount(ctx, req, reply);
-    if (accountId === null) return reply;
-    try {
+  app.get(
+    '/accounts/:accountId/mappings',
+    inAccount(ctx, 'Bearer', async (accountId, req) => {
       const actor = await actorFor(ctx, req, accountId);
       const list = await listMappings(ctx, actor, accountId);
       return list.map(({ pem: _pem, ...m }) => m);
-    } catch (err) {
-      return fail(req, reply, accountId, err);
-    }
-  });
+    }),
+  );
 
-  app.post('/accounts/:accountId/mappings/:certificateId/revoke', async (req, reply) => {
-    const accountId = await resolveAccount(ctx, req, reply);
-    if (accountId === null) return reply;
-    try {
+  app.post(
+    '/accounts/:accountId/mappings/:certificateId/revoke',
+    inAccount(ctx, 'Bearer', async (accountId, req) => {
       const actor = await actorFor(ctx, req, accountId);
       const { certificateId } = req.params as { certificateId: string };
       const m = await revokeMapping(ctx, actor, accountId, certificateId);
@@ -78,8 +68,6 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         certificateId: m.certificateId,
         revokedAt: new Date(m.revokedAt ?? 0).toISOString(),
       };
-    } catch (err) {
-      return fail(req, reply, accountId, err);
-    }
-  });
+    }),
+  );
 }

@@ -2,8 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../../domain/oauth-error.ts';
 import { OAUTH_PATH } from '../../service/token/token-service.ts';
-import { sendError } from '../errors.ts';
-import { resolveAccount } from './account-param.ts';
+import { inAccount, resolveAccount } from './account-param.ts';
 
 const tokenResponseSchema = {
   200: {
@@ -36,54 +35,33 @@ function isForm(req: FastifyRequest): boolean {
 
 export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.certmint;
-  const fail = (req: FastifyRequest, reply: FastifyReply, accountId: string, err: unknown) =>
-    sendError(reply, err, {
-      realm: accountId,
-      explain: ctx.explainErrors,
-      scheme: 'Basic',
-      log: req.log,
-    });
-
   app.post(
     `${OAUTH_PATH}/token`,
     { schema: { response: tokenResponseSchema } },
-    async (req, reply) => {
-      const accountId = await resolveAccount(ctx, req, reply);
-      if (accountId === null) return reply;
+    inAccount(ctx, 'Basic', async (accountId, req, reply) => {
       noStore(reply);
-      try {
-        const body = isForm(req) ? formBody(req) : '';
-        return await ctx.tokens.issue(accountId, body, req.ip);
-      } catch (err) {
-        return fail(req, reply, accountId, err);
-      }
-    },
+      return ctx.tokens.issue(accountId, isForm(req) ? formBody(req) : '', req.ip);
+    }),
   );
 
-  app.post(`${OAUTH_PATH}/introspect`, async (req, reply) => {
-    const accountId = await resolveAccount(ctx, req, reply);
-    if (accountId === null) return reply;
-    noStore(reply);
-    try {
+  app.post(
+    `${OAUTH_PATH}/introspect`,
+    inAccount(ctx, 'Basic', async (accountId, req, reply) => {
+      noStore(reply);
       if (!isForm(req)) throw new OAuthError('invalid_request', 'InvalidRequest');
-      return await ctx.tokens.introspect(accountId, formBody(req), req.ip);
-    } catch (err) {
-      return fail(req, reply, accountId, err);
-    }
-  });
+      return ctx.tokens.introspect(accountId, formBody(req), req.ip);
+    }),
+  );
 
-  app.post(`${OAUTH_PATH}/revoke`, async (req, reply) => {
-    const accountId = await resolveAccount(ctx, req, reply);
-    if (accountId === null) return reply;
-    noStore(reply);
-    try {
+  app.post(
+    `${OAUTH_PATH}/revoke`,
+    inAccount(ctx, 'Basic', async (accountId, req, reply) => {
+      noStore(reply);
       if (!isForm(req)) throw new OAuthError('invalid_request', 'InvalidRequest');
       await ctx.tokens.revoke(accountId, formBody(req), req.ip);
       return reply.code(200).send();
-    } catch (err) {
-      return fail(req, reply, accountId, err);
-    }
-  });
+    }),
+  );
 
   app.get(`${OAUTH_PATH}/keys`, async (req, reply) => {
     const accountId = await resolveAccount(ctx, req, reply);

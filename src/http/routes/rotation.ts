@@ -4,7 +4,7 @@
  * oauth2_authorized_apps_management manages every certificate of the account; a role with only
  * oauth2_manage_own_certificates manages the certificates of the token's own entity.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, invalidInput } from '../../domain/errors.ts';
 import type { Mapping } from '../../domain/mapping.ts';
 import { roleHas } from '../../domain/permissions.ts';
@@ -12,8 +12,7 @@ import type { Actor } from '../../service/context.ts';
 import { createMapping, listMappings, revokeMapping } from '../../service/index.ts';
 import { actorOf, requireBearer } from '../bearer.ts';
 import type { AppContext } from '../context.ts';
-import { sendError } from '../errors.ts';
-import { resolveAccount } from './account-param.ts';
+import { inAccount } from './account-param.ts';
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -47,13 +46,10 @@ const asManager = (a: Caller['actor']): Actor => ({
 export async function rotationRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.certmint;
   const base = '/services/rest/auth/oauth2/v1/clients/:clientId/certificates';
-  const fail = (req: FastifyRequest, reply: FastifyReply, accountId: string, err: unknown) =>
-    sendError(reply, err, { realm: accountId, explain: false, scheme: 'Bearer', log: req.log });
 
-  app.get(base, async (req, reply) => {
-    const accountId = await resolveAccount(ctx, req, reply);
-    if (accountId === null) return reply;
-    try {
+  app.get(
+    base,
+    inAccount(ctx, 'Bearer', async (accountId, req) => {
       const c = await caller(ctx, req, accountId);
       const { clientId } = req.params as { clientId: string };
       const views = await listMappings(ctx, asManager(c.actor), accountId);
@@ -91,15 +87,12 @@ export async function rotationRoutes(app: FastifyInstance): Promise<void> {
           certificate_id: m.certificateId,
           algorithm: m.algorithm,
         }));
-    } catch (err) {
-      return fail(req, reply, accountId, err);
-    }
-  });
+    }),
+  );
 
-  app.post(base, async (req, reply) => {
-    const accountId = await resolveAccount(ctx, req, reply);
-    if (accountId === null) return reply;
-    try {
+  app.post(
+    base,
+    inAccount(ctx, 'Bearer', async (accountId, req) => {
       const c = await caller(ctx, req, accountId);
       const { clientId } = req.params as { clientId: string };
       const body = req.body as { fileContent?: unknown; role?: unknown; entity?: unknown } | null;
@@ -134,15 +127,12 @@ export async function rotationRoutes(app: FastifyInstance): Promise<void> {
         valid_until: day(m.validUntil),
         invalidated: false,
       };
-    } catch (err) {
-      return fail(req, reply, accountId, err);
-    }
-  });
+    }),
+  );
 
-  app.post(`${base}/:certificateId/revoke`, async (req, reply) => {
-    const accountId = await resolveAccount(ctx, req, reply);
-    if (accountId === null) return reply;
-    try {
+  app.post(
+    `${base}/:certificateId/revoke`,
+    inAccount(ctx, 'Bearer', async (accountId, req, reply) => {
       const c = await caller(ctx, req, accountId);
       const { clientId, certificateId } = req.params as { clientId: string; certificateId: string };
       const mapping = await ctx.store.mappings.get(certificateId);
@@ -164,8 +154,6 @@ export async function rotationRoutes(app: FastifyInstance): Promise<void> {
       }
       await revokeMapping(ctx, asManager(c.actor), accountId, certificateId);
       return reply.type('text/plain; charset=utf-8').send('Successfully revoked');
-    } catch (err) {
-      return fail(req, reply, accountId, err);
-    }
-  });
+    }),
+  );
 }

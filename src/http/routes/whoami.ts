@@ -1,15 +1,13 @@
 /** A protected resource: who the bearer token speaks for. */
 import type { FastifyInstance } from 'fastify';
 import { requireBearer } from '../bearer.ts';
-import { sendError } from '../errors.ts';
-import { resolveAccount } from './account-param.ts';
+import { inAccount } from './account-param.ts';
 
 export async function whoamiRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.certmint;
-  app.get('/services/rest/whoami', async (req, reply) => {
-    const accountId = await resolveAccount(ctx, req, reply);
-    if (accountId === null) return reply;
-    try {
+  app.get(
+    '/services/rest/whoami',
+    inAccount(ctx, 'Bearer', async (accountId, req, reply) => {
       const t = await requireBearer(ctx, req, accountId);
       const [entity, role, mapping] = await Promise.all([
         ctx.cache.entity(accountId, t.entityId),
@@ -37,13 +35,6 @@ export async function whoamiRoutes(app: FastifyInstance): Promise<void> {
         issued_at: new Date(t.claims.iat * 1000).toISOString(),
         expires_at: new Date(t.claims.exp * 1000).toISOString(),
       };
-    } catch (err) {
-      return sendError(reply, err, {
-        realm: accountId,
-        explain: false,
-        scheme: 'Bearer',
-        log: req.log,
-      });
-    }
-  });
+    }),
+  );
 }
