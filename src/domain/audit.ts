@@ -33,14 +33,19 @@ export type DetailCode = (typeof DETAIL_CODES)[number];
 export const isDetailCode = (c: string): c is DetailCode =>
   (DETAIL_CODES as readonly string[]).includes(c);
 
-export type AuditEventType =
-  | 'token'
-  | 'introspect'
-  | 'revoke'
-  | 'mapping.create'
-  | 'mapping.revoke'
-  | 'sandbox.refresh'
-  | 'keys.rotate';
+/** Every kind of audited event, in the order the trail documents them. */
+export const AUDIT_EVENT_TYPES = [
+  'token',
+  'introspect',
+  'revoke',
+  'mapping.create',
+  'mapping.revoke',
+  'sandbox.refresh',
+  'keys.rotate',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+export const isAuditEventType = (t: string): t is AuditEventType =>
+  (AUDIT_EVENT_TYPES as readonly string[]).includes(t);
 
 export type AuditResult = 'success' | 'failure';
 
@@ -74,4 +79,44 @@ export interface AuditFilter {
   /** Return events with id < before (paging, newest first). */
   before?: number;
   limit: number;
+}
+
+/** What an audit event says beyond its account, type and time; everything else defaults. */
+export type AuditFields = Partial<
+  Pick<
+    AuditEvent,
+    | 'result'
+    | 'detail'
+    | 'clientId'
+    | 'certificateId'
+    | 'entityId'
+    | 'roleId'
+    | 'remoteAddress'
+    | 'actor'
+  >
+>;
+
+/**
+ * The one way an audit event is built: a success with nothing known unless `fields` says so.
+ * Callers name only what they know, so a new column gets its default in one place.
+ */
+export function auditEvent(
+  type: AuditEventType,
+  accountId: string,
+  at: number,
+  fields: AuditFields = {},
+): AuditEvent {
+  return {
+    at,
+    accountId,
+    type,
+    result: fields.result ?? 'success',
+    detail: fields.detail ?? null,
+    clientId: fields.clientId ?? null,
+    certificateId: fields.certificateId ?? null,
+    entityId: fields.entityId ?? null,
+    roleId: fields.roleId ?? null,
+    remoteAddress: fields.remoteAddress ?? null,
+    actor: fields.actor ?? null,
+  };
 }

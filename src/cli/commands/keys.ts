@@ -1,6 +1,7 @@
 /** `certmint keys rotate`: a new token-signing key for an account. */
 import { Command } from 'commander';
 import { keyFileFor, loadMasterKey } from '../../crypto/master-key.ts';
+import { auditEvent } from '../../domain/audit.ts';
 import { getAccount, SYSTEM } from '../../service/index.ts';
 import { SigningKeys } from '../../service/token/signing-keys.ts';
 import { emit, globalOptions, withStore } from '../output.ts';
@@ -25,21 +26,7 @@ export function keysCommand(): Command {
         const signing = new SigningKeys(deps.store, deps.clock, master);
         try {
           const kid = await signing.rotate(account.id);
-          await deps.store.audit.append([
-            {
-              at: deps.clock.now(),
-              accountId: account.id,
-              type: 'keys.rotate',
-              result: 'success',
-              detail: null,
-              clientId: null,
-              certificateId: null,
-              entityId: null,
-              roleId: null,
-              remoteAddress: null,
-              actor: null,
-            },
-          ]);
+          await deps.store.audit.append([auditEvent('keys.rotate', account.id, deps.clock.now())]);
           emit(
             g,
             { account: account.id, kid },

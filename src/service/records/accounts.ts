@@ -4,6 +4,7 @@
  * sandbox's records with production's and clears its M2M setup (DESIGN "Data model").
  */
 import { type Account, type AccountKind, parseAccountId } from '../../domain/account.ts';
+import { auditEvent } from '../../domain/audit.ts';
 import { conflict, forbidden, invalidInput, notFound } from '../../domain/errors.ts';
 import type { RefreshResult } from '../../store/ports.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from '../context.ts';
@@ -121,19 +122,7 @@ export async function refreshSandbox(
   const now = deps.clock.now();
   const result = await deps.store.accounts.refreshSandbox(sandbox.id, parsed.parentId, now);
   await deps.store.audit.append([
-    {
-      at: now,
-      accountId: sandbox.id,
-      type: 'sandbox.refresh',
-      result: 'success',
-      detail: null,
-      clientId: null,
-      certificateId: null,
-      entityId: null,
-      roleId: null,
-      remoteAddress: null,
-      actor: actorEntityId(actor),
-    },
+    auditEvent('sandbox.refresh', sandbox.id, now, { actor: actorEntityId(actor) }),
   ]);
   return { ...result, account: { ...sandbox, refreshedAt: now } };
 }

@@ -4,10 +4,12 @@
  * `oauth2_authorized_apps_management` (whoever manages mappings must see why tokens fail).
  */
 import {
+  AUDIT_EVENT_TYPES,
   type AuditEvent,
   type AuditEventType,
   type AuditFilter,
   DETAIL_CODES,
+  isAuditEventType,
   isDetailCode,
 } from '../../domain/audit.ts';
 import { invalidInput } from '../../domain/errors.ts';
@@ -17,15 +19,6 @@ import { permittedAccount } from './access.ts';
 
 export const DEFAULT_AUDIT_LIMIT = 100;
 export const MAX_AUDIT_LIMIT = 1000;
-const EVENT_TYPES: readonly AuditEventType[] = [
-  'token',
-  'introspect',
-  'revoke',
-  'mapping.create',
-  'mapping.revoke',
-  'sandbox.refresh',
-  'keys.rotate',
-];
 
 /** Filters as they arrive from the CLI, a query string or JSON: validated here. */
 export interface AuditQuery {
@@ -115,13 +108,13 @@ export async function listAudit(
     filter.clientId = clientId;
   }
   if (query.type !== undefined) {
-    if (!(EVENT_TYPES as readonly string[]).includes(query.type)) {
+    if (!isAuditEventType(query.type)) {
       throw invalidInput(
         'audit.invalid_filter',
-        `unknown event type "${query.type.slice(0, 40)}": use one of ${EVENT_TYPES.join(', ')}`,
+        `unknown event type "${query.type.slice(0, 40)}": use one of ${AUDIT_EVENT_TYPES.join(', ')}`,
       );
     }
-    filter.type = query.type as AuditEventType;
+    filter.type = query.type;
   }
   if (query.from !== undefined) filter.from = timeOf(query.from, 'from');
   if (query.to !== undefined) filter.to = timeOf(query.to, 'to');

@@ -10,7 +10,7 @@
  * the audit trail. Token-endpoint failures, which the caller cannot see, are audited elsewhere.
  */
 
-import type { AuditEvent } from '../../domain/audit.ts';
+import { type AuditEvent, auditEvent } from '../../domain/audit.ts';
 import { conflict, notFound, policy } from '../../domain/errors.ts';
 import { isMappingActive, MAX_ACTIVE_CERTIFICATES, type Mapping } from '../../domain/mapping.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from '../context.ts';
@@ -36,26 +36,20 @@ export interface CreateMappingInput {
   fileName?: string;
 }
 
-function auditEvent(
+function mappingEvent(
   actor: Actor,
   at: number,
   type: 'mapping.create' | 'mapping.revoke',
   m: Mapping,
   clientId: string | null,
 ): AuditEvent {
-  return {
-    at,
-    accountId: m.accountId,
-    type,
-    result: 'success',
-    detail: null,
+  return auditEvent(type, m.accountId, at, {
     clientId,
     certificateId: m.certificateId,
     entityId: m.entityId,
     roleId: m.roleId,
-    remoteAddress: null,
     actor: actorEntityId(actor),
-  };
+  });
 }
 
 export async function createMapping(
@@ -143,7 +137,7 @@ export async function createMapping(
       );
   }
   await deps.store.audit.append([
-    auditEvent(actor, now, 'mapping.create', mapping, integration.clientId),
+    mappingEvent(actor, now, 'mapping.create', mapping, integration.clientId),
   ]);
   return mapping;
 }
@@ -178,7 +172,7 @@ export async function revokeMapping(
   const integration = await deps.store.integrations.get(account.id, mapping.integrationId);
   const revoked = { ...mapping, revokedAt: now, revokedBy: by };
   await deps.store.audit.append([
-    auditEvent(actor, now, 'mapping.revoke', revoked, integration?.clientId ?? null),
+    mappingEvent(actor, now, 'mapping.revoke', revoked, integration?.clientId ?? null),
   ]);
   return revoked;
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type AccessTokenClaims, verifyAccessToken } from '../../crypto/access-token.ts';
-import type { AuditEvent, AuditEventType } from '../../domain/audit.ts';
+import { type AuditEventType, auditEvent } from '../../domain/audit.ts';
 import { type Clock, seconds } from '../../domain/clock.ts';
 import { isMappingActive } from '../../domain/mapping.ts';
 import { OAuthError } from '../../domain/oauth-error.ts';
@@ -241,16 +241,12 @@ export class TokenService {
     error: OAuthError | null,
     remoteAddress: string | null,
   ): Promise<void> {
-    const event: AuditEvent = {
-      at,
-      accountId,
-      type,
+    const event = auditEvent(type, accountId, at, {
+      ...trace,
       result: error ? 'failure' : 'success',
       detail: error?.detail ?? null,
-      ...trace,
       remoteAddress,
-      actor: null,
-    };
+    });
     return this.d.audit.record(event);
   }
 
