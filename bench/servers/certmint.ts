@@ -5,6 +5,7 @@
  */
 import { loadMasterKey } from '../../src/crypto/master-key.ts';
 import { buildApp } from '../../src/http/app.ts';
+import { createServices } from '../../src/service/services.ts';
 import { openStore } from '../../src/store/index.ts';
 import { env, serveChild } from './ipc.ts';
 
@@ -13,10 +14,16 @@ const db = env('BENCH_DB');
 // As `certmint serve` opens it.
 const store = await openStore(db, { backgroundCheckpoints: true });
 const master = loadMasterKey({ secret: env('CERTMINT_SECRET'), keyFile: `${db}.master.key` });
-const app = await buildApp({ store, master, publicUrl: `http://127.0.0.1:${port}` });
+const services = createServices({
+  store,
+  master,
+  publicUrl: `http://127.0.0.1:${port}`,
+  ownsStore: true,
+});
+const app = await buildApp({ services });
 await app.listen({ port, host: '127.0.0.1' });
 serveChild(port, async () => {
   // Graceful: in-flight requests finish and the audit queue drains before the store closes.
   await app.close();
-  await store.close();
+  await services.close();
 });

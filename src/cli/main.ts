@@ -7,7 +7,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { isDomainError } from '../domain/errors.ts';
+import { cliMessage, isDomainError } from '../domain/errors.ts';
 import { CliError } from './errors.ts';
 import { DEFAULT_DB } from './output.ts';
 
@@ -125,7 +125,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isDomainError(e)) {
-      report(e.message);
+      report(cliMessage(e));
       return 1;
     }
     if (e instanceof CliError) {

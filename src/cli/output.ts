@@ -6,7 +6,7 @@
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { systemClock } from '../domain/clock.ts';
-import type { ServiceDeps } from '../service/context.ts';
+import type { Services } from '../service/services.ts';
 import { CliError } from './errors.ts';
 
 export const DEFAULT_DB = './.certmint/certmint.db';
@@ -25,21 +25,25 @@ export function globalOptions(cmd: Command): GlobalOptions {
 }
 
 /**
- * Opens the store named by `--db`, runs `fn`, and closes the store whatever happens (an open
- * PostgreSQL pool would keep the process alive). The store module (database drivers) is
- * imported on first use, so commands without a store do not pay for it.
+ * Opens the services on the store named by `--db`, runs `fn`, and closes them whatever happens
+ * (an open PostgreSQL pool would keep the process alive). The service layer (database drivers)
+ * is imported on first use, so commands without a store do not pay for it.
  */
-export async function withStore<T>(
+export async function withServices<T>(
   cmd: Command,
-  fn: (deps: ServiceDeps, g: GlobalOptions) => Promise<T>,
+  fn: (services: Services, g: GlobalOptions) => Promise<T>,
 ): Promise<T> {
   const g = globalOptions(cmd);
-  const { openStore } = await import('../store/open.ts');
-  const store = await openStore(g.db, { clock: systemClock });
+  const { openServices } = await import('../service/runtime.ts');
+  const services = await openServices({
+    db: g.db,
+    secret: process.env.CERTMINT_SECRET,
+    clock: systemClock,
+  });
   try {
-    return await fn({ store, clock: systemClock }, g);
+    return await fn(services, g);
   } finally {
-    await store.close();
+    await services.close();
   }
 }
 

@@ -14,6 +14,7 @@ import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../service/index.ts';
 import { assetRoutes } from './assets.ts';
 import { signInRoutes } from './auth/sign-in.ts';
 import { twoFactorRoutes } from './auth/two-factor.ts';
@@ -116,10 +117,14 @@ function apiSessionHook(app: FastifyInstance, env: ConsoleEnv) {
   };
 }
 
-export async function consoleRoutes(app: FastifyInstance): Promise<void> {
-  const ctx = app.certmint;
-  const secure = ctx.publicUrl.startsWith('https:');
-  const env: ConsoleEnv = { ctx, cookies: cookieNames(secure), secure };
+export async function consoleRoutes(
+  app: FastifyInstance,
+  opts: { services: Services },
+): Promise<void> {
+  const { services } = opts;
+  const ctx = services.consoleAuthDeps;
+  const secure = services.publicUrl.startsWith('https:');
+  const env: ConsoleEnv = { services, ctx, cookies: cookieNames(secure), secure };
 
   await app.register(cookie);
   await app.register(csrf, {

@@ -11,8 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Entity } from '../domain/entity.ts';
 import { type Role, roleHas } from '../domain/permissions.ts';
-import type { AppContext } from '../http/context.ts';
-import type { Actor } from '../service/index.ts';
+import type { Actor, Services } from '../service/index.ts';
 import type { ConsoleSession, ConsoleSessionPatch } from '../store/ports.ts';
 import {
   ABSOLUTE_TIMEOUT_MS,
@@ -41,9 +40,11 @@ declare module 'fastify' {
   }
 }
 
-/** The console's view of the app: the shared context plus its cookie settings. */
+/** The console's view of the app: the services plus its cookie settings. */
 export interface ConsoleEnv {
-  ctx: AppContext;
+  services: Services;
+  /** Interim: what the sign-in code reads directly, until it is a service of its own. */
+  ctx: Services['consoleAuthDeps'];
   cookies: CookieNames;
   /** Cookies get Secure (and the __Host- prefix) when the public URL is https. */
   secure: boolean;

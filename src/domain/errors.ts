@@ -10,25 +10,41 @@ export type ErrorKind =
   | 'forbidden' // missing permission or other account
   | 'policy'; // certificate policy refusal
 
+/**
+ * What a command-line user can type to act on the error (e.g. `with "certmint account create
+ * 123"`). The message itself is written for everyone (API caller, console user, CLI user); the
+ * CLI appends this hint after it, the console and the HTTP API leave it out.
+ */
+export interface ErrorHints {
+  cli?: string;
+}
+
 export class DomainError extends Error {
   readonly kind: ErrorKind;
   readonly code: string;
-  constructor(kind: ErrorKind, code: string, message: string) {
+  readonly hints: ErrorHints;
+  constructor(kind: ErrorKind, code: string, message: string, hints: ErrorHints = {}) {
     super(message);
     this.name = 'DomainError';
     this.kind = kind;
     this.code = code;
+    this.hints = hints;
   }
 }
 
-export const invalidInput = (code: string, message: string) =>
-  new DomainError('invalid_input', code, message);
-export const notFound = (code: string, message: string) =>
-  new DomainError('not_found', code, message);
-export const conflict = (code: string, message: string) =>
-  new DomainError('conflict', code, message);
-export const forbidden = (code: string, message: string) =>
-  new DomainError('forbidden', code, message);
-export const policy = (code: string, message: string) => new DomainError('policy', code, message);
+export const invalidInput = (code: string, message: string, hints?: ErrorHints) =>
+  new DomainError('invalid_input', code, message, hints);
+export const notFound = (code: string, message: string, hints?: ErrorHints) =>
+  new DomainError('not_found', code, message, hints);
+export const conflict = (code: string, message: string, hints?: ErrorHints) =>
+  new DomainError('conflict', code, message, hints);
+export const forbidden = (code: string, message: string, hints?: ErrorHints) =>
+  new DomainError('forbidden', code, message, hints);
+export const policy = (code: string, message: string, hints?: ErrorHints) =>
+  new DomainError('policy', code, message, hints);
+
+/** The message as the command line shows it: the message, then the CLI hint if any. */
+export const cliMessage = (e: DomainError): string =>
+  e.hints.cli ? `${e.message} ${e.hints.cli}` : e.message;
 
 export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;

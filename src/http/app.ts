@@ -1,16 +1,10 @@
 /**
  * buildApp(deps): the Fastify application, separate from `listen` so tests use `app.inject()`
- * (fastify docs/Guides/Testing.md). The caller owns the store: close the app, then the store.
+ * (fastify docs/Guides/Testing.md). The caller owns the services: close the app, then them.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { consoleRoutes } from '../console/plugin.ts';
-import type { MasterKey } from '../crypto/master-key.ts';
-import { type Clock, systemClock } from '../domain/clock.ts';
-import { AuditWriter } from '../service/audit-writer.ts';
-import { RecordCache } from '../service/token/record-cache.ts';
-import { SigningKeys } from '../service/token/signing-keys.ts';
-import { TokenService } from '../service/token/token-service.ts';
-import type { Store } from '../store/ports.ts';
+import type { Services } from '../service/services.ts';
 import type { AppContext } from './context.ts';
 import { sendError } from './errors.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -21,11 +15,8 @@ import { rotationRoutes } from './routes/rotation.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
 
 export interface AppDeps {
-  store: Store;
-  master: MasterKey;
-  /** Base URL clients use, e.g. http://127.0.0.1:8080 — issuers are `${publicUrl}/accounts/<A>`. */
-  publicUrl: string;
-  clock?: Clock;
+  /** The composition root (service/services.ts): every use case the routes call. */
+  services: Services;
   /** Put the audit detail code in error_description (local development only). */
   explainErrors?: boolean;
   /** A pino logger (default: none). */
@@ -36,7 +27,6 @@ export interface AppDeps {
 export const BODY_LIMIT = 256 * 1024 + 1024;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const clock = deps.clock ?? systemClock;
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Per-request info logs cost ~10% on the token endpoint; server errors are still logged
@@ -46,22 +36,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: deps.trustProxy ?? false,
     return503OnClosing: true,
   });
-  const publicUrl = deps.publicUrl.replace(/\/+$/, '');
-  const cache = new RecordCache(deps.store, clock);
-  const keys = new SigningKeys(deps.store, clock, deps.master);
-  const audit = new AuditWriter(deps.store.audit);
-  const tokens = new TokenService({ store: deps.store, clock, cache, keys, audit, publicUrl });
-  const ctx: AppContext = {
-    store: deps.store,
-    clock,
-    tokens,
-    keys,
-    cache,
-    audit,
-    publicUrl,
-    explainErrors: deps.explainErrors ?? false,
-    master: deps.master,
-  };
+  const ctx: AppContext = { services: deps.services, explainErrors: deps.explainErrors ?? false };
   app.decorate('certmint', ctx);
 
   // OAuth endpoints read the raw form themselves (duplicates, limits: service/token/form.ts).
@@ -82,24 +57,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_req, reply) =>
     reply.code(404).send({ error: 'not_found', message: 'no such endpoint' }),
   );
-
-  const purge = setInterval(() => {
-    const now = clock.now();
-    deps.store.replay
-      .purgeExpired(now)
-      .catch((err: unknown) => app.log.warn({ err }, 'replay purge failed'));
-    deps.store.revokedTokens
-      .purgeExpired(now)
-      .catch((err: unknown) => app.log.warn({ err }, 'revoked-token purge failed'));
-  }, 60_000);
-  purge.unref();
-
-  app.addHook('onClose', async () => {
-    clearInterval(purge);
-    await audit.drain();
-    cache.close();
-    keys.close();
-  });
 
   const routes: Array<[(app: FastifyInstance) => Promise<void>, string]> = [
     [healthRoutes, ''],
@@ -122,9 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
  */
 async function signedInRoutes(scope: FastifyInstance): Promise<void> {
   // The console first: its session hook must be in place when the admin API routes register.
-  const plugins: Array<[(app: FastifyInstance) => Promise<void>, string]> = [
-    [consoleRoutes, '/console'],
-    [adminRoutes, '/api/v1'],
-  ];
-  for (const [plugin, prefix] of plugins) await scope.register(plugin, { prefix });
+  // consoleRoutes is not encapsulated (see console/plugin.ts): it mounts its pages at /console.
+  // biome-ignore lint/nursery/noMisusedPromises: fastify awaits async plugins
+  await scope.register(consoleRoutes, { services: scope.certmint.services });
+  // biome-ignore lint/nursery/noMisusedPromises: fastify awaits async plugins
+  await scope.register(adminRoutes, { prefix: '/api/v1' });
 }

@@ -24,7 +24,7 @@ export async function requireBearer(
   const token = bearerToken(req);
   // RFC 6750 §3.1: no credentials at all → 401 with the realm but no error code.
   if (token === null) throw new OAuthError('invalid_token', null);
-  const active = await ctx.tokens.validate(accountId, token);
+  const active = await ctx.services.tokens.validate(accountId, token);
   if (!active) throw new OAuthError('invalid_token', null);
   if (scope && !active.claims.scope.includes(scope))
     throw new OAuthError('insufficient_scope', null);
@@ -32,13 +32,10 @@ export async function requireBearer(
 }
 
 /** The entity-in-role behind an active token, as an Actor for permission checks. */
-export async function actorOf(ctx: AppContext, t: ActiveToken): Promise<Actor> {
-  const role = await ctx.cache.role(t.accountId, t.roleId);
-  return {
-    kind: 'entity',
-    accountId: t.accountId,
-    entityId: t.entityId,
-    roleId: t.roleId,
-    permissions: role?.permissions ?? [],
-  };
-}
+export const actorOf = (t: ActiveToken): Actor => ({
+  kind: 'entity',
+  accountId: t.accountId,
+  entityId: t.entity.id,
+  roleId: t.role.id,
+  permissions: [...t.role.permissions],
+});

@@ -1,4 +1,25 @@
-/** The service layer: use cases called by http, cli and console (never SQL from those). */
+/**
+ * The service layer: use cases called by http, cli and console (never the store from those).
+ * Interfaces get a `Services` from `createServices` / `openServices` (the composition root).
+ */
+
+export { type Bootstrapped, FIRST_ACCOUNT_ID, FIRST_ADMIN_EMAIL } from './bootstrap.ts';
+export {
+  type CertificateCapability,
+  capabilityOf,
+  listIntegrationCertificates,
+  revokeIntegrationCertificate,
+  type UploadInput,
+  uploadCertificate,
+} from './certificates/rotation.ts';
+export {
+  EXPIRES_SOON_MS,
+  listMappings,
+  type MappingStatus,
+  type MappingView,
+  mappingStatus,
+  mappingViews,
+} from './certificates/views.ts';
 export {
   type Actor,
   actorEntityId,
@@ -42,16 +63,7 @@ export {
   updateIntegration,
   verifyClientSecret,
 } from './records/integrations.ts';
-export {
-  type CreateMappingInput,
-  createMapping,
-  EXPIRES_SOON_MS,
-  listMappings,
-  type MappingStatus,
-  type MappingView,
-  mappingStatus,
-  revokeMapping,
-} from './records/mappings.ts';
+export { type CreateMappingInput, createMapping, revokeMapping } from './records/mappings.ts';
 export {
   checkPasswordPolicy,
   hashPassword,
@@ -66,3 +78,12 @@ export {
   type UpdateRoleInput,
   updateRole,
 } from './records/roles.ts';
+export { type OpenServicesOptions, openServices } from './runtime.ts';
+export {
+  createServices,
+  type JobLog,
+  PURGE_INTERVAL_MS,
+  type Services,
+  type ServicesOptions,
+} from './services.ts';
+export type { ActiveToken, IntrospectionResponse, TokenResponse } from './token/token-service.ts';

@@ -13,8 +13,6 @@ import {
   createTokenVerifier,
   TokenRequestError,
 } from '../../src/client/index.ts';
-import { loadMasterKey } from '../../src/crypto/master-key.ts';
-import { buildApp } from '../../src/http/app.ts';
 import {
   assignRole,
   createAccount,
@@ -25,6 +23,7 @@ import {
   SYSTEM,
 } from '../../src/service/index.ts';
 import type { Store } from '../../src/store/ports.ts';
+import { testApp } from '../support/app.ts';
 import { freePort } from '../support/net.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { type KeyKind, testKey } from './support/keys.ts';
@@ -100,11 +99,7 @@ describeEachStore('client SDK end to end against a running certmint', (f) => {
     }
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
-    app = await buildApp({
-      store,
-      master: loadMasterKey({ secret: 'e2e-secret-0123456789abcdef', keyFile: '/nonexistent' }),
-      publicUrl,
-    });
+    ({ app } = await testApp({ store, secret: 'e2e-secret-0123456789abcdef', publicUrl }));
     await app.listen({ port, host: '127.0.0.1' });
     issuer = `${publicUrl}/accounts/${ACCOUNT}`;
     tokenUrl = `${issuer}/services/rest/auth/oauth2/v1/token`;

@@ -219,7 +219,11 @@ describe('console authorization', () => {
     assert.equal(page.statusCode, 200);
     // Entities and roles are Administrator records: the form asks for ids instead of names.
     assert.match(page.body, /<input type="number" name="entity"/);
-    assert.match(page.body, /<td>entity 2<\/td>/);
+    // The list itself names the mapped entity (one service read, whoever may see the list).
+    const mapped = await f.store.entities.get(A, 2);
+    assert.ok(mapped);
+    assert.match(page.body, new RegExp(`<td>${mapped.name}</td>`));
+    assert.doesNotMatch(page.body, /<td>entity 2<\/td>/);
     assert.equal((await b.get('/console/entities')).statusCode, 403);
     assert.equal((await b.get('/console/integrations')).statusCode, 200, 'reads integrations');
     assert.equal((await b.get('/console/integrations/new')).statusCode, 403, 'cannot create');

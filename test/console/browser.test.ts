@@ -21,8 +21,6 @@ import type { FastifyInstance } from 'fastify';
 import { Secret, TOTP } from 'otpauth';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createTokenClient, TokenRequestError } from '../../src/client/index.ts';
-import { loadMasterKey } from '../../src/crypto/master-key.ts';
-import { buildApp } from '../../src/http/app.ts';
 import { type Bootstrapped, bootstrapEmptyStore } from '../../src/service/bootstrap.ts';
 import {
   assignRole,
@@ -33,6 +31,7 @@ import {
 } from '../../src/service/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/ports.ts';
+import { testApp } from '../support/app.ts';
 import { freePort } from '../support/net.ts';
 import { makeCert } from '../support/openssl.ts';
 
@@ -100,11 +99,7 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
 
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    app = await buildApp({
-      store,
-      master: loadMasterKey({ secret: 'e2e-secret-0123456789abcdef', keyFile: '/nonexistent' }),
-      publicUrl: base,
-    });
+    ({ app } = await testApp({ store, secret: 'e2e-secret-0123456789abcdef', publicUrl: base }));
     await app.listen({ host: '127.0.0.1', port });
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -6,10 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inspectCertificate } from '../../src/crypto/certificate.ts';
+import { loadMasterKey } from '../../src/crypto/master-key.ts';
 import { isDomainError } from '../../src/domain/errors.ts';
 import { assignRole, createEntity, createRole, SYSTEM } from '../../src/service/index.ts';
 import { makeCert } from '../support/openssl.ts';
-import { Browser, type ConsoleFixture, consoleFixture, signIn } from './support.ts';
+import {
+  Browser,
+  CONSOLE_TEST_SECRET,
+  type ConsoleFixture,
+  consoleFixture,
+  signIn,
+} from './support.ts';
 
 const htmlEscape = (s: string): string =>
   s
@@ -322,6 +329,9 @@ describe('console record pages', () => {
     const state = await f.store.console.twoFactor.get(f.admin.accountId, 1);
     const sealed = state?.totpSecret ?? '';
     assert.doesNotMatch(sealed, /^[A-Z2-7]+$/, 'the TOTP secret is not stored in clear');
-    return f.app.certmint.master.decrypt(sealed, 'console-totp-secret');
+    return loadMasterKey({ secret: CONSOLE_TEST_SECRET, keyFile: '/nonexistent' }).decrypt(
+      sealed,
+      'console-totp-secret',
+    );
   }
 });

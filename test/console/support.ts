@@ -5,16 +5,17 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Secret, TOTP } from 'otpauth';
-import { loadMasterKey } from '../../src/crypto/master-key.ts';
 import { FixedClock } from '../../src/domain/clock.ts';
-import { buildApp } from '../../src/http/app.ts';
 import { type Bootstrapped, bootstrapEmptyStore } from '../../src/service/bootstrap.ts';
 import type { Store } from '../../src/store/ports.ts';
+import { testApp } from '../support/app.ts';
 import { storeFactories } from '../support/stores.ts';
 
 /** Real time: OpenSSL-made certificates start now, and the frozen clock must agree with them. */
 export const T0 = Math.floor(Date.now() / 1000) * 1000;
 export const PUBLIC_URL = 'http://certmint.test';
+/** The CERTMINT_SECRET of the console test app (tests decrypt what it sealed). */
+export const CONSOLE_TEST_SECRET = 'console-test-secret-0123456789';
 
 export interface ConsoleFixture {
   app: FastifyInstance;
@@ -33,9 +34,9 @@ export async function consoleFixture(
   const store = await factory.open({ clock });
   const admin = await bootstrapEmptyStore({ store, clock });
   if (!admin) throw new Error('store was not empty');
-  const app = await buildApp({
+  const { app } = await testApp({
     store,
-    master: loadMasterKey({ secret: 'console-test-secret-0123456789', keyFile: '/nonexistent' }),
+    secret: CONSOLE_TEST_SECRET,
     publicUrl: opts.publicUrl ?? PUBLIC_URL,
     clock,
   });

@@ -6,11 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadMasterKey } from '../../src/crypto/master-key.ts';
 import { FixedClock } from '../../src/domain/clock.ts';
-import { buildApp } from '../../src/http/app.ts';
 import { SYSTEM } from '../../src/service/context.ts';
 import { revokeMapping } from '../../src/service/index.ts';
+import { testApp } from '../support/app.ts';
 import { storeFactories } from '../support/stores.ts';
 import { PUBLIC_URL, T0, TEST_SECRET, tokenFixture } from '../support/token-fixture.ts';
 
@@ -20,9 +19,9 @@ for (const factory of storeFactories()) {
       const clock = new FixedClock(T0);
       const [a, b] = await factory.openPair({ clock });
       const f = await tokenFixture(async () => a, { startAt: T0 });
-      const nodeB = await buildApp({
+      const { app: nodeB } = await testApp({
         store: b,
-        master: loadMasterKey({ secret: TEST_SECRET, keyFile: '/nonexistent' }),
+        secret: TEST_SECRET,
         publicUrl: PUBLIC_URL,
         clock: f.clock,
       });

@@ -212,7 +212,7 @@ for (const factory of storeFactories()) {
     it('key rotation: the new key signs, the old one stays in the JWKS', async () => {
       const before = await getToken();
       const oldKid = decodeProtectedHeader(before).kid;
-      const newKid = await f.app.certmint.keys.rotate(f.accountId);
+      const { kid: newKid } = await f.app.certmint.services.signingKeys.rotate(SYSTEM, f.accountId);
       const after = await getToken();
       assert.equal(decodeProtectedHeader(after).kid, newKid);
       const jwks = (

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, it } from 'node:test';
-import { DomainError } from '../../src/domain/errors.ts';
 import {
   createAccount,
   createMapping,
@@ -13,15 +12,9 @@ import {
   updateEntity,
 } from '../../src/service/index.ts';
 import type { Store } from '../../src/store/ports.ts';
+import { refused, refusedOnCli } from '../support/refused.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { depsFor, entityActor, opensslCertificate, seed, snapshot } from './fixtures.ts';
-
-const refused = (code: string, message?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof DomainError, `expected a DomainError, got ${String(e)}`);
-  assert.equal(e.code, code);
-  if (message) assert.match(e.message, message);
-  return true;
-};
 
 describeEachStore('account use cases', (factory) => {
   let store: Store;
@@ -75,7 +68,7 @@ describeEachStore('account use cases', (factory) => {
     );
     await assert.rejects(
       createAccount(deps, SYSTEM, { id: '999_SB1' }),
-      refused('account.parent_missing', /create it first with "certmint account create 999"/),
+      refusedOnCli('account.parent_missing', /create it first with "certmint account create 999"/),
     );
     await assert.rejects(
       createAccount(deps, SYSTEM, { id: '123456' }),
@@ -83,7 +76,7 @@ describeEachStore('account use cases', (factory) => {
     );
     await assert.rejects(
       getAccount(deps, SYSTEM, '777'),
-      refused('account.not_found', /certmint account create 777/),
+      refusedOnCli('account.not_found', /certmint account create 777/),
     );
     assert.deepEqual(await snapshot(store, ['123456']), before);
   });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, it } from 'node:test';
-import { DomainError } from '../../src/domain/errors.ts';
 import { MAX_ACTIVE_CERTIFICATES } from '../../src/domain/mapping.ts';
 import {
   type CreateMappingInput,
@@ -17,6 +16,7 @@ import {
 } from '../../src/service/index.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { type CertKind, makeCert } from '../support/openssl.ts';
+import { refused, refusedOnCli } from '../support/refused.ts';
 import { describeEachStore } from '../support/stores.ts';
 import {
   DAY,
@@ -27,13 +27,6 @@ import {
   seed,
   snapshot,
 } from './fixtures.ts';
-
-const refused = (code: string, message?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof DomainError, `expected a DomainError, got ${String(e)}`);
-  assert.equal(e.code, code);
-  if (message) assert.match(e.message, message);
-  return true;
-};
 
 const input = (
   s: Seed,
@@ -188,7 +181,8 @@ describeEachStore('mapping use cases', (factory) => {
     for (const [patch, code, message] of cases) {
       await assert.rejects(
         createMapping(deps, SYSTEM, input(s, cert.pem, patch)),
-        refused(code, message),
+        // What the CLI prints: the message, then its command hint.
+        message ? refusedOnCli(code, message) : refused(code),
       );
     }
     // Order: the grant is checked before the state, and the entity before the role.
@@ -348,7 +342,7 @@ describeEachStore('mapping use cases', (factory) => {
     );
     await assert.rejects(
       revokeMapping(deps, SYSTEM, s.accountId, 'nope'),
-      refused('mapping.not_found', /certmint mapping list/),
+      refusedOnCli('mapping.not_found', /certmint mapping list/),
     );
     await assert.rejects(
       revokeMapping(

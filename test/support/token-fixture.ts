@@ -8,10 +8,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { importPKCS8, SignJWT } from 'jose';
 import type { AssertionAlg } from '../../src/crypto/algorithms.ts';
 import { generateCertificate } from '../../src/crypto/generate.ts';
-import { loadMasterKey } from '../../src/crypto/master-key.ts';
 import type { AuditEvent } from '../../src/domain/audit.ts';
 import { type Clock, FixedClock } from '../../src/domain/clock.ts';
-import { buildApp } from '../../src/http/app.ts';
 import {
   assignRole,
   createAccount,
@@ -22,6 +20,7 @@ import {
   SYSTEM,
 } from '../../src/service/index.ts';
 import type { Store } from '../../src/store/ports.ts';
+import { testApp } from './app.ts';
 
 export const PUBLIC_URL = 'http://certmint.test';
 export const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -108,10 +107,9 @@ export async function tokenFixture(
     m2mGrant: true,
     scopes: ['restlets', 'rest_webservices'],
   });
-  const master = loadMasterKey({ secret: TEST_SECRET, keyFile: '/nonexistent' });
-  const app = await buildApp({
+  const { app } = await testApp({
     store,
-    master,
+    secret: TEST_SECRET,
     publicUrl: opts.publicUrl ?? PUBLIC_URL,
     clock,
     explainErrors: opts.explainErrors ?? false,

@@ -2,8 +2,7 @@
 import { Command } from 'commander';
 import type { Account } from '../../domain/account.ts';
 import { SYSTEM } from '../../service/context.ts';
-import { createAccount, listAccounts, refreshSandbox } from '../../service/index.ts';
-import { emit, isoTime, table, withStore } from '../output.ts';
+import { emit, isoTime, table, withServices } from '../output.ts';
 
 const accountRow = (a: Account): string[] => [
   a.id,
@@ -28,8 +27,8 @@ export function accountCommand(): Command {
       '\nExample:\n  certmint account create 123456 && certmint account create 123456_SB1',
     )
     .action(async (id: string, opts: { kind?: string }, cmd: Command) => {
-      await withStore(cmd, async (deps, g) => {
-        const a = await createAccount(deps, SYSTEM, {
+      await withServices(cmd, async (svc, g) => {
+        const a = await svc.records.createAccount(SYSTEM, {
           id,
           ...(opts.kind === undefined ? {} : { kind: opts.kind }),
         });
@@ -46,8 +45,8 @@ export function accountCommand(): Command {
     .description('list accounts')
     .addHelpText('after', '\nExample:\n  certmint account list --json')
     .action(async (_opts: unknown, cmd: Command) => {
-      await withStore(cmd, async (deps, g) => {
-        const all = await listAccounts(deps, SYSTEM);
+      await withServices(cmd, async (svc, g) => {
+        const all = await svc.records.listAccounts(SYSTEM);
         emit(g, all, () =>
           table(['ID', 'KIND', 'PARENT', 'CREATED', 'REFRESHED'], all.map(accountRow)),
         );
@@ -62,8 +61,8 @@ export function accountCommand(): Command {
     .argument('<sandboxId>', 'sandbox account id, e.g. 123456_SB1')
     .addHelpText('after', '\nExample:\n  certmint account refresh 123456_SB1')
     .action(async (sandboxId: string, _opts: unknown, cmd: Command) => {
-      await withStore(cmd, async (deps, g) => {
-        const r = await refreshSandbox(deps, SYSTEM, sandboxId);
+      await withServices(cmd, async (svc, g) => {
+        const r = await svc.records.refreshSandbox(SYSTEM, sandboxId);
         emit(g, r, () =>
           [
             `refreshed ${r.account.id} from ${r.account.parentId}:`,

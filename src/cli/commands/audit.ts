@@ -1,8 +1,8 @@
 /** `certmint audit list`: the audit trail (NetSuite's Login Audit Trail) of an account. */
 import { Command, Option } from 'commander';
 import { SYSTEM } from '../../service/context.ts';
-import { type AuditQuery, listAudit } from '../../service/index.ts';
-import { emit, isoTime, table, withStore } from '../output.ts';
+import type { AuditQuery } from '../../service/index.ts';
+import { emit, isoTime, table, withServices } from '../output.ts';
 
 export function auditCommand(): Command {
   const audit = new Command('audit').description(
@@ -53,8 +53,8 @@ export function auditCommand(): Command {
           to: opts.to,
           before: opts.before,
         };
-        await withStore(cmd, async (deps, g) => {
-          const events = await listAudit(deps, SYSTEM, query);
+        await withServices(cmd, async (svc, g) => {
+          const events = await svc.records.listAudit(SYSTEM, query);
           emit(g, events, () =>
             table(
               [

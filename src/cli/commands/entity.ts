@@ -2,17 +2,9 @@
 import { Command, Option } from 'commander';
 import { ENTITY_TYPES, type Entity } from '../../domain/entity.ts';
 import { SYSTEM } from '../../service/context.ts';
-import {
-  checkPasswordPolicy,
-  createEntity,
-  getEntity,
-  listEntities,
-  setPassword,
-  type UpdateEntityInput,
-  updateEntity,
-} from '../../service/index.ts';
+import { checkPasswordPolicy, type UpdateEntityInput } from '../../service/index.ts';
 import { CliError } from '../errors.ts';
-import { emit, readStdin, table, withStore } from '../output.ts';
+import { emit, readStdin, table, withServices } from '../output.ts';
 
 const entityRow = (e: Entity): string[] => [
   String(e.id),
@@ -59,8 +51,8 @@ export function entityCommand(): Command {
         cmd: Command,
       ) => {
         const password = opts.passwordStdin ? await readStdin() : undefined;
-        await withStore(cmd, async (deps, g) => {
-          const e = await createEntity(deps, SYSTEM, {
+        await withServices(cmd, async (svc, g) => {
+          const e = await svc.records.createEntity(SYSTEM, {
             accountId: opts.account,
             name: opts.name,
             email: opts.email ?? null,
@@ -79,8 +71,8 @@ export function entityCommand(): Command {
     .requiredOption('--account <id>', 'account id')
     .addHelpText('after', '\nExample:\n  certmint entity list --account 123456')
     .action(async (opts: { account: string }, cmd: Command) => {
-      await withStore(cmd, async (deps, g) => {
-        const all = await listEntities(deps, SYSTEM, opts.account);
+      await withServices(cmd, async (svc, g) => {
+        const all = await svc.records.listEntities(SYSTEM, opts.account);
         emit(g, all, () => table(HEADERS, all.map(entityRow)));
       });
     });
@@ -136,13 +128,13 @@ export function entityCommand(): Command {
         }
         // Check the password first so a refused one leaves the other fields unchanged too.
         if (typeof password === 'string') checkPasswordPolicy(password);
-        await withStore(cmd, async (deps, g) => {
+        await withServices(cmd, async (svc, g) => {
           let e =
             Object.keys(patch).length > 0
-              ? await updateEntity(deps, SYSTEM, opts.account, entityId, patch)
-              : await getEntity(deps, SYSTEM, opts.account, entityId);
+              ? await svc.records.updateEntity(SYSTEM, opts.account, entityId, patch)
+              : await svc.records.getEntity(SYSTEM, opts.account, entityId);
           if (password !== undefined) {
-            await setPassword(deps, SYSTEM, { accountId: opts.account, entityId, password });
+            await svc.records.setPassword(SYSTEM, { accountId: opts.account, entityId, password });
             e = { ...e, hasPassword: password !== null };
           }
           emit(g, e, () => `updated entity ${e.id} (${e.name})`);

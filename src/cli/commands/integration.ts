@@ -2,13 +2,8 @@
 import { Command, Option } from 'commander';
 import type { Integration } from '../../domain/integration.ts';
 import { SYSTEM } from '../../service/context.ts';
-import {
-  createIntegration,
-  listIntegrations,
-  type UpdateIntegrationInput,
-  updateIntegration,
-} from '../../service/index.ts';
-import { emit, isoTime, table, withStore } from '../output.ts';
+import type { UpdateIntegrationInput } from '../../service/index.ts';
+import { emit, isoTime, table, withServices } from '../output.ts';
 
 const stateOption = () =>
   new Option('--state <state>', 'enabled | blocked').choices(['enabled', 'blocked']);
@@ -45,8 +40,8 @@ export function integrationCommand(): Command {
         opts: { account: string; name: string; m2m?: boolean; scope?: string; state: string },
         cmd: Command,
       ) => {
-        await withStore(cmd, async (deps, g) => {
-          const { integration: i, clientSecret } = await createIntegration(deps, SYSTEM, {
+        await withServices(cmd, async (svc, g) => {
+          const { integration: i, clientSecret } = await svc.records.createIntegration(SYSTEM, {
             accountId: opts.account,
             name: opts.name,
             m2mGrant: opts.m2m === true,
@@ -91,8 +86,8 @@ export function integrationCommand(): Command {
         if (opts.m2m !== undefined) patch.m2mGrant = opts.m2m;
         if (opts.scope !== undefined) patch.scopes = opts.scope;
         if (opts.state !== undefined) patch.state = opts.state;
-        await withStore(cmd, async (deps, g) => {
-          const i = await updateIntegration(deps, SYSTEM, opts.account, clientId, patch);
+        await withServices(cmd, async (svc, g) => {
+          const i = await svc.records.updateIntegration(SYSTEM, opts.account, clientId, patch);
           emit(g, i, () => ['updated integration record', ...integrationLines(i)].join('\n'));
         });
       },
@@ -104,8 +99,8 @@ export function integrationCommand(): Command {
     .requiredOption('--account <id>', 'account id')
     .addHelpText('after', '\nExample:\n  certmint integration list --account 123456')
     .action(async (opts: { account: string }, cmd: Command) => {
-      await withStore(cmd, async (deps, g) => {
-        const all = await listIntegrations(deps, SYSTEM, opts.account);
+      await withServices(cmd, async (svc, g) => {
+        const all = await svc.records.listIntegrations(SYSTEM, opts.account);
         emit(g, all, () =>
           table(
             ['ID', 'NAME', 'STATE', 'M2M', 'SCOPES', 'CLIENT ID', 'CREATED'],

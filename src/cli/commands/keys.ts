@@ -1,10 +1,7 @@
 /** `certmint keys rotate`: a new token-signing key for an account. */
 import { Command } from 'commander';
-import { keyFileFor, loadMasterKey } from '../../crypto/master-key.ts';
-import { auditEvent } from '../../domain/audit.ts';
-import { getAccount, SYSTEM } from '../../service/index.ts';
-import { SigningKeys } from '../../service/token/signing-keys.ts';
-import { emit, globalOptions, withStore } from '../output.ts';
+import { SYSTEM } from '../../service/context.ts';
+import { emit, withServices } from '../output.ts';
 
 export function keysCommand(): Command {
   const keys = new Command('keys').description("manage an account's token-signing keys");
@@ -16,26 +13,14 @@ export function keysCommand(): Command {
     .requiredOption('--account <id>', 'account id')
     .addHelpText('after', '\nExample:\n  certmint keys rotate --account TSTDRV0000001')
     .action(async (o: { account: string }, cmd: Command) => {
-      const g = globalOptions(cmd);
-      const master = loadMasterKey({
-        secret: process.env.CERTMINT_SECRET,
-        keyFile: keyFileFor(g.db),
-      });
-      await withStore(cmd, async (deps) => {
-        const account = await getAccount(deps, SYSTEM, o.account);
-        const signing = new SigningKeys(deps.store, deps.clock, master);
-        try {
-          const kid = await signing.rotate(account.id);
-          await deps.store.audit.append([auditEvent('keys.rotate', account.id, deps.clock.now())]);
-          emit(
-            g,
-            { account: account.id, kid },
-            () =>
-              `new signing key ${kid} for ${account.id}; running servers pick it up within a minute`,
-          );
-        } finally {
-          signing.close();
-        }
+      await withServices(cmd, async (svc, g) => {
+        const { accountId, kid } = await svc.signingKeys.rotate(SYSTEM, o.account);
+        emit(
+          g,
+          { account: accountId, kid },
+          () =>
+            `new signing key ${kid} for ${accountId}; running servers pick it up within a minute`,
+        );
       });
     });
   return keys;

@@ -3,9 +3,8 @@ import { basename } from 'node:path';
 import { Command } from 'commander';
 import type { Mapping } from '../../domain/mapping.ts';
 import { SYSTEM } from '../../service/context.ts';
-import { createMapping, listMappings, revokeMapping } from '../../service/index.ts';
 import { CliError } from '../errors.ts';
-import { emit, isoTime, readFileCapped, table, withStore } from '../output.ts';
+import { emit, isoTime, readFileCapped, table, withServices } from '../output.ts';
 
 /** base64url(SHA-256): 43 characters. */
 const CERTIFICATE_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -50,8 +49,8 @@ export function mappingCommand(): Command {
         cmd: Command,
       ) => {
         const bytes = await readFileCapped(opts.certificate, MAX_CERTIFICATE_BYTES);
-        await withStore(cmd, async (deps, g) => {
-          const m = await createMapping(deps, SYSTEM, {
+        await withServices(cmd, async (svc, g) => {
+          const m = await svc.records.createMapping(SYSTEM, {
             accountId: opts.account,
             clientId: opts.integration,
             entityId: opts.entity,
@@ -77,8 +76,8 @@ export function mappingCommand(): Command {
     .requiredOption('--account <id>', 'account id')
     .addHelpText('after', '\nExample:\n  certmint mapping list --account 123456 --json')
     .action(async (opts: { account: string }, cmd: Command) => {
-      await withStore(cmd, async (deps, g) => {
-        const all = await listMappings(deps, SYSTEM, opts.account);
+      await withServices(cmd, async (svc, g) => {
+        const all = await svc.records.listMappings(SYSTEM, opts.account);
         emit(g, all.map(withoutPem), () =>
           table(
             ['CERTIFICATE ID', 'STATUS', 'INTEGRATION', 'ENTITY', 'ROLE', 'KEY', 'VALID UNTIL'],
@@ -141,8 +140,8 @@ export function mappingCommand(): Command {
         if (id === undefined) {
           throw new CliError('which certificate? give its id (see certmint mapping list)', 2);
         }
-        await withStore(cmd, async (deps, g) => {
-          const m = await revokeMapping(deps, SYSTEM, opts.account, id);
+        await withServices(cmd, async (svc, g) => {
+          const m = await svc.records.revokeMapping(SYSTEM, opts.account, id);
           emit(
             g,
             withoutPem(m),

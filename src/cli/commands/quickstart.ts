@@ -10,18 +10,10 @@ import type { AssertionAlg } from '../../crypto/algorithms.ts';
 import { isAssertionAlg } from '../../crypto/algorithms.ts';
 import { generateCertificate } from '../../crypto/generate.ts';
 import { DomainError } from '../../domain/errors.ts';
-import {
-  assignRole,
-  createAccount,
-  createEntity,
-  createIntegration,
-  createMapping,
-  createRole,
-  getAccount,
-  SYSTEM,
-} from '../../service/index.ts';
+import { SYSTEM } from '../../service/index.ts';
+import type { Services } from '../../service/services.ts';
 import { CliError } from '../errors.ts';
-import { withStore, write } from '../output.ts';
+import { withServices, write } from '../output.ts';
 
 interface QuickstartOptions {
   url: string;
@@ -52,15 +44,15 @@ export function quickstartCommand(): Command {
         throw new CliError(`--alg must be one of ES256 ES384 ES512 PS256 PS384 PS512`);
       const alg: AssertionAlg = o.alg;
       const base = o.url.replace(/\/+$/, '');
-      await withStore(cmd, async (deps, g) => {
+      await withServices(cmd, async (svc, g) => {
         const step = (n: number, title: string, lines: string[]) =>
           g.json || write([`\n${n}. ${title}`, ...lines.map((l) => `   ${l}`)].join('\n'));
-        const accountId = await ensureAccount(deps, o.account);
-        const stamp = new Date(deps.clock.now())
+        const accountId = await ensureAccount(svc, o.account);
+        const stamp = new Date(svc.clock.now())
           .toISOString()
           .replace(/[-:.TZ]/g, '')
           .slice(0, 14);
-        const role = await createRole(deps, SYSTEM, {
+        const role = await svc.records.createRole(SYSTEM, {
           accountId,
           name: `Quickstart M2M ${stamp}`,
           permissions: ['oauth2_access_token_login'],
@@ -68,13 +60,16 @@ export function quickstartCommand(): Command {
         step(1, `Role ${role.id} "${role.name}" with "Log in using OAuth 2.0 Access Tokens"`, [
           `certmint role create --account ${accountId} --name "${role.name}" --permission oauth2_access_token_login`,
         ]);
-        const entity = await createEntity(deps, SYSTEM, { accountId, name: `quickstart-${stamp}` });
-        await assignRole(deps, SYSTEM, { accountId, entityId: entity.id, roleId: role.id });
+        const entity = await svc.records.createEntity(SYSTEM, {
+          accountId,
+          name: `quickstart-${stamp}`,
+        });
+        await svc.records.assignRole(SYSTEM, { accountId, entityId: entity.id, roleId: role.id });
         step(2, `Entity ${entity.id} "${entity.name}" holding that role`, [
           `certmint entity create --account ${accountId} --name ${entity.name}`,
           `certmint role assign --account ${accountId} --role ${role.id} --entity ${entity.id}`,
         ]);
-        const { integration } = await createIntegration(deps, SYSTEM, {
+        const { integration } = await svc.records.createIntegration(SYSTEM, {
           accountId,
           name: `Quickstart ${stamp}`,
           m2mGrant: true,
@@ -86,7 +81,7 @@ export function quickstartCommand(): Command {
         ]);
         const dir = resolve(o.dir);
         mkdirSync(dir, { recursive: true });
-        const cert = await generateCertificate({ alg, now: deps.clock.now() });
+        const cert = await generateCertificate({ alg, now: svc.clock.now() });
         const certPath = join(dir, `public-${stamp}.pem`);
         const keyPath = join(dir, `private-${stamp}.pem`);
         writeFileSync(certPath, cert.certificatePem);
@@ -96,7 +91,7 @@ export function quickstartCommand(): Command {
           `private key: ${keyPath} (mode 0600; never leaves your machine)`,
           `certmint cert generate --alg ${alg} --out public.pem --key-out private.pem`,
         ]);
-        const mapping = await createMapping(deps, SYSTEM, {
+        const mapping = await svc.records.createMapping(SYSTEM, {
           accountId,
           clientId: integration.clientId,
           entityId: entity.id,
@@ -154,12 +149,12 @@ export function quickstartCommand(): Command {
     });
 }
 
-async function ensureAccount(deps: Parameters<typeof getAccount>[0], id: string): Promise<string> {
+async function ensureAccount(svc: Services, id: string): Promise<string> {
   try {
-    return (await getAccount(deps, SYSTEM, id)).id;
+    return (await svc.records.getAccount(SYSTEM, id)).id;
   } catch (e) {
     if (e instanceof DomainError && e.kind === 'not_found') {
-      return (await createAccount(deps, SYSTEM, { id })).id;
+      return (await svc.records.createAccount(SYSTEM, { id })).id;
     }
     throw e;
   }

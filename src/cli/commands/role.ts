@@ -2,16 +2,9 @@
 import { Command } from 'commander';
 import { ALL_PERMISSIONS, type Role } from '../../domain/permissions.ts';
 import { SYSTEM } from '../../service/context.ts';
-import {
-  assignRole,
-  createRole,
-  listRoles,
-  type UpdateRoleInput,
-  unassignRole,
-  updateRole,
-} from '../../service/index.ts';
+import type { UpdateRoleInput } from '../../service/index.ts';
 import { CliError } from '../errors.ts';
-import { collect, emit, table, withStore } from '../output.ts';
+import { collect, emit, table, withServices } from '../output.ts';
 
 const roleRow = (r: Role): string[] => [
   String(r.id),
@@ -42,8 +35,8 @@ export function roleCommand(): Command {
         opts: { account: string; name: string; permission: string[]; inactive?: boolean },
         cmd: Command,
       ) => {
-        await withStore(cmd, async (deps, g) => {
-          const r = await createRole(deps, SYSTEM, {
+        await withServices(cmd, async (svc, g) => {
+          const r = await svc.records.createRole(SYSTEM, {
             accountId: opts.account,
             name: opts.name,
             permissions: opts.permission,
@@ -60,8 +53,8 @@ export function roleCommand(): Command {
     .requiredOption('--account <id>', 'account id')
     .addHelpText('after', '\nExample:\n  certmint role list --account 123456')
     .action(async (opts: { account: string }, cmd: Command) => {
-      await withStore(cmd, async (deps, g) => {
-        const all = await listRoles(deps, SYSTEM, opts.account);
+      await withServices(cmd, async (svc, g) => {
+        const all = await svc.records.listRoles(SYSTEM, opts.account);
         emit(g, all, () => table(['ID', 'NAME', 'ACTIVE', 'PERMISSIONS'], all.map(roleRow)));
       });
     });
@@ -102,8 +95,8 @@ export function roleCommand(): Command {
           patch.permissions = [];
         }
         if (opts.active || opts.inactive) patch.active = opts.active === true;
-        await withStore(cmd, async (deps, g) => {
-          const r = await updateRole(deps, SYSTEM, opts.account, roleId, patch);
+        await withServices(cmd, async (svc, g) => {
+          const r = await svc.records.updateRole(SYSTEM, opts.account, roleId, patch);
           emit(g, r, () => `updated role ${r.id} (${r.name})`);
         });
       },
@@ -124,12 +117,12 @@ export function roleCommand(): Command {
         `\nExample:\n  certmint role ${name} --account 123456 --role 1000 --entity 1`,
       )
       .action(async (opts: { account: string; role: string; entity: string }, cmd: Command) => {
-        await withStore(cmd, async (deps, g) => {
+        await withServices(cmd, async (svc, g) => {
           const input = { accountId: opts.account, entityId: opts.entity, roleId: opts.role };
           const e =
             name === 'assign'
-              ? await assignRole(deps, SYSTEM, input)
-              : await unassignRole(deps, SYSTEM, input);
+              ? await svc.records.assignRole(SYSTEM, input)
+              : await svc.records.unassignRole(SYSTEM, input);
           emit(g, e, () =>
             name === 'assign'
               ? `entity ${e.id} now holds role ${opts.role} (roles: ${e.roleIds.join(',')})`

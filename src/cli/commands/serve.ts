@@ -1,11 +1,7 @@
 /** `certmint serve`: the HTTP server on the store named by --db. */
 import { Command, Option } from 'commander';
 import pino from 'pino';
-import { keyFileFor, loadMasterKey } from '../../crypto/master-key.ts';
 import { systemClock } from '../../domain/clock.ts';
-import { buildApp } from '../../http/app.ts';
-import { bootstrapEmptyStore } from '../../service/bootstrap.ts';
-import { openStore } from '../../store/open.ts';
 import { CliError } from '../errors.ts';
 import { globalOptions, write } from '../output.ts';
 
@@ -44,15 +40,18 @@ export function serveCommand(): Command {
     .action(async (o: ServeOptions, cmd: Command) => {
       const g = globalOptions(cmd);
       const port = portOf(o.port);
-      const store = await openStore(g.db, { clock: systemClock, backgroundCheckpoints: true });
-      const master = loadMasterKey({
-        secret: process.env.CERTMINT_SECRET,
-        keyFile: keyFileFor(g.db),
-      });
       const displayHost = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
       const publicUrl = (o.publicUrl ?? `http://${displayHost}:${port}`).replace(/\/+$/, '');
       // The login is printed right away: a later failure (port busy) must not lose it.
-      const first = await bootstrapEmptyStore({ store, clock: systemClock });
+      const { openServices } = await import('../../service/runtime.ts');
+      const services = await openServices({
+        db: g.db,
+        publicUrl,
+        secret: process.env.CERTMINT_SECRET,
+        serving: true,
+        clock: systemClock,
+      });
+      const first = await services.bootstrap();
       if (first) {
         write(
           [
@@ -70,16 +69,12 @@ export function serveCommand(): Command {
         level: o.logLevel,
         redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body'],
       });
-      const app = await buildApp({
-        store,
-        master,
-        publicUrl,
-        explainErrors: o.explainErrors === true,
-        logger,
-      });
+      services.startBackgroundJobs((err, job) => logger.warn({ err }, `${job} failed`));
+      const { buildApp } = await import('../../http/app.ts');
+      const app = await buildApp({ services, explainErrors: o.explainErrors === true, logger });
       const address = await app.listen({ port, host: o.host });
       write(
-        `certmint listening on ${address} (store: ${store.dialect}, signing keys: ${master.source})`,
+        `certmint listening on ${address} (store: ${services.dialect}, signing keys: ${services.signingKeys.source})`,
       );
       write(`issuer of an account A: ${publicUrl}/accounts/A`);
       let closing = false;
@@ -87,10 +82,11 @@ export function serveCommand(): Command {
         if (closing) return;
         closing = true;
         logger.info({ signal }, 'shutting down: finishing in-flight requests');
-        // app.close waits for in-flight requests and drains the audit writer; then the store.
+        // app.close waits for in-flight requests; then the services drain the audit writer and
+        // close the store.
         app
           .close()
-          .then(() => store.close())
+          .then(() => services.close())
           .then(() => process.exit(0))
           .catch((err: unknown) => {
             logger.error({ err }, 'shutdown failed');

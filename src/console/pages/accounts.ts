@@ -6,18 +6,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseAccountId } from '../../domain/account.ts';
 import { forbidden, invalidInput } from '../../domain/errors.ts';
-import {
-  createAccount,
-  getAccount,
-  refreshSandbox,
-  requireAdministrator,
-} from '../../service/index.ts';
+import { requireAdministrator } from '../../service/index.ts';
 import { field } from '../body.ts';
 import { BASE } from '../config.ts';
 import { isUserError, statusOf } from '../errors.ts';
 import { render } from '../render.ts';
 import type { ConsoleEnv } from '../session.ts';
-import { depsOf, userOf } from './guard.ts';
+import { userOf } from './guard.ts';
 
 const KIND_LABELS = {
   production: 'Production',
@@ -51,7 +46,7 @@ export async function accountRoutes(
   app: FastifyInstance,
   opts: { env: ConsoleEnv },
 ): Promise<void> {
-  const deps = depsOf(opts.env);
+  const { records } = opts.env.services;
 
   async function page(
     req: FastifyRequest,
@@ -60,7 +55,7 @@ export async function accountRoutes(
   ): Promise<FastifyReply> {
     const { actor } = userOf(req);
     requireAdministrator(actor, actor.accountId);
-    const account = await getAccount(deps, actor, actor.accountId);
+    const account = await records.getAccount(actor, actor.accountId);
     const q = req.query as Record<string, string | undefined>;
     const notice = q.created
       ? `Account ${q.created} was created. Its Administrator role has no users yet: run a sandbox refresh to copy this account's users into it.`
@@ -89,7 +84,7 @@ export async function accountRoutes(
     const id =
       kind === 'sandbox' ? `${actor.accountId}_SB${field(req, 'n')}` : `${actor.accountId}_RP`;
     try {
-      const account = await createAccount(deps, actor, { id, kind });
+      const account = await records.createAccount(actor, { id, kind });
       return reply.redirect(`${BASE}/accounts?created=${encodeURIComponent(account.id)}`, 303);
     } catch (e) {
       if (!isUserError(e)) throw e;
@@ -118,7 +113,7 @@ export async function accountRoutes(
   app.post('/accounts/:id/refresh', async (req, reply) => {
     const { actor } = userOf(req);
     const { id } = req.params as { id: string };
-    const result = await refreshSandbox(deps, actor, id);
+    const result = await records.refreshSandbox(actor, id);
     return reply.redirect(
       `${BASE}/accounts?refreshed=${encodeURIComponent(result.account.id)}`,
       303,

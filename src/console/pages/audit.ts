@@ -5,12 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { type AuditEvent, DETAIL_CODES } from '../../domain/audit.ts';
-import { type AuditQuery, listAudit, MAX_AUDIT_LIMIT } from '../../service/index.ts';
+import { type AuditQuery, MAX_AUDIT_LIMIT } from '../../service/index.ts';
 import { isUserError } from '../errors.ts';
 import { render } from '../render.ts';
 import type { ConsoleEnv } from '../session.ts';
 import { failureChart } from './chart.ts';
-import { depsOf, userOf } from './guard.ts';
+import { userOf } from './guard.ts';
 
 const TABLE_LIMIT = 200;
 const DAY = 86_400_000;
@@ -31,7 +31,7 @@ const utc = (local: string): string =>
 
 export async function auditRoutes(app: FastifyInstance, opts: { env: ConsoleEnv }): Promise<void> {
   const { env } = opts;
-  const deps = depsOf(env);
+  const { records } = env.services;
 
   app.get('/audit', async (req, reply) => {
     const { actor } = userOf(req);
@@ -51,16 +51,16 @@ export async function auditRoutes(app: FastifyInstance, opts: { env: ConsoleEnv 
       ...(q.from && { from: utc(q.from) }),
       ...(q.to && { to: utc(q.to) }),
     };
-    const now = env.ctx.clock.now();
+    const now = env.services.clock.now();
     let events: AuditEvent[] = [];
     let failures: AuditEvent[] = [];
     let error: string | undefined;
     try {
-      events = await listAudit(deps, actor, { ...query, limit: TABLE_LIMIT + 1 });
+      events = await records.listAudit(actor, { ...query, limit: TABLE_LIMIT + 1 });
       const from = query.from === undefined ? now - DAY : Date.parse(String(query.from));
       const to = query.to === undefined ? now + 1 : Date.parse(String(query.to));
       const { result: _r, ...forChart } = query;
-      failures = await listAudit(deps, actor, {
+      failures = await records.listAudit(actor, {
         ...forChart,
         result: 'failure',
         from,

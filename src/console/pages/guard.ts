@@ -3,9 +3,8 @@
  * it is at (sign-in, choose role, two-factor); the page itself never runs.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServiceDeps } from '../../service/index.ts';
 import { BASE } from '../config.ts';
-import type { ConsoleEnv, ConsoleUser } from '../session.ts';
+import type { ConsoleUser } from '../session.ts';
 
 export async function requireSignedIn(
   req: FastifyRequest,
@@ -24,9 +23,3 @@ export function userOf(req: FastifyRequest): ConsoleUser {
   if (!user) throw new Error('console page reached without a signed-in user');
   return user;
 }
-
-/** Service dependencies for use-case calls. */
-export const depsOf = (env: ConsoleEnv): ServiceDeps => ({
-  store: env.ctx.store,
-  clock: env.ctx.clock,
-});

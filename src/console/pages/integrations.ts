@@ -7,19 +7,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Integration } from '../../domain/integration.ts';
 import { roleHas } from '../../domain/permissions.ts';
 import { SCOPES, type Scope } from '../../domain/scope.ts';
-import {
-  createIntegration,
-  getIntegration,
-  listIntegrations,
-  requireAnyPermission,
-  updateIntegration,
-} from '../../service/index.ts';
+import { requireAnyPermission } from '../../service/index.ts';
 import { field, fieldList } from '../body.ts';
 import { BASE } from '../config.ts';
 import { isUserError, statusOf } from '../errors.ts';
 import { render } from '../render.ts';
 import type { ConsoleEnv } from '../session.ts';
-import { depsOf, userOf } from './guard.ts';
+import { userOf } from './guard.ts';
 
 const SCOPE_LABELS: Record<Scope, string> = {
   restlets: 'RESTlets',
@@ -69,11 +63,11 @@ export async function integrationRoutes(
   app: FastifyInstance,
   opts: { env: ConsoleEnv },
 ): Promise<void> {
-  const deps = depsOf(opts.env);
+  const { records } = opts.env.services;
 
   app.get('/integrations', async (req, reply) => {
     const user = userOf(req);
-    const integrations = await listIntegrations(deps, user.actor, user.actor.accountId);
+    const integrations = await records.listIntegrations(user.actor, user.actor.accountId);
     const q = req.query as Record<string, string | undefined>;
     return render(
       req,
@@ -108,7 +102,7 @@ export async function integrationRoutes(
     const user = userOf(req);
     const form = formOf(req);
     try {
-      const created = await createIntegration(deps, user.actor, {
+      const created = await records.createIntegration(user.actor, {
         accountId: user.actor.accountId,
         name: form.name,
         state: form.state,
@@ -137,7 +131,7 @@ export async function integrationRoutes(
   app.get('/integrations/:id/edit', async (req, reply) => {
     const user = userOf(req);
     const { id } = req.params as { id: string };
-    const i = await getIntegration(deps, user.actor, user.actor.accountId, id);
+    const i = await records.getIntegration(user.actor, user.actor.accountId, id);
     return formPage(
       req,
       reply,
@@ -155,7 +149,7 @@ export async function integrationRoutes(
     const { id } = req.params as { id: string };
     const form = formOf(req);
     try {
-      await updateIntegration(deps, user.actor, user.actor.accountId, id, {
+      await records.updateIntegration(user.actor, user.actor.accountId, id, {
         name: form.name,
         state: form.state,
         m2mGrant: form.m2m,

@@ -6,23 +6,13 @@
  * refuses; the refusal's message is shown in the dialog.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Entity } from '../../domain/entity.ts';
-import type { Role } from '../../domain/permissions.ts';
-import {
-  createMapping,
-  listEntities,
-  listIntegrations,
-  listMappings,
-  listRoles,
-  type MappingView,
-  revokeMapping,
-} from '../../service/index.ts';
+import type { MappingView } from '../../service/index.ts';
 import { field, fileField } from '../body.ts';
 import { BASE, MAX_UPLOAD_BYTES } from '../config.ts';
 import { consoleErrorHandler, isForbidden, isUserError, statusOf } from '../errors.ts';
 import { render } from '../render.ts';
 import type { ConsoleEnv, ConsoleUser } from '../session.ts';
-import { depsOf, userOf } from './guard.ts';
+import { userOf } from './guard.ts';
 
 interface FormValues {
   entity: string;
@@ -45,19 +35,20 @@ async function orNull<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
-async function records(env: ConsoleEnv, user: ConsoleUser) {
-  const deps = depsOf(env);
+/** What the Create New form picks from (entities and roles only for an Administrator). */
+async function formRecords(env: ConsoleEnv, user: ConsoleUser) {
+  const { records } = env.services;
   const { accountId } = user.actor;
   const [integrations, entities, roles] = await Promise.all([
-    listIntegrations(deps, user.actor, accountId),
-    orNull(listEntities(deps, user.actor, accountId)),
-    orNull(listRoles(deps, user.actor, accountId)),
+    records.listIntegrations(user.actor, accountId),
+    orNull(records.listEntities(user.actor, accountId)),
+    orNull(records.listRoles(user.actor, accountId)),
   ]);
   return { integrations, entities, roles };
 }
 
 /** What the Create New form offers: M2M integrations, active entities and their active roles. */
-function formOptions(r: Awaited<ReturnType<typeof records>>) {
+function formOptions(r: Awaited<ReturnType<typeof formRecords>>) {
   const activeRoles = (r.roles ?? []).filter((x) => x.active);
   const activeIds = new Set(activeRoles.map((x) => x.id));
   return {
@@ -77,20 +68,14 @@ function formOptions(r: Awaited<ReturnType<typeof records>>) {
   };
 }
 
-function rowsOf(
-  mappings: readonly MappingView[],
-  entities: readonly Entity[] | null,
-  roles: readonly Role[] | null,
-) {
-  const entityName = new Map((entities ?? []).map((e) => [e.id, e.name]));
-  const roleName = new Map((roles ?? []).map((r) => [r.id, r.name]));
+function rowsOf(mappings: readonly MappingView[]) {
   return [...mappings]
     .sort((a, b) => b.createdAt - a.createdAt)
     .map((m) => ({
       ...m,
       application: m.integrationName ?? `integration ${m.integrationId}`,
-      entity: entityName.get(m.entityId) ?? `entity ${m.entityId}`,
-      role: roleName.get(m.roleId) ?? `role ${m.roleId}`,
+      entity: m.entityName ?? `entity ${m.entityId}`,
+      role: m.roleName ?? `role ${m.roleId}`,
       keyInfo: m.curve ?? `${m.keySize} bits`,
       rowClass:
         m.status === 'revoked'
@@ -116,15 +101,15 @@ async function listPage(
   extra: { formError?: string; form?: FormValues; status?: number } = {},
 ): Promise<FastifyReply> {
   const user = userOf(req);
-  const mappings = await listMappings(depsOf(env), user.actor, user.actor.accountId);
-  const r = await records(env, user);
+  const mappings = await env.services.records.listMappings(user.actor, user.actor.accountId);
+  const r = await formRecords(env, user);
   const notice = noticeOf(req.query as Record<string, string | undefined>);
   return render(
     req,
     reply,
     'm2m',
     {
-      rows: rowsOf(mappings, r.entities, r.roles),
+      rows: rowsOf(mappings),
       ...formOptions(r),
       form: extra.form ?? EMPTY_FORM,
       ...(extra.formError && { formError: extra.formError }),
@@ -146,8 +131,8 @@ async function newPage(
 ): Promise<FastifyReply> {
   const user = userOf(req);
   // Same permission as the list: the page must not show records to someone who may not map.
-  await listMappings(depsOf(env), user.actor, user.actor.accountId);
-  const r = await records(env, user);
+  await env.services.records.listMappings(user.actor, user.actor.accountId);
+  const r = await formRecords(env, user);
   return render(
     req,
     reply,
@@ -177,6 +162,7 @@ function uploadErrorHandler(env: ConsoleEnv) {
 
 export async function m2mRoutes(app: FastifyInstance, opts: { env: ConsoleEnv }): Promise<void> {
   const { env } = opts;
+  const { records } = env.services;
 
   app.get('/m2m', async (req, reply) => listPage(env, req, reply));
   app.get('/m2m/new', async (req, reply) => newPage(env, req, reply));
@@ -195,7 +181,7 @@ export async function m2mRoutes(app: FastifyInstance, opts: { env: ConsoleEnv })
       return again(env, req, reply, { formError, form, status: 400 });
     }
     try {
-      const mapping = await createMapping(depsOf(env), user.actor, {
+      const mapping = await records.createMapping(user.actor, {
         accountId: user.actor.accountId,
         clientId: form.integration,
         entityId: form.entity,
@@ -216,9 +202,8 @@ export async function m2mRoutes(app: FastifyInstance, opts: { env: ConsoleEnv })
   app.get('/m2m/:certificateId/revoke', async (req, reply) => {
     const user = userOf(req);
     const { certificateId } = req.params as { certificateId: string };
-    const mappings = await listMappings(depsOf(env), user.actor, user.actor.accountId);
-    const r = await records(env, user);
-    const m = rowsOf(mappings, r.entities, r.roles).find((x) => x.certificateId === certificateId);
+    const mappings = await records.listMappings(user.actor, user.actor.accountId);
+    const m = rowsOf(mappings).find((x) => x.certificateId === certificateId);
     if (!m) {
       return render(
         req,
@@ -235,7 +220,7 @@ export async function m2mRoutes(app: FastifyInstance, opts: { env: ConsoleEnv })
   app.post('/m2m/:certificateId/revoke', async (req, reply) => {
     const user = userOf(req);
     const { certificateId } = req.params as { certificateId: string };
-    const m = await revokeMapping(depsOf(env), user.actor, user.actor.accountId, certificateId);
+    const m = await records.revokeMapping(user.actor, user.actor.accountId, certificateId);
     return reply.redirect(`${BASE}/m2m?revoked=${encodeURIComponent(m.certificateId)}`, 303);
   });
 }

@@ -6,26 +6,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ENTITY_TYPES } from '../../domain/entity.ts';
 import { ALL_PERMISSIONS, PERMISSIONS, type Role } from '../../domain/permissions.ts';
-import {
-  assignRole,
-  createEntity,
-  createRole,
-  getEntity,
-  getRole,
-  listEntities,
-  listRoles,
-  requireAdministrator,
-  setPassword,
-  unassignRole,
-  updateEntity,
-  updateRole,
-} from '../../service/index.ts';
+import { requireAdministrator } from '../../service/index.ts';
 import { field, fieldList, rawField } from '../body.ts';
 import { BASE } from '../config.ts';
 import { isUserError, statusOf } from '../errors.ts';
 import { render } from '../render.ts';
 import type { ConsoleEnv } from '../session.ts';
-import { depsOf, userOf } from './guard.ts';
+import { userOf } from './guard.ts';
 
 const PERMISSION_OPTIONS = ALL_PERMISSIONS.map((id) => ({ id, label: PERMISSIONS[id] }));
 
@@ -45,7 +32,7 @@ interface RoleForm {
 }
 
 export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv }): Promise<void> {
-  const deps = depsOf(opts.env);
+  const { records } = opts.env.services;
   const twoFactor = opts.env.ctx.store.console.twoFactor;
 
   async function entityPage(
@@ -55,8 +42,8 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     extra: { error?: string; status?: number } = {},
   ): Promise<FastifyReply> {
     const { actor } = userOf(req);
-    const entity = await getEntity(deps, actor, actor.accountId, id);
-    const roles = await listRoles(deps, actor, actor.accountId);
+    const entity = await records.getEntity(actor, actor.accountId, id);
+    const roles = await records.listRoles(actor, actor.accountId);
     const twoFactorState = await twoFactor.get(actor.accountId, entity.id);
     const notice = ENTITY_NOTICES[String((req.query as Record<string, unknown>).done)];
     return render(
@@ -100,8 +87,8 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
   app.get('/entities', async (req, reply) => {
     const { actor } = userOf(req);
     const [entities, roles] = await Promise.all([
-      listEntities(deps, actor, actor.accountId),
-      listRoles(deps, actor, actor.accountId),
+      records.listEntities(actor, actor.accountId),
+      records.listRoles(actor, actor.accountId),
     ]);
     const names = new Map(roles.map((r) => [r.id, r.name]));
     return render(
@@ -126,7 +113,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     status = 200,
   ) => {
     const { actor } = userOf(req);
-    const roles = await listRoles(deps, actor, actor.accountId);
+    const roles = await records.listRoles(actor, actor.accountId);
     return render(
       req,
       reply,
@@ -150,7 +137,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     };
     const password = rawField(req, 'password');
     try {
-      const entity = await createEntity(deps, actor, {
+      const entity = await records.createEntity(actor, {
         accountId: actor.accountId,
         name: form.name,
         email: form.email === '' ? null : form.email,
@@ -158,7 +145,11 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
         ...(password !== '' && { password }),
       });
       for (const roleId of form.roles) {
-        await assignRole(deps, actor, { accountId: actor.accountId, entityId: entity.id, roleId });
+        await records.assignRole(actor, {
+          accountId: actor.accountId,
+          entityId: entity.id,
+          roleId,
+        });
       }
       return reply.redirect(`${BASE}/entities/${entity.id}?done=created`, 303);
     } catch (e) {
@@ -174,7 +165,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
   app.post('/entities/:id', async (req, reply) => {
     const { actor } = userOf(req);
     return entityAction(req, reply, 'saved', (id) =>
-      updateEntity(deps, actor, actor.accountId, id, {
+      records.updateEntity(actor, actor.accountId, id, {
         name: field(req, 'name'),
         email: field(req, 'email') === '' ? null : field(req, 'email'),
         type: field(req, 'type'),
@@ -186,7 +177,11 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
   app.post('/entities/:id/roles', async (req, reply) => {
     const { actor } = userOf(req);
     return entityAction(req, reply, 'assigned', (entityId) =>
-      assignRole(deps, actor, { accountId: actor.accountId, entityId, roleId: field(req, 'role') }),
+      records.assignRole(actor, {
+        accountId: actor.accountId,
+        entityId,
+        roleId: field(req, 'role'),
+      }),
     );
   });
 
@@ -194,14 +189,14 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     const { actor } = userOf(req);
     const { roleId } = req.params as { roleId: string };
     return entityAction(req, reply, 'removed', (entityId) =>
-      unassignRole(deps, actor, { accountId: actor.accountId, entityId, roleId }),
+      records.unassignRole(actor, { accountId: actor.accountId, entityId, roleId }),
     );
   });
 
   app.post('/entities/:id/password', async (req, reply) => {
     const { actor } = userOf(req);
     return entityAction(req, reply, 'password', (entityId) =>
-      setPassword(deps, actor, {
+      records.setPassword(actor, {
         accountId: actor.accountId,
         entityId,
         password: rawField(req, 'password'),
@@ -213,7 +208,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
   app.post('/entities/:id/two-factor/reset', async (req, reply) => {
     const { actor } = userOf(req);
     return entityAction(req, reply, 'two_factor', async (id) => {
-      const entity = await getEntity(deps, actor, actor.accountId, id);
+      const entity = await records.getEntity(actor, actor.accountId, id);
       await twoFactor.reset(actor.accountId, entity.id);
     });
   });
@@ -248,7 +243,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
 
   app.get('/roles', async (req, reply) => {
     const { actor } = userOf(req);
-    const roles = await listRoles(deps, actor, actor.accountId);
+    const roles = await records.listRoles(actor, actor.accountId);
     const saved = (req.query as Record<string, unknown>).saved === '1';
     return render(
       req,
@@ -274,7 +269,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     const { actor } = userOf(req);
     const form = roleFormOf(req);
     try {
-      await createRole(deps, actor, {
+      await records.createRole(actor, {
         accountId: actor.accountId,
         name: form.name,
         active: form.active,
@@ -290,7 +285,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
 
   app.get('/roles/:id/edit', async (req, reply) => {
     const { actor } = userOf(req);
-    const role = await getRole(deps, actor, actor.accountId, (req.params as { id: string }).id);
+    const role = await records.getRole(actor, actor.accountId, (req.params as { id: string }).id);
     const form = { name: role.name, active: role.active, permissions: [...role.permissions] };
     return roleFormPage(
       req,
@@ -305,7 +300,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     const { id } = req.params as { id: string };
     const form = roleFormOf(req);
     try {
-      await updateRole(deps, actor, actor.accountId, id, form);
+      await records.updateRole(actor, actor.accountId, id, form);
       return reply.redirect(`${BASE}/roles?saved=1`, 303);
     } catch (e) {
       if (!isUserError(e) || e.kind === 'not_found') throw e;

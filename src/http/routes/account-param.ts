@@ -9,7 +9,7 @@ export async function resolveAccount(
   reply: FastifyReply,
 ): Promise<string | null> {
   const { accountId } = req.params as { accountId?: string };
-  if (!accountId || accountId.length > 40 || !(await ctx.cache.account(accountId))) {
+  if (!accountId || accountId.length > 40 || !(await ctx.services.accountExists(accountId))) {
     await reply.code(404).send({ error: 'not_found', message: 'no such account' });
     return null;
   }

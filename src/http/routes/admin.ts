@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../../service/context.ts';
-import { listAudit, listMappings, revokeMapping } from '../../service/index.ts';
 import { actorOf, requireBearer } from '../bearer.ts';
 import type { AppContext } from '../context.ts';
 import { inAccount } from './account-param.ts';
@@ -19,18 +18,19 @@ declare module 'fastify' {
 
 async function actorFor(ctx: AppContext, req: FastifyRequest, accountId: string): Promise<Actor> {
   if (req.certmintActor) return req.certmintActor;
-  return actorOf(ctx, await requireBearer(ctx, req, accountId));
+  return actorOf(await requireBearer(ctx, req, accountId));
 }
 
 export async function adminRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.certmint;
+  const { records } = ctx.services;
 
   app.get(
     '/accounts/:accountId/audit',
     inAccount(ctx, 'Bearer', async (accountId, req) => {
       const actor = await actorFor(ctx, req, accountId);
       const q = req.query as Record<string, string | undefined>;
-      const events = await listAudit(ctx, actor, {
+      const events = await records.listAudit(actor, {
         accountId,
         ...(q.result !== undefined && { result: q.result }),
         ...(q.detail !== undefined && { detail: q.detail }),
@@ -53,7 +53,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     '/accounts/:accountId/mappings',
     inAccount(ctx, 'Bearer', async (accountId, req) => {
       const actor = await actorFor(ctx, req, accountId);
-      const list = await listMappings(ctx, actor, accountId);
+      const list = await records.listMappings(actor, accountId);
       return list.map(({ pem: _pem, ...m }) => m);
     }),
   );
@@ -63,7 +63,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     inAccount(ctx, 'Bearer', async (accountId, req) => {
       const actor = await actorFor(ctx, req, accountId);
       const { certificateId } = req.params as { certificateId: string };
-      const m = await revokeMapping(ctx, actor, accountId, certificateId);
+      const m = await records.revokeMapping(actor, accountId, certificateId);
       return {
         certificateId: m.certificateId,
         revokedAt: new Date(m.revokedAt ?? 0).toISOString(),

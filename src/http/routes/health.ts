@@ -3,12 +3,9 @@ import type { FastifyInstance } from 'fastify';
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   // Ready when the store answers a query.
-  app.get('/readyz', async (_req, reply) => {
-    try {
-      await app.certmint.store.accounts.get('0');
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
-    }
-  });
+  app.get('/readyz', async (_req, reply) =>
+    (await app.certmint.services.ready())
+      ? { status: 'ready' }
+      : reply.code(503).send({ status: 'unavailable' }),
+  );
 }

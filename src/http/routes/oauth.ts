@@ -1,7 +1,7 @@
 /** The OAuth endpoints of one account: token, keys (JWKS), introspect, revoke. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OAUTH_PATH } from '../../domain/endpoints.ts';
 import { OAuthError } from '../../domain/oauth-error.ts';
-import { OAUTH_PATH } from '../../service/token/token-service.ts';
 import { inAccount, resolveAccount } from './account-param.ts';
 
 const tokenResponseSchema = {
@@ -40,7 +40,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     { schema: { response: tokenResponseSchema } },
     inAccount(ctx, 'Basic', async (accountId, req, reply) => {
       noStore(reply);
-      return ctx.tokens.issue(accountId, isForm(req) ? formBody(req) : '', req.ip);
+      return ctx.services.tokens.issue(accountId, isForm(req) ? formBody(req) : '', req.ip);
     }),
   );
 
@@ -49,7 +49,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     inAccount(ctx, 'Basic', async (accountId, req, reply) => {
       noStore(reply);
       if (!isForm(req)) throw new OAuthError('invalid_request', 'InvalidRequest');
-      return ctx.tokens.introspect(accountId, formBody(req), req.ip);
+      return ctx.services.tokens.introspect(accountId, formBody(req), req.ip);
     }),
   );
 
@@ -58,7 +58,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     inAccount(ctx, 'Basic', async (accountId, req, reply) => {
       noStore(reply);
       if (!isForm(req)) throw new OAuthError('invalid_request', 'InvalidRequest');
-      await ctx.tokens.revoke(accountId, formBody(req), req.ip);
+      await ctx.services.tokens.revoke(accountId, formBody(req), req.ip);
       return reply.code(200).send();
     }),
   );
@@ -66,9 +66,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   app.get(`${OAUTH_PATH}/keys`, async (req, reply) => {
     const accountId = await resolveAccount(ctx, req, reply);
     if (accountId === null) return reply;
-    // Make sure a key exists so verifiers can fetch it before the first token is issued.
-    await ctx.keys.signer(accountId);
     reply.header('cache-control', 'public, max-age=300');
-    return ctx.keys.jwks(accountId);
+    return ctx.services.signingKeys.jwks(accountId);
   });
 }

@@ -1,27 +1,21 @@
 /** A protected resource: who the bearer token speaks for. */
 import type { FastifyInstance } from 'fastify';
+import { WHOAMI_PATH } from '../../domain/endpoints.ts';
 import { requireBearer } from '../bearer.ts';
 import { inAccount } from './account-param.ts';
 
 export async function whoamiRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.certmint;
   app.get(
-    '/services/rest/whoami',
+    WHOAMI_PATH,
     inAccount(ctx, 'Bearer', async (accountId, req, reply) => {
       const t = await requireBearer(ctx, req, accountId);
-      const [entity, role, mapping] = await Promise.all([
-        ctx.cache.entity(accountId, t.entityId),
-        ctx.cache.role(accountId, t.roleId),
-        ctx.cache.mapping(t.claims.cid),
-      ]);
-      const integration = mapping
-        ? await ctx.cache.integration(accountId, mapping.mapping.integrationId)
-        : null;
+      const { entity, role, integration } = t;
       reply.header('cache-control', 'no-store');
       return {
         account: accountId,
-        entity: { id: t.entityId, name: entity?.name ?? null },
-        role: { id: t.roleId, name: role?.name ?? null },
+        entity: { id: entity.id, name: entity.name },
+        role: { id: role.id, name: role.name },
         application: integration
           ? {
               id: integration.id,

@@ -52,7 +52,7 @@ export async function createAccount(
     if (actor.kind !== 'system') {
       throw forbidden(
         'permission.system_only',
-        'production accounts are created with the certmint command line, not by a signed-in user',
+        'production accounts are created by the operator on the command line, not by a signed-in user',
       );
     }
   } else {
@@ -62,7 +62,8 @@ export async function createAccount(
       throw notFound(
         'account.parent_missing',
         `${parsed.id} belongs to production account ${parsed.parentId}, which does not exist: ` +
-          `create it first with "certmint account create ${parsed.parentId}"`,
+          'create it first',
+        { cli: `with "certmint account create ${parsed.parentId}"` },
       );
     }
   }

@@ -6,7 +6,6 @@
 import {
   AUDIT_EVENT_TYPES,
   type AuditEvent,
-  type AuditEventType,
   type AuditFilter,
   DETAIL_CODES,
   isAuditEventType,

@@ -42,7 +42,8 @@ export async function existingEntity(
   if (!entity) {
     throw notFound(
       'entity.not_found',
-      `entity ${id} does not exist in account ${accountId}: see "certmint entity list --account ${accountId}"`,
+      `entity ${id} does not exist in account ${accountId}: check the id against the list of entities`,
+      { cli: `(certmint entity list --account ${accountId})` },
     );
   }
   return entity;
@@ -142,7 +143,8 @@ export async function assignRole(
   if (!role) {
     throw notFound(
       'role.not_found',
-      `role ${roleId} does not exist in account ${account.id}: see "certmint role list --account ${account.id}"`,
+      `role ${roleId} does not exist in account ${account.id}: check the id against the list of roles`,
+      { cli: `(certmint role list --account ${account.id})` },
     );
   }
   if (!(await deps.store.entities.assignRole(account.id, entity.id, role.id))) {

@@ -146,7 +146,8 @@ export async function findIntegration(
     throw notFound(
       'integration.not_found',
       `no integration record ${text.slice(0, 64)} in account ${accountId}: ` +
-        `see "certmint integration list --account ${accountId}"`,
+        'check the client id against the list of integration records',
+      { cli: `(certmint integration list --account ${accountId})` },
     );
   }
   return found;

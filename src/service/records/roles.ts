@@ -52,7 +52,8 @@ export async function existingRole(
   if (!role) {
     throw notFound(
       'role.not_found',
-      `role ${id} does not exist in account ${accountId}: see "certmint role list --account ${accountId}"`,
+      `role ${id} does not exist in account ${accountId}: check the id against the list of roles`,
+      { cli: `(certmint role list --account ${accountId})` },
     );
   }
   return role;

@@ -23,7 +23,8 @@ export async function existingAccount(deps: ServiceDeps, input: unknown): Promis
   if (!account) {
     throw notFound(
       'account.not_found',
-      `account ${id} does not exist: create it with "certmint account create ${id}"`,
+      `account ${id} does not exist: check the account id, or create the account first`,
+      { cli: `(certmint account create ${id})` },
     );
   }
   return account;

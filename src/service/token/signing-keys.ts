@@ -8,10 +8,10 @@ import type { KeyObject } from 'node:crypto';
 import { AccessTokenSigner } from '../../crypto/access-token.ts';
 import type { MasterKey } from '../../crypto/master-key.ts';
 import { type LoadedSigningKey, loadSigningKey, newSigningKey } from '../../crypto/signing-key.ts';
+import { ACCESS_TOKEN_TTL_SECONDS } from '../../domain/access-token.ts';
 import type { Clock } from '../../domain/clock.ts';
 import type { Store } from '../../store/ports.ts';
 
-export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 /** Keep a retired key published this long after it stopped signing (token lifetime + skew). */
 const RETIRED_KEY_GRACE_MS = (ACCESS_TOKEN_TTL_SECONDS + 60) * 1000;
 

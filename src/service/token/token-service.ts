@@ -1,18 +1,20 @@
 /**
  * Use cases of the OAuth endpoints: issue (client_credentials), introspect (RFC 7662), revoke
- * (RFC 7009) and bearer-token validation for protected resources. Every token request is
- * audited (group commit) before it is answered.
+ * (RFC 7009) and bearer-token validation for protected resources. Every request is audited
+ * (group commit) before it is answered; the three endpoints share the same named steps:
+ * `audited` (trace + audit record), `authenticate` (assertion checks), `claimOnce` (replay).
  */
 import { randomUUID } from 'node:crypto';
-import { type AccessTokenClaims, verifyAccessToken } from '../../crypto/access-token.ts';
+import { ACCESS_TOKEN_TTL_SECONDS, audienceOf, subjectOf } from '../../domain/access-token.ts';
 import { type AuditEventType, auditEvent } from '../../domain/audit.ts';
 import { type Clock, seconds } from '../../domain/clock.ts';
-import { isMappingActive } from '../../domain/mapping.ts';
+import { endpointOf, issuerOf } from '../../domain/endpoints.ts';
 import { OAuthError } from '../../domain/oauth-error.ts';
 import type { Scope } from '../../domain/scope.ts';
-import type { Store } from '../../store/ports.ts';
+import type { ReplayStore, RevokedTokenStore } from '../../store/ports.ts';
 import type { AuditWriter } from '../audit-writer.ts';
 import { GroupCommit } from '../group-commit.ts';
+import { type ActiveToken, validateAccessToken } from './active-token.ts';
 import {
   type AuthenticatedClient,
   type AuthTrace,
@@ -21,12 +23,13 @@ import {
   replayKey,
 } from './client-auth.ts';
 import { type Form, parseForm } from './form.ts';
+import { serverMetadata } from './metadata.ts';
 import type { RecordCache } from './record-cache.ts';
 import { requestedScopes } from './scope.ts';
-import { ACCESS_TOKEN_TTL_SECONDS, type SigningKeys } from './signing-keys.ts';
+import type { SigningKeys } from './signing-keys.ts';
 
 export interface TokenServiceDeps {
-  store: Store;
+  store: { replay: ReplayStore; revokedTokens: RevokedTokenStore };
   clock: Clock;
   cache: RecordCache;
   keys: SigningKeys;
@@ -41,14 +44,27 @@ export interface TokenResponse {
   expires_in: number;
 }
 
-export const OAUTH_PATH = '/services/rest/auth/oauth2/v1';
+export type IntrospectionResponse =
+  | { active: false }
+  | {
+      active: true;
+      scope: string;
+      client_id: string;
+      sub: string;
+      aud: string[];
+      iss: string;
+      exp: number;
+      iat: number;
+      jti: string;
+      token_type: 'Bearer';
+    };
 
-export interface ActiveToken {
-  claims: AccessTokenClaims;
-  accountId: string;
-  roleId: number;
-  entityId: number;
-}
+type Endpoint = 'token' | 'introspect' | 'revoke';
+
+/** One step of an audited request: gets the parsed form and the trace to fill. */
+type Step<T> = (form: Form, trace: AuthTrace, now: number) => Promise<T>;
+
+export type { ActiveToken } from './active-token.ts';
 
 export class TokenService {
   /** Replay claims of one event-loop turn share one transaction (group commit). */
@@ -59,23 +75,21 @@ export class TokenService {
   }
 
   issuer(accountId: string): string {
-    return `${this.d.publicUrl}/accounts/${accountId}`;
+    return issuerOf(this.d.publicUrl, accountId);
   }
 
-  endpoint(accountId: string, name: 'token' | 'introspect' | 'revoke' | 'keys'): string {
-    return `${this.issuer(accountId)}${OAUTH_PATH}/${name}`;
+  endpoint(accountId: string, name: Endpoint | 'keys'): string {
+    return endpointOf(this.d.publicUrl, accountId, name);
+  }
+
+  /** RFC 8414 metadata of the account (what this service enforces). */
+  metadata(accountId: string): Record<string, unknown> {
+    return serverMetadata(this.d.publicUrl, accountId);
   }
 
   /** POST token. Throws OAuthError (already audited). */
-  async issue(
-    accountId: string,
-    body: string,
-    remoteAddress: string | null,
-  ): Promise<TokenResponse> {
-    const now = this.d.clock.now();
-    const trace = emptyTrace();
-    try {
-      const form = parseForm(body);
+  issue(accountId: string, body: string, remoteAddress: string | null): Promise<TokenResponse> {
+    return this.audited('token', accountId, body, remoteAddress, async (form, trace, now) => {
       const grant = form.get('grant_type');
       if (grant === undefined) throw new OAuthError('invalid_request', 'InvalidRequest');
       if (grant !== 'client_credentials') {
@@ -88,30 +102,28 @@ export class TokenService {
       }
       await this.claimOnce(accountId, client);
       const token = await this.sign(accountId, client, scopes, now);
-      await this.record('token', accountId, now, trace, null, remoteAddress);
       return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS };
-    } catch (e) {
-      await this.recordFailure('token', accountId, now, trace, e, remoteAddress);
-      throw e;
-    }
+    });
   }
 
   /** POST introspect (RFC 7662 §2): the caller authenticates with an assertion. */
-  async introspect(accountId: string, body: string, remoteAddress: string | null) {
-    const now = this.d.clock.now();
-    const trace = emptyTrace();
-    try {
-      const form = parseForm(body);
-      const client = await this.authenticate(accountId, form, 'introspect', now, trace);
-      await this.claimOnce(accountId, client);
-      const token = form.get('token');
-      if (token === undefined) throw new OAuthError('invalid_request', 'InvalidRequest');
-      const active = await this.validate(accountId, token);
-      await this.record('introspect', accountId, now, trace, null, remoteAddress);
-      if (!active) return { active: false as const };
+  introspect(
+    accountId: string,
+    body: string,
+    remoteAddress: string | null,
+  ): Promise<IntrospectionResponse> {
+    return this.audited('introspect', accountId, body, remoteAddress, async (form, trace, now) => {
+      const { active } = await this.authenticatedTokenCall(
+        accountId,
+        form,
+        'introspect',
+        now,
+        trace,
+      );
+      if (!active) return { active: false };
       const c = active.claims;
       return {
-        active: true as const,
+        active: true,
         scope: c.scope.join(' '),
         client_id: c.client_id,
         sub: c.sub,
@@ -122,23 +134,19 @@ export class TokenService {
         jti: c.jti,
         token_type: 'Bearer',
       };
-    } catch (e) {
-      await this.recordFailure('introspect', accountId, now, trace, e, remoteAddress);
-      throw e;
-    }
+    });
   }
 
   /** POST revoke (RFC 7009 §2): only the client's own tokens; unknown tokens answer 200 too. */
-  async revoke(accountId: string, body: string, remoteAddress: string | null): Promise<void> {
-    const now = this.d.clock.now();
-    const trace = emptyTrace();
-    try {
-      const form = parseForm(body);
-      const client = await this.authenticate(accountId, form, 'revoke', now, trace);
-      await this.claimOnce(accountId, client);
-      const token = form.get('token');
-      if (token === undefined) throw new OAuthError('invalid_request', 'InvalidRequest');
-      const active = await this.validate(accountId, token);
+  revoke(accountId: string, body: string, remoteAddress: string | null): Promise<void> {
+    return this.audited('revoke', accountId, body, remoteAddress, async (form, trace, now) => {
+      const { client, active } = await this.authenticatedTokenCall(
+        accountId,
+        form,
+        'revoke',
+        now,
+        trace,
+      );
       if (active && active.claims.client_id === client.integration.clientId) {
         await this.d.store.revokedTokens.add(
           accountId,
@@ -146,66 +154,78 @@ export class TokenService {
           active.claims.exp * 1000,
         );
       }
-      await this.record('revoke', accountId, now, trace, null, remoteAddress);
+    });
+  }
+
+  /**
+   * A bearer token of this account that is still good, with the records it speaks for; null
+   * otherwise. See active-token.ts for the checks.
+   */
+  validate(accountId: string, token: string): Promise<ActiveToken | null> {
+    return validateAccessToken(
+      {
+        cache: this.d.cache,
+        keys: this.d.keys,
+        revoked: this.d.store.revokedTokens,
+        issuer: this.issuer(accountId),
+        now: this.d.clock.now(),
+      },
+      accountId,
+      token,
+    );
+  }
+
+  /**
+   * Runs `step` on the parsed form and records the outcome in the audit trail before the answer
+   * leaves: success, or the OAuthError's detail code. Other errors are server faults: logged by
+   * the HTTP layer, not audited as a client's failure.
+   */
+  private async audited<T>(
+    type: AuditEventType,
+    accountId: string,
+    body: string,
+    remoteAddress: string | null,
+    step: Step<T>,
+  ): Promise<T> {
+    const now = this.d.clock.now();
+    const trace = emptyTrace();
+    try {
+      const result = await step(parseForm(body), trace, now);
+      await this.record(type, accountId, now, trace, null, remoteAddress);
+      return result;
     } catch (e) {
-      await this.recordFailure('revoke', accountId, now, trace, e, remoteAddress);
+      if (e instanceof OAuthError) {
+        await this.record(type, accountId, now, trace, e, remoteAddress);
+      }
       throw e;
     }
   }
 
-  /**
-   * A bearer token of this account that is still good: signature by one of the account's keys,
-   * issuer, expiry, not revoked (RFC 7009), mapping still active, entity and role still active.
-   * Null otherwise (a refreshed sandbox has new keys and no mappings: its old tokens fail here).
-   */
-  async validate(accountId: string, token: string): Promise<ActiveToken | null> {
-    const kidKeys = new Map<string, import('node:crypto').KeyObject>();
-    const kid = peekKid(token);
-    if (kid === null) return null;
-    const key = await this.d.keys.publicKey(accountId, kid);
-    if (!key) return null;
-    kidKeys.set(kid, key);
-    const decoded = verifyAccessToken(token, (k) => kidKeys.get(k));
-    if (!decoded) return null;
-    const c = decoded.claims;
-    const now = this.d.clock.now();
-    if (c.iss !== this.issuer(accountId) || c.exp <= seconds(now)) return null;
-    const m = /^(-?\d+);(-?\d+)$/.exec(c.sub);
-    if (!m) return null;
-    const roleId = Number(m[1]);
-    const entityId = Number(m[2]);
-    const cached = await this.d.cache.mapping(c.cid);
-    if (
-      !cached ||
-      cached.mapping.accountId !== accountId ||
-      !isMappingActive(cached.mapping, now)
-    ) {
-      return null;
-    }
-    const [entity, role] = await Promise.all([
-      this.d.cache.entity(accountId, entityId),
-      this.d.cache.role(accountId, roleId),
-    ]);
-    if (!entity?.active || !role?.active) return null;
-    if (await this.d.store.revokedTokens.isRevoked(accountId, c.jti)) return null;
-    return { claims: c, accountId, roleId, entityId };
+  /** Introspect and revoke: an authenticated, non-replayed caller and the token it names. */
+  private async authenticatedTokenCall(
+    accountId: string,
+    form: Form,
+    endpoint: 'introspect' | 'revoke',
+    now: number,
+    trace: AuthTrace,
+  ): Promise<{ client: AuthenticatedClient; active: ActiveToken | null }> {
+    const client = await this.authenticate(accountId, form, endpoint, now, trace);
+    await this.claimOnce(accountId, client);
+    const token = form.get('token');
+    if (token === undefined) throw new OAuthError('invalid_request', 'InvalidRequest');
+    return { client, active: await this.validate(accountId, token) };
   }
 
   private authenticate(
     accountId: string,
     form: Form,
-    endpoint: 'token' | 'introspect' | 'revoke',
+    endpoint: Endpoint,
     now: number,
     trace: AuthTrace,
   ): Promise<AuthenticatedClient> {
-    const audiences =
-      endpoint === 'token'
-        ? [this.endpoint(accountId, 'token'), this.issuer(accountId)]
-        : [
-            this.endpoint(accountId, 'token'),
-            this.issuer(accountId),
-            this.endpoint(accountId, endpoint),
-          ];
+    // The token endpoint or the issuer; introspect and revoke also accept their own URL.
+    const audiences = [this.endpoint(accountId, 'token'), this.issuer(accountId)];
+    if (endpoint !== 'token') audiences.push(this.endpoint(accountId, endpoint));
     return authenticateClient(this.d.cache, accountId, form, audiences, now, trace);
   }
 
@@ -222,8 +242,8 @@ export class TokenService {
     const { integration, mapping } = client;
     return signer.sign({
       iss: this.issuer(accountId),
-      sub: `${mapping.roleId};${mapping.entityId}`,
-      aud: [`${integration.applicationId};${accountId}`, integration.clientId],
+      sub: subjectOf(mapping.roleId, mapping.entityId),
+      aud: audienceOf(integration.applicationId, accountId, integration.clientId),
       client_id: integration.clientId,
       scope: scopes,
       jti: randomUUID(),
@@ -241,36 +261,13 @@ export class TokenService {
     error: OAuthError | null,
     remoteAddress: string | null,
   ): Promise<void> {
-    const event = auditEvent(type, accountId, at, {
-      ...trace,
-      result: error ? 'failure' : 'success',
-      detail: error?.detail ?? null,
-      remoteAddress,
-    });
-    return this.d.audit.record(event);
+    return this.d.audit.record(
+      auditEvent(type, accountId, at, {
+        ...trace,
+        result: error ? 'failure' : 'success',
+        detail: error?.detail ?? null,
+        remoteAddress,
+      }),
+    );
   }
-
-  private async recordFailure(
-    type: AuditEventType,
-    accountId: string,
-    at: number,
-    trace: AuthTrace,
-    e: unknown,
-    remoteAddress: string | null,
-  ): Promise<void> {
-    if (e instanceof OAuthError) await this.record(type, accountId, at, trace, e, remoteAddress);
-  }
-}
-
-function peekKid(token: string): string | null {
-  const dot = token.indexOf('.');
-  if (dot <= 0 || dot > 512) return null;
-  try {
-    const h: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
-    if (typeof h === 'object' && h !== null && 'kid' in h && typeof h.kid === 'string')
-      return h.kid;
-  } catch {
-    return null;
-  }
-  return null;
 }

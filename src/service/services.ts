@@ -1,0 +1,197 @@
+/**
+ * The composition root: every use case bound to one store and clock, the token service with its
+ * caches and signing keys, and the background jobs (purges). `serve`, the CLI, the console, the
+ * admin API and tests all go through one `Services`; none of them sees the store.
+ */
+import type { MasterKey } from '../crypto/master-key.ts';
+import { auditEvent } from '../domain/audit.ts';
+import { type Clock, systemClock } from '../domain/clock.ts';
+import type { Store } from '../store/ports.ts';
+import { AuditWriter } from './audit-writer.ts';
+import { type BoundAll, bindAll } from './bind.ts';
+import { type Bootstrapped, bootstrapEmptyStore } from './bootstrap.ts';
+import {
+  listIntegrationCertificates,
+  revokeIntegrationCertificate,
+  uploadCertificate,
+} from './certificates/rotation.ts';
+import { listMappings } from './certificates/views.ts';
+import { type Actor, actorEntityId, type ServiceDeps } from './context.ts';
+import { requireAdministrator } from './records/access.ts';
+import { createAccount, getAccount, listAccounts, refreshSandbox } from './records/accounts.ts';
+import { listAudit } from './records/audit.ts';
+import {
+  assignRole,
+  createEntity,
+  getEntity,
+  listEntities,
+  setPassword,
+  unassignRole,
+  updateEntity,
+} from './records/entities.ts';
+import {
+  createIntegration,
+  getIntegration,
+  listIntegrations,
+  updateIntegration,
+} from './records/integrations.ts';
+import { createMapping, revokeMapping } from './records/mappings.ts';
+import { createRole, getRole, listRoles, updateRole } from './records/roles.ts';
+import { RecordCache } from './token/record-cache.ts';
+import { SigningKeys } from './token/signing-keys.ts';
+import { TokenService } from './token/token-service.ts';
+
+const RECORDS = {
+  createAccount,
+  getAccount,
+  listAccounts,
+  refreshSandbox,
+  createEntity,
+  getEntity,
+  listEntities,
+  updateEntity,
+  assignRole,
+  unassignRole,
+  setPassword,
+  createRole,
+  getRole,
+  listRoles,
+  updateRole,
+  createIntegration,
+  getIntegration,
+  listIntegrations,
+  updateIntegration,
+  createMapping,
+  revokeMapping,
+  listMappings,
+  listAudit,
+};
+
+const CERTIFICATES = {
+  list: listIntegrationCertificates,
+  upload: uploadCertificate,
+  revoke: revokeIntegrationCertificate,
+};
+
+/** How often expired replay and revoked-token records are deleted. */
+export const PURGE_INTERVAL_MS = 60_000;
+
+export interface ServicesOptions {
+  store: Store;
+  /** Encrypts token-signing keys at rest; read only when a key is created or loaded. */
+  master: MasterKey;
+  /** Base URL clients use, e.g. http://127.0.0.1:8080 — issuers are `${publicUrl}/accounts/<A>`. */
+  publicUrl: string;
+  clock?: Clock;
+  /** Close the store when the services close (true when the services opened it). */
+  ownsStore?: boolean;
+}
+
+/** Where background jobs report failures (a logger's warn). */
+export type JobLog = (err: unknown, job: string) => void;
+
+export interface Services {
+  readonly clock: Clock;
+  readonly publicUrl: string;
+  readonly dialect: Store['dialect'];
+  /** Accounts, entities, roles, integrations, mappings and the audit trail: `(actor, …)`. */
+  readonly records: BoundAll<typeof RECORDS>;
+  /** NetSuite's certificate rotation API: the caller's own capability decides what it sees. */
+  readonly certificates: BoundAll<typeof CERTIFICATES>;
+  /** The OAuth endpoints and bearer-token validation. */
+  readonly tokens: TokenService;
+  readonly signingKeys: {
+    /** Where the key that encrypts them at rest comes from (for the start-up line; no secret). */
+    readonly source: string;
+    /** The account's JWKS; its first key is created when it has none yet. */
+    jwks(accountId: string): Promise<{ keys: Record<string, unknown>[] }>;
+    /** A new signing key (Administrator or the CLI); audited. */
+    rotate(actor: Actor, accountId: string): Promise<{ accountId: string; kid: string }>;
+  };
+  /** True when the account exists (cached: read on every OAuth request). */
+  accountExists(accountId: string): Promise<boolean>;
+  /** True when the store answers a query. */
+  ready(): Promise<boolean>;
+  /** First start on an empty store: account TSTDRV0000001 and its administrator, else null. */
+  bootstrap(): Promise<Bootstrapped | null>;
+  /** Starts the purges (idempotent). Only long-running processes call it. */
+  startBackgroundJobs(log: JobLog): void;
+  /** Stops the jobs, drains the audit writer, closes the caches (and the store if owned). */
+  close(): Promise<void>;
+  /** Interim: what the console's sign-in code reads until it becomes a service of its own. */
+  readonly consoleAuthDeps: { store: Store; clock: Clock; cache: RecordCache; master: MasterKey };
+}
+
+export function createServices(opts: ServicesOptions): Services {
+  const { store } = opts;
+  const clock = opts.clock ?? systemClock;
+  const publicUrl = opts.publicUrl.replace(/\/+$/, '');
+  const deps: ServiceDeps = { store, clock };
+  const cache = new RecordCache(store, clock);
+  const keys = new SigningKeys(store, clock, opts.master);
+  const audit = new AuditWriter(store.audit);
+  const tokens = new TokenService({ store, clock, cache, keys, audit, publicUrl });
+  let purge: NodeJS.Timeout | null = null;
+  let closed: Promise<void> | null = null;
+
+  return {
+    clock,
+    publicUrl,
+    dialect: store.dialect,
+    records: bindAll(deps, RECORDS),
+    certificates: bindAll(deps, CERTIFICATES),
+    tokens,
+    signingKeys: {
+      get source() {
+        return opts.master.source;
+      },
+      async jwks(accountId) {
+        // Make sure a key exists so verifiers can fetch it before the first token is issued.
+        await keys.signer(accountId);
+        return keys.jwks(accountId);
+      },
+      async rotate(actor, accountId) {
+        const account = await getAccount(deps, actor, accountId);
+        requireAdministrator(actor, account.id);
+        const kid = await keys.rotate(account.id);
+        await store.audit.append([
+          auditEvent('keys.rotate', account.id, clock.now(), { actor: actorEntityId(actor) }),
+        ]);
+        return { accountId: account.id, kid };
+      },
+    },
+    accountExists: async (accountId) => (await cache.account(accountId)) !== null,
+    async ready() {
+      try {
+        await store.accounts.get('0');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    bootstrap: () => bootstrapEmptyStore(deps),
+    consoleAuthDeps: { store, clock, cache, master: opts.master },
+    startBackgroundJobs(log) {
+      if (purge !== null || closed !== null) return;
+      purge = setInterval(() => {
+        const now = clock.now();
+        store.replay.purgeExpired(now).catch((err: unknown) => log(err, 'replay purge'));
+        store.revokedTokens
+          .purgeExpired(now)
+          .catch((err: unknown) => log(err, 'revoked-token purge'));
+      }, PURGE_INTERVAL_MS);
+      purge.unref();
+    },
+    close() {
+      closed ??= (async () => {
+        if (purge !== null) clearInterval(purge);
+        purge = null;
+        await audit.drain();
+        cache.close();
+        keys.close();
+        if (opts.ownsStore) await store.close();
+      })();
+      return closed;
+    },
+  };
+}

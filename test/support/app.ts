@@ -1,0 +1,33 @@
+/**
+ * The app as tests build it: services on a test store (not owned: the test closes the store)
+ * and buildApp over them; closing the app also closes the services (drains the audit writer).
+ */
+import type { FastifyInstance } from 'fastify';
+import { loadMasterKey } from '../../src/crypto/master-key.ts';
+import type { Clock } from '../../src/domain/clock.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { createServices, type Services } from '../../src/service/services.ts';
+import type { Store } from '../../src/store/ports.ts';
+
+export interface TestAppOptions {
+  store: Store;
+  /** CERTMINT_SECRET of the node. */
+  secret: string;
+  publicUrl: string;
+  clock?: Clock;
+  explainErrors?: boolean;
+}
+
+export async function testApp(
+  o: TestAppOptions,
+): Promise<{ app: FastifyInstance; services: Services }> {
+  const services = createServices({
+    store: o.store,
+    master: loadMasterKey({ secret: o.secret, keyFile: '/nonexistent' }),
+    publicUrl: o.publicUrl,
+    ...(o.clock && { clock: o.clock }),
+  });
+  const app = await buildApp({ services, explainErrors: o.explainErrors ?? false });
+  app.addHook('onClose', () => services.close());
+  return { app, services };
+}
