@@ -42,6 +42,15 @@ export const AUDIT_EVENT_TYPES = [
   'mapping.revoke',
   'sandbox.refresh',
   'keys.rotate',
+  'account.create',
+  'entity.create',
+  'entity.update',
+  'entity.role_assign',
+  'entity.role_unassign',
+  'role.create',
+  'role.update',
+  'integration.create',
+  'integration.update',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export const isAuditEventType = (t: string): t is AuditEventType =>

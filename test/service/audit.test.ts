@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, it } from 'node:test';
 import type { AuditEvent } from '../../src/domain/audit.ts';
 import { DomainError } from '../../src/domain/errors.ts';
-import { createAccount, listAudit, MAX_AUDIT_LIMIT, SYSTEM } from '../../src/service/index.ts';
+import { listAudit, MAX_AUDIT_LIMIT, SYSTEM } from '../../src/service/index.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { depsFor, entityActor } from './fixtures.ts';
@@ -37,7 +37,14 @@ describeEachStore('audit listing', (factory) => {
   let store: Store;
   beforeEach(async () => {
     store = await factory.open();
-    await createAccount(depsFor(store), SYSTEM, { id: '123456' });
+    // Through the store: the service would audit the creation, and this trail is the fixture.
+    await store.accounts.create({
+      id: '123456',
+      kind: 'production',
+      parentId: null,
+      createdAt: T0,
+      refreshedAt: null,
+    });
     await store.audit.append([
       event(0, {}),
       event(1, { result: 'failure', detail: 'SignatureValidation' }),

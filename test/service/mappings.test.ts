@@ -11,7 +11,6 @@ import {
   listMappings,
   revokeMapping,
   SYSTEM,
-  updateIntegration,
   updateRole,
 } from '../../src/service/index.ts';
 import type { Store } from '../../src/store/ports.ts';
@@ -82,7 +81,10 @@ describeEachStore('mapping use cases', (factory) => {
       [view?.certificateId, view?.status, view?.expiresSoon, view?.clientId],
       [m.certificateId, 'active', false, s.clientId],
     );
-    const events = await listAudit(deps, SYSTEM, { accountId: s.accountId });
+    const events = await listAudit(deps, SYSTEM, {
+      accountId: s.accountId,
+      type: 'mapping.create',
+    });
     assert.deepEqual(
       events.map((e) => [e.type, e.result, e.clientId, e.certificateId, e.entityId, e.roleId]),
       [['mapping.create', 'success', s.clientId, m.certificateId, s.entityId, s.roleId]],
@@ -186,9 +188,11 @@ describeEachStore('mapping use cases', (factory) => {
       );
     }
     // Order: the grant is checked before the state, and the entity before the role.
-    const noGrantBlocked = await updateIntegration(deps, SYSTEM, s.accountId, noGrant.clientId, {
+    // Set up through the store: an update through the service would add an audit record.
+    const noGrantBlocked = await store.integrations.update(s.accountId, noGrant.id, {
       state: 'blocked',
     });
+    assert.ok(noGrantBlocked);
     await assert.rejects(
       createMapping(deps, SYSTEM, input(s, cert.pem, { clientId: noGrantBlocked.clientId })),
       refused('mapping.no_m2m_grant'),
@@ -220,7 +224,7 @@ describeEachStore('mapping use cases', (factory) => {
       createMapping(deps, entityActor(other.accountId, [], 3), input(s, cert.pem)),
       refused('permission.other_account'),
     );
-    await updateIntegration(deps, SYSTEM, s.accountId, noGrant.clientId, { state: 'enabled' });
+    await store.integrations.update(s.accountId, noGrant.id, { state: 'enabled' });
     assert.deepEqual(await snapshot(store, [s.accountId, other.accountId]), before);
     // And the certificate was not consumed: it maps fine now.
     const ok = await createMapping(

@@ -9,6 +9,7 @@ import { conflict, forbidden, invalidInput, notFound } from '../../domain/errors
 import type { RefreshResult } from '../../store/ports.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from '../context.ts';
 import { requireAdministrator } from './access.ts';
+import { auditChange } from './admin-audit.ts';
 import { accountIdOf, existingAccount } from './validate.ts';
 
 const KINDS: readonly AccountKind[] = ['production', 'sandbox', 'release-preview'];
@@ -77,6 +78,7 @@ export async function createAccount(
   if (!(await deps.store.accounts.create(account))) {
     throw conflict('account.exists', `account ${parsed.id} already exists`);
   }
+  await auditChange(deps, actor, 'account.create', account.id);
   return account;
 }
 

@@ -6,6 +6,7 @@ import { ENTITY_TYPES, type Entity, type EntityType, isEntityType } from '../../
 import { invalidInput, notFound } from '../../domain/errors.ts';
 import type { Actor, ServiceDeps } from '../context.ts';
 import { adminAccount } from './access.ts';
+import { auditChange } from './admin-audit.ts';
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
 import { booleanOf, emailOf, idOf, nameOf } from './validate.ts';
 
@@ -70,9 +71,9 @@ export async function createEntity(
     type,
     active,
   });
-  if (hash === null) return entity;
-  await deps.store.entities.setPasswordHash(account.id, entity.id, hash);
-  return { ...entity, hasPassword: true };
+  if (hash !== null) await deps.store.entities.setPasswordHash(account.id, entity.id, hash);
+  await auditChange(deps, actor, 'entity.create', account.id, { entityId: entity.id });
+  return hash === null ? entity : { ...entity, hasPassword: true };
 }
 
 export async function listEntities(
@@ -126,6 +127,7 @@ export async function updateEntity(
   }
   const updated = await deps.store.entities.update(account.id, entity.id, clean);
   if (!updated) throw notFound('entity.not_found', `entity ${entity.id} no longer exists`);
+  await auditChange(deps, actor, 'entity.update', account.id, { entityId: entity.id });
   return updated;
 }
 
@@ -150,6 +152,10 @@ export async function assignRole(
   if (!(await deps.store.entities.assignRole(account.id, entity.id, role.id))) {
     throw notFound('entity.not_found', `entity ${entity.id} or role ${role.id} no longer exists`);
   }
+  await auditChange(deps, actor, 'entity.role_assign', account.id, {
+    entityId: entity.id,
+    roleId: role.id,
+  });
   return existingEntity(deps, account.id, entity.id);
 }
 
@@ -165,6 +171,10 @@ export async function unassignRole(
     throw notFound('role.not_assigned', `entity ${entity.id} does not hold role ${roleId}`);
   }
   await deps.store.entities.unassignRole(account.id, entity.id, roleId);
+  await auditChange(deps, actor, 'entity.role_unassign', account.id, {
+    entityId: entity.id,
+    roleId,
+  });
   return existingEntity(deps, account.id, entity.id);
 }
 

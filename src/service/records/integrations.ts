@@ -14,6 +14,7 @@ import {
 import { parseScopeList, type Scope } from '../../domain/scope.ts';
 import type { Actor, ServiceDeps } from '../context.ts';
 import { permittedAccount } from './access.ts';
+import { auditChange } from './admin-audit.ts';
 import { booleanOf, idOf, nameOf } from './validate.ts';
 
 const STATES: readonly IntegrationState[] = ['enabled', 'blocked'];
@@ -104,6 +105,9 @@ export async function createIntegration(
     m2mGrant,
     scopes,
     createdAt: deps.clock.now(),
+  });
+  await auditChange(deps, actor, 'integration.create', account.id, {
+    clientId: integration.clientId,
   });
   return { integration, clientSecret };
 }
@@ -196,6 +200,11 @@ export async function updateIntegration(
   }
   requireScopesForM2m(clean.m2mGrant ?? current.m2mGrant, clean.scopes ?? current.scopes);
   const updated = await deps.store.integrations.update(account.id, current.id, clean);
+  if (updated) {
+    await auditChange(deps, actor, 'integration.update', account.id, {
+      clientId: updated.clientId,
+    });
+  }
   if (!updated) throw notFound('integration.not_found', 'the integration record no longer exists');
   return updated;
 }

@@ -13,6 +13,7 @@ import {
 } from '../../domain/permissions.ts';
 import type { Actor, ServiceDeps } from '../context.ts';
 import { adminAccount } from './access.ts';
+import { auditChange } from './admin-audit.ts';
 import { booleanOf, idOf, nameOf } from './validate.ts';
 
 export interface CreateRoleInput {
@@ -69,7 +70,9 @@ export async function createRole(
   const permissions = permissionsOf(input.permissions ?? []);
   const active =
     input.active === undefined ? true : booleanOf(input.active, 'active', 'role.invalid_active');
-  return deps.store.roles.create({ accountId: account.id, name, permissions, active });
+  const role = await deps.store.roles.create({ accountId: account.id, name, permissions, active });
+  await auditChange(deps, actor, 'role.create', account.id, { roleId: role.id });
+  return role;
 }
 
 export async function listRoles(
@@ -126,6 +129,7 @@ export async function updateRole(
     );
   }
   const updated = await deps.store.roles.update(account.id, role.id, clean);
+  if (updated) await auditChange(deps, actor, 'role.update', account.id, { roleId: role.id });
   if (!updated) throw notFound('role.not_found', `role ${role.id} no longer exists`);
   return updated;
 }
