@@ -5,7 +5,7 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import type { SigningKeyRecord } from '../store/ports.ts';
+import type { SigningKeyRecord } from '../domain/signing-key.ts';
 import type { MasterKey } from './master-key.ts';
 
 /** NetSuite's kid form `c.<account>.<YYYY-MM-DD_hh-mm-ss>`, plus a random suffix (two rotations in a second). */

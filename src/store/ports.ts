@@ -11,6 +11,9 @@ import type { Integration, IntegrationState } from '../domain/integration.ts';
 import type { Mapping } from '../domain/mapping.ts';
 import type { Permission, Role } from '../domain/permissions.ts';
 import type { Scope } from '../domain/scope.ts';
+import type { SigningKeyRecord } from '../domain/signing-key.ts';
+
+export type { SigningKeyRecord } from '../domain/signing-key.ts';
 
 export interface AccountStore {
   /** Creates the account and its built-in Administrator role (id 3). False if the id exists. */
@@ -148,19 +151,6 @@ export interface ReplayStore {
   claimMany(entries: readonly { key: string; expiresAt: number }[]): Promise<boolean[]>;
   /** Deletes records with expiresAt <= now; returns how many. */
   purgeExpired(now: number): Promise<number>;
-}
-
-export interface SigningKeyRecord {
-  accountId: string;
-  kid: string;
-  alg: 'ES256';
-  /** Public JWK as JSON. */
-  publicJwk: string;
-  /** Private key, encrypted at rest (opaque to the store). */
-  privateKeyEncrypted: string;
-  createdAt: number;
-  /** When it stopped signing (rotation); null while it is the active key. */
-  retiredAt: number | null;
 }
 
 export interface SigningKeyStore {
