@@ -103,7 +103,6 @@ const NODE_CURVES: Readonly<Record<string, EcCurve>> = Object.freeze({
 export const curveFromNodeName = (name: string | undefined): EcCurve | null =>
   name !== undefined && Object.hasOwn(NODE_CURVES, name) ? (NODE_CURVES[name] ?? null) : null;
 
-
 /** Options object for `crypto.verify` / `crypto.sign`, built once per (key, alg). */
 type KeyInput =
   | { key: KeyObject; dsaEncoding: 'ieee-p1363' }

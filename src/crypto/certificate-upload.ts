@@ -6,8 +6,8 @@
  * and never throws anything but a `policy` DomainError.
  */
 import { createPrivateKey } from 'node:crypto';
-import { AsnParser } from '@peculiar/asn1-schema';
 import { CertificationRequest } from '@peculiar/asn1-csr';
+import { AsnParser } from '@peculiar/asn1-schema';
 import type { Certificate } from '@peculiar/asn1-x509';
 import type { AsnType } from 'asn1js';
 import { sizeProblem } from '../domain/certificate-policy.ts';

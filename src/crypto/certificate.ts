@@ -86,7 +86,9 @@ export function describeFacts(facts: CertificateFacts): Array<[string, string]> 
     ['Valid from', isoSeconds(facts.validFrom)],
     [
       'Valid until',
-      facts.shortened ? `${isoSeconds(facts.validUntil)} (shortened to two years)` : isoSeconds(facts.validUntil),
+      facts.shortened
+        ? `${isoSeconds(facts.validUntil)} (shortened to two years)`
+        : isoSeconds(facts.validUntil),
     ],
   ];
 }

@@ -156,7 +156,11 @@ function describeKey(spki: SubjectPublicKeyInfo, key: KeyObject | null): Certifi
     // itself is the same RSAPublicKey, so the modulus size comes from OpenSSL's key object.
     if (key === null) throw unreadable();
     const spkiType = oid === OID.rsassaPss ? 'RSASSA-PSS' : 'rsaEncryption';
-    return { type: 'rsa', spki: spkiType, modulusBits: key.asymmetricKeyDetails?.modulusLength ?? 0 };
+    return {
+      type: 'rsa',
+      spki: spkiType,
+      modulusBits: key.asymmetricKeyDetails?.modulusLength ?? 0,
+    };
   }
   if (oid === OID.ecPublicKey) return describeEcKey(spki.algorithm.parameters, key);
   if (oid === OID.ed25519) return { type: 'eddsa', name: 'Ed25519' };
@@ -182,5 +186,5 @@ function describeEcKey(
     return { type: 'ec', parameters: 'named', curve };
   }
   // Absent, implicitCurve (NULL) or unreadable parameters: no curve is named.
-  return { type: 'ec', parameters: 'named', curve: 'unnamed' };
+  return { type: 'ec', parameters: 'unnamed' };
 }

@@ -38,8 +38,7 @@ export const MAKE_NEW =
   'make a new key pair and certificate, e.g. `certmint cert generate --alg ES256 --out public.pem --key-out private.pem`';
 
 /** A time as the messages show it: ISO 8601 UTC to the second. */
-export const isoSeconds = (ms: number): string =>
-  new Date(ms).toISOString().replace('.000Z', 'Z');
+export const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 // --- What the file is (raised by the parser) ---------------------------------------------------
 

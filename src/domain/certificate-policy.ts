@@ -53,12 +53,14 @@ export type CertificateKey =
   /** RFC 8017 App. A.1 `rsaEncryption`, or RFC 4055 §3.1 / RFC 8017 App. A.2.3 `id-RSASSA-PSS`. */
   | { type: 'rsa'; spki: 'rsaEncryption' | 'RSASSA-PSS'; modulusBits: number }
   /**
-   * RFC 5480 §2.1.1 `id-ecPublicKey`. `curve` is the JOSE name for P-256/384/521, another
-   * curve's name (or OID) otherwise; `explicit` means the parameters spell the curve out
-   * (`specifiedCurve`), which RFC 5480 forbids in certificates.
+   * RFC 5480 §2.1.1 `id-ecPublicKey`, whose parameters MUST be a named curve in certificates.
+   * `named`: `curve` is the JOSE name for P-256/384/521, another curve's name (or OID)
+   * otherwise. `explicit`: the parameters spell the curve out (`specifiedCurve`). `unnamed`:
+   * absent, `implicitCurve` (NULL) or unreadable parameters.
    */
   | { type: 'ec'; parameters: 'named'; curve: string }
   | { type: 'ec'; parameters: 'explicit' }
+  | { type: 'ec'; parameters: 'unnamed' }
   /** RFC 8410 §3: these keys sign with EdDSA, which NetSuite-style assertions never use. */
   | { type: 'eddsa'; name: 'Ed25519' | 'Ed448' }
   /** Anything else (DSA, X25519, …): `name` for the message. */
@@ -131,8 +133,14 @@ export function keyVerdict(key: CertificateKey): KeyFacts | DomainError {
       };
     case 'ec':
       if (key.parameters === 'explicit') return ecExplicitParametersRefusal();
+      if (key.parameters === 'unnamed') return ecCurveRefusal('unnamed');
       if (!isAcceptedCurve(key.curve)) return ecCurveRefusal(key.curve);
-      return { algorithm: 'EC', keyType: 'ec', keySize: EC_CURVE_BITS[key.curve], curve: key.curve };
+      return {
+        algorithm: 'EC',
+        keyType: 'ec',
+        keySize: EC_CURVE_BITS[key.curve],
+        curve: key.curve,
+      };
     case 'eddsa':
       return eddsaKeyRefusal(key.name);
     case 'other':
