@@ -8,7 +8,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import { AsnParser } from '@peculiar/asn1-schema';
-import type { Certificate } from '@peculiar/asn1-x509';
 import type { AsnType } from 'asn1js';
 import { sizeProblem } from '../domain/certificate-policy.ts';
 import {
@@ -22,7 +21,13 @@ import {
 } from '../domain/certificate-policy-refusals.ts';
 import { isDomainError } from '../domain/errors.ts';
 import { decodeSingleCertificateBlock, pemLabels } from './pem.ts';
-import { asCertificate, type ParsedCertificate, readCertificate, readSequence } from './x509.ts';
+import {
+  asCertificate,
+  type DecodedCertificate,
+  type ParsedCertificate,
+  readCertificate,
+  readSequence,
+} from './x509.ts';
 
 export type { ParsedCertificate } from './x509.ts';
 
@@ -45,7 +50,7 @@ export function parseCertificateUpload(input: Buffer | string): ParsedCertificat
 
 interface OneCertificate {
   der: Buffer;
-  cert: Certificate;
+  cert: DecodedCertificate;
 }
 
 const isBlank = (input: Buffer | string): boolean =>

@@ -12,7 +12,7 @@
  *   It also gives the key object (RSA modulus size) and the serial number as OpenSSL prints it.
  */
 import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
-import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
+import { AsnParser } from '@peculiar/asn1-schema';
 import { Certificate, type SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { type AsnType, fromBER, ObjectIdentifier, Sequence } from 'asn1js';
 import type { CertificateKey, CertificateReading } from '../domain/certificate-policy.ts';
@@ -81,13 +81,30 @@ export function readSequence(bytes: Uint8Array, offset: number): Element | null 
   return { node, end: offset + parsed.offset };
 }
 
+/** A certificate as the ASN.1 schema read it, and its public key's bytes as written. */
+export interface DecodedCertificate {
+  readonly asn: Certificate;
+  /** The SubjectPublicKeyInfo exactly as encoded in the certificate (its hash is the key id). */
+  readonly spkiDer: Uint8Array;
+}
+
 /** The element read as an X.509 Certificate (RFC 5280 §4.1), or null if it is not one. */
-export function asCertificate(node: AsnType): Certificate | null {
+export function asCertificate(node: AsnType): DecodedCertificate | null {
+  let asn: Certificate;
   try {
-    return AsnParser.fromASN<Certificate>(node, Certificate);
+    asn = AsnParser.fromASN<Certificate>(node, Certificate);
   } catch {
     return null;
   }
+  // The schema matched, so the TBSCertificate's fields sit where RFC 5280 §4.1 puts them:
+  // [0] version (optional), serialNumber, signature, issuer, validity, subject,
+  // subjectPublicKeyInfo. The SPKI's own bytes are taken from the parse tree rather than
+  // re-encoded from the parsed object.
+  const tbs = node instanceof Sequence ? node.valueBlock.value[0] : undefined;
+  const fields = tbs instanceof Sequence ? tbs.valueBlock.value : [];
+  const hasVersion = fields[0]?.idBlock.tagClass === 3; // context-specific [0]
+  const spki = fields[hasVersion ? 6 : 5];
+  return spki instanceof Sequence ? { asn, spkiDer: spki.valueBeforeDecodeView } : null;
 }
 
 /** What the upload parse yields: the policy's input, the DER, and the key for verification. */
@@ -109,20 +126,20 @@ const sha256url = (data: Uint8Array): string =>
  * and the JWS `x5t#S256` thumbprint (RFC 7515 §4.1.8); the public key id is the same over the
  * SubjectPublicKeyInfo, so one key cannot hide behind two certificates.
  */
-export function readCertificate(der: Buffer, cert: Certificate): ParsedCertificate {
+export function readCertificate(der: Buffer, cert: DecodedCertificate): ParsedCertificate {
   let node: X509Certificate;
   try {
     node = new X509Certificate(der);
   } catch {
     throw unreadable();
   }
-  const tbs = cert.tbsCertificate;
+  const tbs = cert.asn.tbsCertificate;
   const spki = tbs.subjectPublicKeyInfo;
   const publicKey = loadPublicKey(node);
   return {
     reading: {
       certificateId: sha256url(der),
-      publicKeyId: sha256url(new Uint8Array(AsnConvert.serialize(spki))),
+      publicKeyId: sha256url(cert.spkiDer),
       pem: toPem(der, 'CERTIFICATE'),
       subject: formatName(tbs.subject),
       issuer: formatName(tbs.issuer),

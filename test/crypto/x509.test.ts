@@ -180,6 +180,28 @@ describe('the key, from the SubjectPublicKeyInfo (RFC 5280 §4.1.2.7)', () => {
   });
 });
 
+describe('certificate versions', () => {
+  it('a version 1 certificate (no [0] version field) is read like a version 3 one', async () => {
+    const m = await makeCert('ec-p256');
+    const dir = await tempDir('certmint-x509-v1-');
+    await runOpenssl(['req', '-new', '-key', m.keyPath, '-subj', '/CN=v1', '-out', 'v1.csr'], {
+      cwd: dir,
+    });
+    await runOpenssl(
+      ['x509', '-req', '-in', 'v1.csr', '-signkey', m.keyPath, '-days', '30', '-out', 'v1.pem'],
+      { cwd: dir },
+    );
+    const v1 = await readFile(join(dir, 'v1.pem'), 'utf8');
+    const text = await runOpenssl(['x509', '-in', join(dir, 'v1.pem'), '-noout', '-text']);
+    assert.match(text.toString('utf8'), /Version: 1 \(0x0\)/);
+    const facts = inspectCertificate(v1, { now: Date.now() });
+    assert.equal(facts.subject, 'CN=v1');
+    assert.equal(facts.curve, 'P-256');
+    // Same key as the v3 certificate: same public key id.
+    assert.equal(facts.publicKeyId, inspectCertificate(m.certPem, { now: Date.now() }).publicKeyId);
+  });
+});
+
 describe('names and serial number', () => {
   it('names keep the stored form (DER order, ", " and "+", RFC 4514 §2.4 escapes)', async () => {
     const dir = await tempDir('certmint-x509-names-');
