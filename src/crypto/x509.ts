@@ -135,6 +135,10 @@ export function readCertificate(der: Buffer, cert: DecodedCertificate): ParsedCe
   }
   const tbs = cert.asn.tbsCertificate;
   const spki = tbs.subjectPublicKeyInfo;
+  const notBefore = tbs.validity.notBefore.getTime().getTime();
+  const notAfter = tbs.validity.notAfter.getTime().getTime();
+  // The policy does date arithmetic and prints dates: a time that is no date is unreadable here.
+  if (!Number.isFinite(notBefore) || !Number.isFinite(notAfter)) throw unreadable();
   const publicKey = loadPublicKey(node);
   return {
     reading: {
@@ -145,8 +149,8 @@ export function readCertificate(der: Buffer, cert: DecodedCertificate): ParsedCe
       issuer: formatName(tbs.issuer),
       serialNumber: node.serialNumber,
       key: describeKey(spki, publicKey),
-      notBefore: tbs.validity.notBefore.getTime().getTime(),
-      notAfter: tbs.validity.notAfter.getTime().getTime(),
+      notBefore,
+      notAfter,
     },
     der,
     publicKey,
