@@ -19,11 +19,13 @@ import {
   type KeyObject,
   X509Certificate,
 } from 'node:crypto';
+import { EC_CURVE_BITS, type EcCurve } from '../domain/certificate-policy.ts';
 import { invalidInput } from '../domain/errors.ts';
 import type { CertificateFacts } from '../domain/mapping.ts';
 
 export type AssertionAlg = 'ES256' | 'ES384' | 'ES512' | 'PS256' | 'PS384' | 'PS512';
-export type EcCurve = 'P-256' | 'P-384' | 'P-521';
+/** The curves and their sizes are the certificate policy's; the registry only uses them. */
+export { EC_CURVE_BITS, type EcCurve };
 export type HashName = 'sha256' | 'sha384' | 'sha512';
 
 /** Every assertion algorithm certmint accepts, in display order. Never RS*, HS* or `none`. */
@@ -100,12 +102,6 @@ const NODE_CURVES: Readonly<Record<string, EcCurve>> = Object.freeze({
 /** The JOSE name of a Node/OpenSSL curve name, or null when certmint does not accept it. */
 export const curveFromNodeName = (name: string | undefined): EcCurve | null =>
   name !== undefined && Object.hasOwn(NODE_CURVES, name) ? (NODE_CURVES[name] ?? null) : null;
-
-export const EC_CURVE_BITS: Readonly<Record<EcCurve, 256 | 384 | 521>> = Object.freeze({
-  'P-256': 256,
-  'P-384': 384,
-  'P-521': 521,
-});
 
 /** Options object for `crypto.verify` / `crypto.sign`, built once per (key, alg). */
 type KeyInput =

@@ -1,6 +1,8 @@
 /**
- * The certificate policy against real OpenSSL-made certificates: every accepted shape (Oracle's
- * documented commands included) and every refusal with its exact code and message.
+ * A certificate upload end to end (parse, then policy) against real OpenSSL-made certificates:
+ * every accepted shape (Oracle's documented commands included), the validity cap, every key
+ * refusal and the file-name rule, each with its exact code and message. What is not one
+ * certificate at all: certificate-upload.test.ts.
  */
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
@@ -8,37 +10,22 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
   CERTIFICATE_POLICY_CODES as CODES,
+  checkCertificate,
   describeFacts,
   inspectCertificate,
-  MAX_CERTIFICATE_BYTES,
 } from '../../src/crypto/certificate.ts';
 import { generateCertificate } from '../../src/crypto/generate.ts';
-import { isDomainError } from '../../src/domain/errors.ts';
 import {
   type CertKind,
   type CertMaterial,
-  derOf,
   makeCert,
   opensslCertificateId,
   runOpenssl,
   validity,
 } from '../support/openssl.ts';
+import { MAKE_NEW, refuses } from './refusal.ts';
 
-const MAKE_NEW =
-  'make a new key pair and certificate, e.g. `certmint cert generate --alg ES256 --out public.pem --key-out private.pem`';
 const DAY = 86_400_000;
-
-/** Asserts a policy refusal with exactly this code and message. */
-function refuses(fn: () => unknown, code: string, message: string | RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(isDomainError(e), `expected a DomainError, got ${String(e)}`);
-    assert.equal(e.kind, 'policy');
-    assert.equal(e.code, code);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
 
 const ACCEPTED: Array<{
   kind: CertKind;
@@ -76,8 +63,6 @@ before(async () => {
     'ec-explicit',
     'expired',
     'five-year',
-    'csr',
-    'two-certs',
   ];
   await Promise.all(kinds.map(async (k) => material.set(k, await makeCert(k))));
 });
@@ -187,6 +172,30 @@ describe('validity', () => {
     assert.match(until?.[1] ?? '', /shortened/);
   });
 
+  it('checkCertificate says why the validity was shortened, and when a certificate starts later', async () => {
+    const m = get('five-year');
+    const v = await validity(m.certPath);
+    const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+    const later = checkCertificate(m.certPem, { now: v.notBefore + DAY });
+    assert.deepEqual(later.facts, inspectCertificate(m.certPem, { now: v.notBefore + DAY }));
+    assert.deepEqual(later.warnings, [
+      {
+        code: 'certificate.validity_shortened',
+        message: `The certificate is valid until ${iso(v.notAfter)}, more than two years after its start: it will be used only until ${iso(later.facts.validUntil)} (validity shortened to two years), so replace it before then`,
+      },
+    ]);
+    const early = checkCertificate(m.certPem, { now: v.notBefore - DAY });
+    assert.deepEqual(
+      early.warnings.map((w) => w.code),
+      ['certificate.validity_shortened', 'certificate.not_yet_valid'],
+    );
+    assert.equal(
+      early.warnings[1]?.message,
+      `The certificate is not valid before ${iso(v.notBefore)}: token requests signed with its key are refused until then`,
+    );
+    assert.deepEqual(checkCertificate(get('ec-p256').certPem, { now: Date.now() }).warnings, []);
+  });
+
   it('a five-year certificate past its two-year cap is refused as expired', async () => {
     const m = get('five-year');
     const v = await validity(m.certPath);
@@ -271,211 +280,7 @@ describe('inspectCertificate refuses keys', () => {
   });
 });
 
-const PRIVATE_KEY_MESSAGE =
-  'This is a private key, not a certificate: keep it secret and never upload it anywhere. Upload the public certificate (e.g. public.pem) instead';
-
-/** The refusal must not contain any line (or any 16-character piece) of the key. */
-function assertNotEchoed(message: string, secret: string | Buffer): void {
-  const text = typeof secret === 'string' ? secret : secret.toString('base64');
-  for (const line of text.split('\n').filter((l) => l.length > 0 && !l.startsWith('-----'))) {
-    assert.ok(!message.includes(line), 'a line of the key was echoed');
-    for (let i = 0; i + 16 <= line.length; i += 8) {
-      assert.ok(!message.includes(line.slice(i, i + 16)), 'a piece of the key was echoed');
-    }
-  }
-}
-
-function privateKeyRefused(input: string | Buffer): void {
-  let message = '';
-  refuses(
-    () => {
-      try {
-        return inspectCertificate(input, { now: Date.now() });
-      } catch (e) {
-        message = (e as Error).message;
-        throw e;
-      }
-    },
-    CODES.privateKey,
-    PRIVATE_KEY_MESSAGE,
-  );
-  assertNotEchoed(message, input);
-}
-
-describe('inspectCertificate refuses what is not one certificate', () => {
-  it('a PEM private key (PKCS#8), and a certificate file that also holds its key', () => {
-    const m = get('ec-p256');
-    privateKeyRefused(m.keyPem);
-    privateKeyRefused(get('rsa-3072').keyPem);
-    privateKeyRefused(m.certPem + m.keyPem);
-    privateKeyRefused(m.keyPem + m.certPem);
-  });
-
-  it('DER private keys: PKCS#8, PKCS#1, SEC1 and encrypted PKCS#8', async () => {
-    const ec = get('ec-p256').keyPath;
-    const rsa = get('rsa-3072').keyPath;
-    const ders = await Promise.all([
-      runOpenssl(['pkcs8', '-topk8', '-nocrypt', '-in', ec, '-outform', 'DER']),
-      runOpenssl(['rsa', '-in', rsa, '-traditional', '-outform', 'DER']),
-      runOpenssl(['ec', '-in', ec, '-outform', 'DER']),
-      runOpenssl(['pkcs8', '-topk8', '-in', ec, '-outform', 'DER', '-passout', 'pass:secret']),
-    ]);
-    for (const der of ders) privateKeyRefused(der);
-  });
-
-  it('traditional PEM keys (RSA PRIVATE KEY, EC PRIVATE KEY, ENCRYPTED PRIVATE KEY)', async () => {
-    const rsa = (
-      await runOpenssl(['rsa', '-in', get('rsa-3072').keyPath, '-traditional'])
-    ).toString();
-    const ec = (await runOpenssl(['ec', '-in', get('ec-p256').keyPath])).toString();
-    const enc = (
-      await runOpenssl(['pkcs8', '-topk8', '-in', get('ec-p256').keyPath, '-passout', 'pass:x'])
-    ).toString();
-    assert.match(rsa, /BEGIN RSA PRIVATE KEY/);
-    assert.match(ec, /BEGIN EC PRIVATE KEY/);
-    assert.match(enc, /BEGIN ENCRYPTED PRIVATE KEY/);
-    for (const pem of [rsa, ec, enc]) privateKeyRefused(pem);
-  });
-
-  const CSR =
-    'This is a certificate signing request (CSR), not a certificate: upload a certificate instead, e.g. a self-signed one from `openssl req -new -x509 …` or `certmint cert generate`';
-
-  it('a CSR, PEM and DER', async () => {
-    const m = get('csr');
-    refuses(() => inspectCertificate(m.certBytes, { now: Date.now() }), CODES.csr, CSR);
-    const der = await runOpenssl(['req', '-in', m.certPath, '-outform', 'DER']);
-    refuses(() => inspectCertificate(der, { now: Date.now() }), CODES.csr, CSR);
-  });
-
-  const CHAIN = (n: number) =>
-    `The file holds ${n} certificates; upload exactly one: the client's own certificate, without any chain or CA certificates`;
-
-  it('two certificates in one PEM file (Node would read only the first)', () => {
-    refuses(
-      () => inspectCertificate(get('two-certs').certBytes, { now: Date.now() }),
-      CODES.chain,
-      CHAIN(2),
-    );
-  });
-
-  it('two or three DER certificates back to back', async () => {
-    const a = await derOf(get('ec-p256').certPath);
-    const b = await derOf(get('ec-p384').certPath);
-    refuses(
-      () => inspectCertificate(Buffer.concat([a, b]), { now: Date.now() }),
-      CODES.chain,
-      CHAIN(2),
-    );
-    refuses(
-      () => inspectCertificate(Buffer.concat([a, b, a]), { now: Date.now() }),
-      CODES.chain,
-      CHAIN(3),
-    );
-  });
-
-  const UNREADABLE =
-    'This is not a readable X.509 certificate: upload one certificate in PEM (-----BEGIN CERTIFICATE-----) or DER form';
-
-  it('a DER certificate followed by junk (OpenSSL itself would ignore the junk)', async () => {
-    const a = await derOf(get('ec-p256').certPath);
-    refuses(
-      () => inspectCertificate(Buffer.concat([a, Buffer.from('junk')]), { now: Date.now() }),
-      CODES.unreadable,
-      UNREADABLE,
-    );
-  });
-
-  it('OpenSSL text output around the PEM block', async () => {
-    const text = (await runOpenssl(['x509', '-in', get('ec-p256').certPath, '-text'])).toString();
-    assert.match(text, /^Certificate:/);
-    refuses(
-      () => inspectCertificate(text, { now: Date.now() }),
-      CODES.surroundingText,
-      'The file has text around the certificate: upload only the block from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE----- (e.g. `openssl x509 -in cert.pem -out public.pem`)',
-    );
-  });
-
-  it('a bare public key', async () => {
-    const spki = await runOpenssl(['x509', '-in', get('ec-p256').certPath, '-noout', '-pubkey']);
-    refuses(
-      () => inspectCertificate(spki, { now: Date.now() }),
-      CODES.publicKey,
-      'This is a bare public key, not a certificate: wrap it in a self-signed X.509 certificate (`openssl req -new -x509 -key private.pem -days 365 -out public.pem`) and upload that',
-    );
-  });
-
-  it('garbage: text, random bytes, broken base64, truncated DER, other PEM labels', async () => {
-    const der = await derOf(get('ec-p256').certPath);
-    const pem = get('ec-p256').certPem;
-    const cases: Array<string | Buffer> = [
-      'hello world',
-      Buffer.from([0x00, 0x01, 0x02, 0xff]),
-      Buffer.from([0x30]),
-      Buffer.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff]),
-      der.subarray(0, der.length - 10),
-      der.toString('base64'),
-      pem.replace(/[A-Za-z]{4}\n/, '!!!!\n'),
-      pem.replace(/\n[^\n]+\n-----END/, '\n-----END'),
-      pem.replace('-----END CERTIFICATE-----', ''),
-      '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n',
-      '-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n',
-    ];
-    for (const input of cases) {
-      refuses(() => inspectCertificate(input, { now: Date.now() }), CODES.unreadable, UNREADABLE);
-    }
-  });
-
-  it('mutated certificates never throw anything but a policy DomainError', async () => {
-    const der = await derOf(get('rsa-3072').certPath);
-    let seed = 12345;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    let refused = 0;
-    for (let i = 0; i < 150; i++) {
-      const copy = Buffer.from(der);
-      for (let j = 0; j <= rand(4); j++) copy[rand(copy.length)] = rand(256);
-      const input =
-        i % 2 === 0
-          ? copy
-          : `-----BEGIN CERTIFICATE-----\n${copy.toString('base64')}\n-----END CERTIFICATE-----\n`;
-      try {
-        inspectCertificate(input, { now: Date.now() });
-      } catch (e) {
-        assert.ok(isDomainError(e) && e.kind === 'policy', `unexpected ${String(e)}`);
-        refused++;
-      }
-    }
-    assert.ok(refused > 0);
-  });
-
-  it('an empty or blank file', () => {
-    const EMPTY =
-      'The file is empty: upload the public certificate (PEM or DER), e.g. public.pem made by `certmint cert generate` or `openssl req -new -x509`';
-    for (const input of ['', Buffer.alloc(0), '  \r\n\t', Buffer.from('\n\n')]) {
-      refuses(() => inspectCertificate(input, { now: Date.now() }), CODES.empty, EMPTY);
-    }
-  });
-
-  it('more than 64 KiB, checked before anything looks inside', () => {
-    const m = get('ec-p256');
-    // Content that would otherwise be refused as a private key proves the size check runs first.
-    const padded = m.keyPem + ' '.repeat(MAX_CERTIFICATE_BYTES + 1 - m.keyPem.length);
-    assert.equal(Buffer.byteLength(padded), MAX_CERTIFICATE_BYTES + 1);
-    const message =
-      'The file is 65537 bytes; one certificate is far smaller (the limit is 65536 bytes): upload only the public certificate (one PEM block or DER), not a bundle or archive';
-    refuses(() => inspectCertificate(padded, { now: Date.now() }), CODES.tooLarge, message);
-    refuses(
-      () => inspectCertificate(Buffer.from(padded), { now: Date.now() }),
-      CODES.tooLarge,
-      message,
-    );
-    // Exactly at the limit the size is fine (and the content decides).
-    const atLimit = m.certPem + ' '.repeat(MAX_CERTIFICATE_BYTES - m.certPem.length);
-    assert.equal(inspectCertificate(atLimit, { now: Date.now() }).curve, 'P-256');
-  });
-
+describe('the file name', () => {
   it('a file name not ending in .cer, .pem or .crt', () => {
     const m = get('ec-p256');
     for (const fileName of ['public.txt', 'private.key', 'public.pem.txt', 'cert', 'pem']) {
@@ -487,5 +292,14 @@ describe('inspectCertificate refuses what is not one certificate', () => {
     }
     // Checked first: even an empty upload is refused for its name.
     refuses(() => inspectCertificate('', { fileName: 'x.txt', now: 0 }), CODES.fileName, /x\.txt/);
+  });
+
+  it('a long file name is shortened in the message', () => {
+    const fileName = `${'a'.repeat(70)}.txt`;
+    refuses(
+      () => inspectCertificate(get('ec-p256').certPem, { fileName, now: Date.now() }),
+      CODES.fileName,
+      `"${'a'.repeat(57)}..." is not a certificate file name: upload the public certificate as a .cer, .pem or .crt file`,
+    );
   });
 });
