@@ -1,22 +1,26 @@
 /**
  * `certmint cert generate|check`: make a client certificate without OpenSSL, and check a
- * certificate against exactly the policy the server applies on upload (src/crypto/certificate.ts).
+ * certificate against exactly the policy the server applies on upload (src/crypto/certificate.ts via src/service/certificates/tools.ts).
  * Neither touches the store, so neither needs `--db`.
  */
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
-import { ASSERTION_ALGS, type AssertionAlg, isAssertionAlg } from '../../crypto/algorithms.ts';
-import {
-  assertionAlgsFor,
-  describeFacts,
-  inspectCertificate,
-  MAX_CERTIFICATE_BYTES,
-} from '../../crypto/certificate.ts';
-import { DEFAULT_DAYS, DEFAULT_SUBJECT, generateCertificate } from '../../crypto/generate.ts';
 import { type Clock, systemClock } from '../../domain/clock.ts';
 import type { CertificateFacts } from '../../domain/mapping.ts';
+import {
+  ASSERTION_ALGS,
+  type AssertionAlg,
+  assertionAlgsFor,
+  DEFAULT_DAYS,
+  DEFAULT_SUBJECT,
+  describeFacts,
+  generateCertificate,
+  inspectCertificate,
+  isAssertionAlg,
+  MAX_CERTIFICATE_BYTES,
+} from '../../service/certificates/tools.ts';
 import { CliError } from '../errors.ts';
 import { globalOptions, isoTime, readFileCapped, write } from '../output.ts';
 
