@@ -13,12 +13,18 @@ import csrf from '@fastify/csrf-protection';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../domain/clock.ts';
+import {
+  type ConsoleAuth,
+  createConsoleAuth,
+  PURGE_INTERVAL_MS,
+} from '../service/console-auth/index.ts';
 import { assetRoutes } from './assets.ts';
 import { signInRoutes } from './auth/sign-in.ts';
 import { twoFactorRoutes } from './auth/two-factor.ts';
 import { normalizeBody } from './body.ts';
-import { BASE, cookieNames, IDLE_TIMEOUT_MS, LOCKOUT, MAX_UPLOAD_BYTES } from './config.ts';
+import { BASE, cookieNames, MAX_UPLOAD_BYTES } from './config.ts';
 import { consoleErrorHandler, errorPage } from './errors.ts';
 import { protectedRoutes } from './pages/index.ts';
 import { authenticate, type ConsoleEnv } from './session.ts';
@@ -116,10 +122,33 @@ function apiSessionHook(app: FastifyInstance, env: ConsoleEnv) {
   };
 }
 
+/**
+ * The background job console authentication needs: purge expired sessions and lockout records
+ * every PURGE_INTERVAL_MS. Returns the function that stops it. Started here until the service
+ * composition root owns background jobs.
+ */
+export function scheduleConsoleAuthPurge(
+  auth: ConsoleAuth,
+  clock: Clock,
+  log: FastifyBaseLogger,
+): () => void {
+  const timer = setInterval(() => {
+    auth
+      .purgeExpired(clock.now())
+      .catch((err: unknown) => log.warn({ err }, 'console session and lockout purge failed'));
+  }, PURGE_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.certmint;
   const secure = ctx.publicUrl.startsWith('https:');
-  const env: ConsoleEnv = { ctx, cookies: cookieNames(secure), secure };
+  // Console authentication, built in this one place for now (the service composition root
+  // will own it): the master key and the store stay behind it.
+  const { store, clock, master, cache } = ctx;
+  const auth = createConsoleAuth({ store, clock, master, records: cache });
+  const env: ConsoleEnv = { ctx, auth, cookies: cookieNames(secure), secure };
 
   await app.register(cookie);
   await app.register(csrf, {
@@ -130,17 +159,8 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   // biome-ignore lint/nursery/noMisusedPromises: fastify awaits async plugins
   await app.register(consolePages, { prefix: BASE, env });
 
-  const purge = setInterval(() => {
-    const now = ctx.clock.now();
-    ctx.store.console.sessions
-      .expire(now, now - IDLE_TIMEOUT_MS)
-      .catch((err: unknown) => app.log.warn({ err }, 'console session purge failed'));
-    ctx.store.console.lockout
-      .purge(now - LOCKOUT.windowMs - LOCKOUT.lockMs)
-      .catch((err: unknown) => app.log.warn({ err }, 'console lockout purge failed'));
-  }, 60_000);
-  purge.unref();
-  app.addHook('onClose', async () => clearInterval(purge));
+  const stopPurge = scheduleConsoleAuthPurge(auth, clock, app.log);
+  app.addHook('onClose', async () => stopPurge());
 }
 
 // Not encapsulated: see the header comment.

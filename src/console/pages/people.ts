@@ -15,7 +15,6 @@ import {
   listEntities,
   listRoles,
   requireAdministrator,
-  setPassword,
   unassignRole,
   updateEntity,
   updateRole,
@@ -46,7 +45,7 @@ interface RoleForm {
 
 export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv }): Promise<void> {
   const deps = depsOf(opts.env);
-  const twoFactor = opts.env.ctx.store.console.twoFactor;
+  const { auth } = opts.env;
 
   async function entityPage(
     req: FastifyRequest,
@@ -57,7 +56,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     const { actor } = userOf(req);
     const entity = await getEntity(deps, actor, actor.accountId, id);
     const roles = await listRoles(deps, actor, actor.accountId);
-    const twoFactorState = await twoFactor.get(actor.accountId, entity.id);
+    const twoFactor = await auth.twoFactorStatus(actor, actor.accountId, entity.id);
     const notice = ENTITY_NOTICES[String((req.query as Record<string, unknown>).done)];
     return render(
       req,
@@ -69,10 +68,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
         held: roles.filter((r) => entity.roleIds.includes(r.id)),
         assignable: roles.filter((r) => r.active && !entity.roleIds.includes(r.id)),
         // Whether enrolled, never the secret itself.
-        twoFactor: {
-          enrolled: twoFactorState?.totpSecret != null,
-          recoveryCodesLeft: twoFactorState?.recoveryCodesLeft ?? 0,
-        },
+        twoFactor,
         ...(notice && !extra.error && { notice }),
         ...(extra.error && { error: extra.error }),
       },
@@ -198,10 +194,11 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     );
   });
 
+  // Both resets are authorised, audited and end the user's sessions in the service.
   app.post('/entities/:id/password', async (req, reply) => {
     const { actor } = userOf(req);
     return entityAction(req, reply, 'password', (entityId) =>
-      setPassword(deps, actor, {
+      auth.setPassword(actor, {
         accountId: actor.accountId,
         entityId,
         password: rawField(req, 'password'),
@@ -209,13 +206,12 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     );
   });
 
-  // Lost device: an Administrator (getEntity checks it, in this account) clears the enrolment.
+  // Lost device: the enrolment is cleared; the user enrols again at the next sign-in.
   app.post('/entities/:id/two-factor/reset', async (req, reply) => {
     const { actor } = userOf(req);
-    return entityAction(req, reply, 'two_factor', async (id) => {
-      const entity = await getEntity(deps, actor, actor.accountId, id);
-      await twoFactor.reset(actor.accountId, entity.id);
-    });
+    return entityAction(req, reply, 'two_factor', (id) =>
+      auth.resetTwoFactor(actor, actor.accountId, id),
+    );
   });
 
   // Roles
