@@ -40,7 +40,7 @@ export interface ConsoleEnv {
 export const sessionIdOf = (env: ConsoleEnv, req: FastifyRequest): string | undefined =>
   req.cookies[env.cookies.session];
 
-export function clearSessionCookie(env: ConsoleEnv, reply: FastifyReply): void {
+function clearSessionCookie(env: ConsoleEnv, reply: FastifyReply): void {
   reply.clearCookie(env.cookies.session, { path: '/', secure: env.secure });
 }
 

@@ -57,6 +57,10 @@ function holdPasswordChecks() {
 }
 
 describeEachStore('console-auth lockout', (f) => {
+  it('is five failures within 15 minutes, locking the email for 15 minutes', () => {
+    assert.deepEqual(LOCKOUT, { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 });
+  });
+
   it('locks after five wrong passwords, refuses the right one while locked, then lets it in', async () => {
     const fx = await authFixture(f);
     try {
