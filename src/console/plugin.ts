@@ -19,7 +19,7 @@ import { assetRoutes } from './assets.ts';
 import { signInRoutes } from './auth/sign-in.ts';
 import { twoFactorRoutes } from './auth/two-factor.ts';
 import { normalizeBody } from './body.ts';
-import { BASE, cookieNames, IDLE_TIMEOUT_MS, LOCKOUT, MAX_UPLOAD_BYTES } from './config.ts';
+import { BASE, cookieNames, MAX_UPLOAD_BYTES } from './config.ts';
 import { consoleErrorHandler, errorPage } from './errors.ts';
 import { protectedRoutes } from './pages/index.ts';
 import { authenticate, type ConsoleEnv } from './session.ts';
@@ -122,9 +122,13 @@ export async function consoleRoutes(
   opts: { services: Services },
 ): Promise<void> {
   const { services } = opts;
-  const ctx = services.consoleAuthDeps;
   const secure = services.publicUrl.startsWith('https:');
-  const env: ConsoleEnv = { services, ctx, cookies: cookieNames(secure), secure };
+  const env: ConsoleEnv = {
+    services,
+    auth: services.consoleAuth,
+    cookies: cookieNames(secure),
+    secure,
+  };
 
   await app.register(cookie);
   await app.register(csrf, {
@@ -134,18 +138,6 @@ export async function consoleRoutes(
   app.addHook('onRequest', apiSessionHook(app, env));
   // biome-ignore lint/nursery/noMisusedPromises: fastify awaits async plugins
   await app.register(consolePages, { prefix: BASE, env });
-
-  const purge = setInterval(() => {
-    const now = ctx.clock.now();
-    ctx.store.console.sessions
-      .expire(now, now - IDLE_TIMEOUT_MS)
-      .catch((err: unknown) => app.log.warn({ err }, 'console session purge failed'));
-    ctx.store.console.lockout
-      .purge(now - LOCKOUT.windowMs - LOCKOUT.lockMs)
-      .catch((err: unknown) => app.log.warn({ err }, 'console lockout purge failed'));
-  }, 60_000);
-  purge.unref();
-  app.addHook('onClose', async () => clearInterval(purge));
 }
 
 // Not encapsulated: see the header comment.

@@ -51,6 +51,10 @@ export const AUDIT_EVENT_TYPES = [
   'role.update',
   'integration.create',
   'integration.update',
+  // An administrator (or the CLI) set or cleared an entity's console password, or reset its
+  // two-factor enrolment; the entity's console sessions ended with it.
+  'password.reset',
+  'two_factor.reset',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export const isAuditEventType = (t: string): t is AuditEventType =>

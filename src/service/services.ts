@@ -16,6 +16,7 @@ import {
   uploadCertificate,
 } from './certificates/rotation.ts';
 import { listMappings } from './certificates/views.ts';
+import { type ConsoleAuth, createConsoleAuth } from './console-auth/index.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from './context.ts';
 import { requireAdministrator } from './records/access.ts';
 import { createAccount, getAccount, listAccounts, refreshSandbox } from './records/accounts.ts';
@@ -118,8 +119,8 @@ export interface Services {
   startBackgroundJobs(log: JobLog): void;
   /** Stops the jobs, drains the audit writer, closes the caches (and the store if owned). */
   close(): Promise<void>;
-  /** Interim: what the console's sign-in code reads until it becomes a service of its own. */
-  readonly consoleAuthDeps: { store: Store; clock: Clock; cache: RecordCache; master: MasterKey };
+  /** Console sign-in, sessions, two-factor and the administrative resets of both. */
+  readonly consoleAuth: ConsoleAuth;
 }
 
 export function createServices(opts: ServicesOptions): Services {
@@ -131,6 +132,7 @@ export function createServices(opts: ServicesOptions): Services {
   const keys = new SigningKeys(store, clock, opts.master);
   const audit = new AuditWriter(store.audit);
   const tokens = new TokenService({ store, clock, cache, keys, audit, publicUrl });
+  const consoleAuth = createConsoleAuth({ store, clock, master: opts.master, records: cache });
   let purge: NodeJS.Timeout | null = null;
   let closed: Promise<void> | null = null;
 
@@ -170,7 +172,7 @@ export function createServices(opts: ServicesOptions): Services {
       }
     },
     bootstrap: () => bootstrapEmptyStore(deps),
-    consoleAuthDeps: { store, clock, cache, master: opts.master },
+    consoleAuth,
     startBackgroundJobs(log) {
       if (purge !== null || closed !== null) return;
       purge = setInterval(() => {
@@ -179,6 +181,9 @@ export function createServices(opts: ServicesOptions): Services {
         store.revokedTokens
           .purgeExpired(now)
           .catch((err: unknown) => log(err, 'revoked-token purge'));
+        consoleAuth
+          .purgeExpired(now)
+          .catch((err: unknown) => log(err, 'console session and lockout purge'));
       }, PURGE_INTERVAL_MS);
       purge.unref();
     },

@@ -205,7 +205,10 @@ export interface ConsoleSession {
   roleId: number | null;
   /** True once a TOTP or recovery code was accepted in this session. */
   twoFactorDone: boolean;
-  /** A TOTP secret offered at enrolment, kept until a code confirms it. */
+  /**
+   * A TOTP secret offered at enrolment, kept until a code confirms it; encrypted by the
+   * service like the enrolled secret (opaque to the store).
+   */
   pendingTotpSecret: string | null;
   createdAt: number;
   lastSeenAt: number;
@@ -242,12 +245,18 @@ export interface ConsoleSessionStore {
   /** Records activity (idle expiry). */
   touch(idHash: string, lastSeenAt: number): Promise<void>;
   delete(idHash: string): Promise<void>;
+  /**
+   * Deletes every session of the entity, at whatever stage: those signed in or at two-factor
+   * as it, and those still choosing among candidates that include it (its password opened
+   * them). Returns how many. After an administrator resets its password or two-factor.
+   */
+  deleteForEntity(accountId: string, entityId: number): Promise<number>;
   /** Deletes sessions past `expiresAt` or idle since before `idleBefore`; returns how many. */
   expire(now: number, idleBefore: number): Promise<number>;
 }
 
 export interface TwoFactorRecord {
-  /** Base32 TOTP secret (RFC 6238), null when the entity has not enrolled. */
+  /** The TOTP secret (RFC 6238) as the service sealed it, null when the entity has not enrolled. */
   totpSecret: string | null;
   /** How many unused recovery codes remain. */
   recoveryCodesLeft: number;
@@ -276,15 +285,42 @@ export interface SignInLockoutPolicy {
   lockMs: number;
 }
 
+/** The answer to `beginAttempt`: go on and check the credential, or refuse unchecked. */
+export type SignInAttempt = { allowed: true } | { allowed: false; lockedUntil: number };
+
+/**
+ * The per-email sign-in lockout. A sign-in attempt (password or two-factor code) is counted
+ * *before* its credential is checked, in one atomic step with the lock check: checking first
+ * and counting after the (slow) password hash would let a concurrent burst through, since
+ * every request of the burst would pass the check before any failure was counted.
+ */
 export interface SignInLockoutStore {
+  /**
+   * Atomically: refuses while the email is locked; otherwise counts this attempt in the current
+   * window (a new window after the old one ran out or a lock ended) and allows it when the
+   * count is at most `maxFailures`. The attempt that goes over locks the email for `lockMs`.
+   * Under any concurrency at most `maxFailures` attempts per window are allowed.
+   */
+  beginAttempt(emailLc: string, now: number, policy: SignInLockoutPolicy): Promise<SignInAttempt>;
+  /**
+   * The allowed attempt's credential was wrong: it stays counted, and when the window's count
+   * reached `maxFailures` the email is locked for `lockMs`. Returns the lock end, or null.
+   */
+  attemptFailed(emailLc: string, now: number, policy: SignInLockoutPolicy): Promise<number | null>;
+  /**
+   * The allowed attempt's credential was right but the sign-in goes on (a role or a second
+   * factor to come): it no longer counts. A lock already in place stays.
+   */
+  attemptPassed(emailLc: string): Promise<void>;
   /** Until when sign-in with this email is locked (ms), or null. */
   lockedUntil(emailLc: string, now: number): Promise<number | null>;
   /**
    * Counts one failure atomically (concurrent failures all count); returns the lock end when
-   * this or an earlier failure locked the email, else null.
+   * this or an earlier failure locked the email, else null. Counting after the check races with
+   * concurrent attempts: sign-in uses beginAttempt and attemptFailed instead.
    */
   recordFailure(emailLc: string, now: number, policy: SignInLockoutPolicy): Promise<number | null>;
-  /** After a successful sign-in. */
+  /** After a successful sign-in: the email's count and any lock are gone. */
   clear(emailLc: string): Promise<void>;
   /** Deletes records whose window and lock both ended before `before`. */
   purge(before: number): Promise<number>;
@@ -295,6 +331,18 @@ export interface ConsoleStore {
   readonly sessions: ConsoleSessionStore;
   readonly twoFactor: TwoFactorStore;
   readonly lockout: SignInLockoutStore;
+}
+
+/**
+ * What console authentication needs of the store, and nothing more: its own tables, the
+ * password hashes of entities found by email, one-time claims of TOTP time steps, and the
+ * audit trail for administrative resets. A full Store satisfies it.
+ */
+export interface ConsoleAuthStore {
+  readonly console: ConsoleStore;
+  readonly entities: Pick<EntityStore, 'findByEmail' | 'getPasswordHash' | 'setPasswordHash'>;
+  readonly replay: Pick<ReplayStore, 'claim'>;
+  readonly audit: Pick<AuditStore, 'append'>;
 }
 
 export interface Store {

@@ -246,7 +246,10 @@ describe('console authorization', () => {
     const again = await signIn(new Browser(f.app), f.clock, email, password);
     assert.notEqual(again.secret, enrolled.secret);
     assert.equal(again.recoveryCodes.length, 10);
-    // A role without Administrator cannot reset anyone.
+    // The reset ended the manager's earlier session; signed in again, a role without
+    // Administrator cannot reset anyone.
+    assert.equal((await b.get('/console/m2m')).headers.location, '/console/login');
+    await signIn(b, f.clock, email, password, again.secret ?? '');
     await b.get('/console/m2m');
     const refused = await b.post(`/console/entities/${m.id}/two-factor/reset`, {});
     assert.equal(refused.statusCode, 403);

@@ -20,11 +20,8 @@ export async function protectedRoutes(
     const user = userOf(req);
     let notice: string | undefined;
     if ((req.query as Record<string, unknown>).notice === 'recovery') {
-      const state = await env.ctx.store.console.twoFactor.get(
-        user.actor.accountId,
-        user.actor.entityId,
-      );
-      notice = `You signed in with a recovery code. ${state?.recoveryCodesLeft ?? 0} recovery codes are left.`;
+      const left = await env.auth.recoveryCodesLeft(user.actor);
+      notice = `You signed in with a recovery code. ${left} recovery codes are left.`;
     }
     return render(req, reply, 'home', notice ? { notice } : {}, { title: 'Home', section: 'home' });
   });

@@ -33,7 +33,7 @@ interface RoleForm {
 
 export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv }): Promise<void> {
   const { records } = opts.env.services;
-  const twoFactor = opts.env.ctx.store.console.twoFactor;
+  const { auth } = opts.env;
 
   async function entityPage(
     req: FastifyRequest,
@@ -44,7 +44,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     const { actor } = userOf(req);
     const entity = await records.getEntity(actor, actor.accountId, id);
     const roles = await records.listRoles(actor, actor.accountId);
-    const twoFactorState = await twoFactor.get(actor.accountId, entity.id);
+    const twoFactor = await auth.twoFactorStatus(actor, actor.accountId, entity.id);
     const notice = ENTITY_NOTICES[String((req.query as Record<string, unknown>).done)];
     return render(
       req,
@@ -56,10 +56,7 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
         held: roles.filter((r) => entity.roleIds.includes(r.id)),
         assignable: roles.filter((r) => r.active && !entity.roleIds.includes(r.id)),
         // Whether enrolled, never the secret itself.
-        twoFactor: {
-          enrolled: twoFactorState?.totpSecret != null,
-          recoveryCodesLeft: twoFactorState?.recoveryCodesLeft ?? 0,
-        },
+        twoFactor,
         ...(notice && !extra.error && { notice }),
         ...(extra.error && { error: extra.error }),
       },
@@ -193,10 +190,11 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     );
   });
 
+  // Both resets are authorised, audited and end the user's sessions in the service.
   app.post('/entities/:id/password', async (req, reply) => {
     const { actor } = userOf(req);
     return entityAction(req, reply, 'password', (entityId) =>
-      records.setPassword(actor, {
+      auth.setPassword(actor, {
         accountId: actor.accountId,
         entityId,
         password: rawField(req, 'password'),
@@ -204,13 +202,12 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
     );
   });
 
-  // Lost device: an Administrator (getEntity checks it, in this account) clears the enrolment.
+  // Lost device: the enrolment is cleared; the user enrols again at the next sign-in.
   app.post('/entities/:id/two-factor/reset', async (req, reply) => {
     const { actor } = userOf(req);
-    return entityAction(req, reply, 'two_factor', async (id) => {
-      const entity = await records.getEntity(actor, actor.accountId, id);
-      await twoFactor.reset(actor.accountId, entity.id);
-    });
+    return entityAction(req, reply, 'two_factor', (id) =>
+      auth.resetTwoFactor(actor, actor.accountId, id),
+    );
   });
 
   // Roles

@@ -4,11 +4,12 @@
  */
 import { ENTITY_TYPES, type Entity, type EntityType, isEntityType } from '../../domain/entity.ts';
 import { invalidInput, notFound } from '../../domain/errors.ts';
+import { setConsolePassword, storeRecords } from '../console-auth/admin.ts';
 import type { Actor, ServiceDeps } from '../context.ts';
 import { adminAccount } from './access.ts';
 import { auditChange } from './admin-audit.ts';
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
-import { booleanOf, emailOf, idOf, nameOf } from './validate.ts';
+import { booleanOf, emailOf, entityNotFound, idOf, nameOf } from './validate.ts';
 
 export interface CreateEntityInput {
   accountId: string;
@@ -40,13 +41,7 @@ export async function existingEntity(
 ): Promise<Entity> {
   const id = idOf(entityId, 'the entity id', 'entity.invalid_id');
   const entity = await deps.store.entities.get(accountId, id);
-  if (!entity) {
-    throw notFound(
-      'entity.not_found',
-      `entity ${id} does not exist in account ${accountId}: check the id against the list of entities`,
-      { cli: `(certmint entity list --account ${accountId})` },
-    );
-  }
+  if (!entity) throw entityNotFound(accountId, id);
   return entity;
 }
 
@@ -178,15 +173,15 @@ export async function unassignRole(
   return existingEntity(deps, account.id, entity.id);
 }
 
-/** Sets (or with null clears) the entity's console password. */
+/**
+ * Sets (or with null clears) the entity's console password: Administrator only, every console
+ * session of the entity ends, and the audit trail records it (console-auth/admin.ts).
+ */
 export async function setPassword(
   deps: ServiceDeps,
   actor: Actor,
   input: { accountId: string; entityId: number | string; password: string | null },
 ): Promise<void> {
-  const account = await adminAccount(deps, actor, input.accountId);
-  const entity = await existingEntity(deps, account.id, input.entityId);
-  const hash =
-    input.password === null ? null : await hashPassword(checkPasswordPolicy(input.password));
-  await deps.store.entities.setPasswordHash(account.id, entity.id, hash);
+  const { store, clock } = deps;
+  await setConsolePassword({ store, clock, records: storeRecords(store) }, actor, input);
 }

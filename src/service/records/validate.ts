@@ -16,17 +16,27 @@ export const accountIdOf = (input: unknown): string => {
   return parseAccountId(input).id;
 };
 
+/** `account.not_found`, telling how to create it. */
+export const accountNotFound = (id: string) =>
+  notFound(
+    'account.not_found',
+    `account ${id} does not exist: check the account id, or create the account first`,
+    { cli: `(certmint account create ${id})` },
+  );
+
+/** `entity.not_found`, telling where to see the account's entities. */
+export const entityNotFound = (accountId: string, id: number) =>
+  notFound(
+    'entity.not_found',
+    `entity ${id} does not exist in account ${accountId}: check the id against the list of entities`,
+    { cli: `(certmint entity list --account ${accountId})` },
+  );
+
 /** The stored account, or `account.not_found` telling how to create it. */
 export async function existingAccount(deps: ServiceDeps, input: unknown): Promise<Account> {
   const id = accountIdOf(input);
   const account = await deps.store.accounts.get(id);
-  if (!account) {
-    throw notFound(
-      'account.not_found',
-      `account ${id} does not exist: check the account id, or create the account first`,
-      { cli: `(certmint account create ${id})` },
-    );
-  }
+  if (!account) throw accountNotFound(id);
   return account;
 }
 

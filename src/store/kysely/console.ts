@@ -1,7 +1,7 @@
 /**
  * The console's storage: sessions, two-factor state (columns of `entities`) and the per-email
- * sign-in lockout. Tables are those of migration 0002; their types are added to the shared
- * schema here with `withTables`, so the rest of the store does not see them.
+ * sign-in lockout (console-lockout.ts). Tables are those of migration 0002; their types are
+ * added to the shared schema here with `withTables`, so the rest of the store does not see them.
  */
 import type { Kysely } from 'kysely';
 import type { StoreContext, Tx } from '../context.ts';
@@ -10,9 +10,9 @@ import type {
   ConsoleSession,
   ConsoleSessionPatch,
   ConsoleStore,
-  SignInLockoutPolicy,
 } from '../ports.ts';
 import { type Database, type DbBool, fromDbBool } from '../schema.ts';
+import { lockoutStore } from './console-lockout.ts';
 import { num } from './rows.ts';
 
 interface ConsoleSessionsTable {
@@ -31,16 +31,8 @@ interface ConsoleSessionsTable {
   expires_at: number;
 }
 
-interface SignInFailuresTable {
-  email_lc: string;
-  failures: number;
-  window_start: number;
-  locked_until: number | null;
-}
-
 type ConsoleTables = {
   console_sessions: ConsoleSessionsTable;
-  console_sign_in_failures: SignInFailuresTable;
 };
 
 type ConsoleDb = Kysely<Database & ConsoleTables>;
@@ -174,6 +166,35 @@ export function consoleStore(ctx: StoreContext): ConsoleStore {
         await db.deleteFrom('console_sessions').where('id_hash', '=', idHash).execute();
       },
 
+      deleteForEntity: (accountId, entityId) =>
+        inTx(async (trx) => {
+          const named = await trx
+            .deleteFrom('console_sessions')
+            .where('account_id', '=', accountId)
+            .where('entity_id', '=', entityId)
+            .executeTakeFirst();
+          // Sessions still choosing hold their candidates as JSON text: few rows (a choose
+          // stage lives minutes), read and matched here rather than with dialect-specific JSON.
+          const choosing = await trx
+            .selectFrom('console_sessions')
+            .select(['id_hash', 'candidates'])
+            .where('stage', '=', 'choose')
+            .execute();
+          const opened = choosing
+            .filter((r) =>
+              (JSON.parse(r.candidates) as ConsoleCandidate[]).some(
+                (c) => c.accountId === accountId && c.entityId === entityId,
+              ),
+            )
+            .map((r) => r.id_hash);
+          if (opened.length === 0) return num(named.numDeletedRows);
+          const r = await trx
+            .deleteFrom('console_sessions')
+            .where('id_hash', 'in', opened)
+            .executeTakeFirst();
+          return num(named.numDeletedRows) + num(r.numDeletedRows);
+        }),
+
       async expire(now, idleBefore) {
         const r = await db
           .deleteFrom('console_sessions')
@@ -244,62 +265,6 @@ export function consoleStore(ctx: StoreContext): ConsoleStore {
       },
     },
 
-    lockout: {
-      async lockedUntil(emailLc, now) {
-        const row = await db
-          .selectFrom('console_sign_in_failures')
-          .select('locked_until')
-          .where('email_lc', '=', emailLc)
-          .executeTakeFirst();
-        const until = row?.locked_until == null ? null : num(row.locked_until);
-        return until !== null && until > now ? until : null;
-      },
-
-      recordFailure: (emailLc, now, policy: SignInLockoutPolicy) =>
-        inTx(async (trx) => {
-          // Insert-if-missing first, so the row exists to be locked: two first failures at once
-          // cannot both insert (one unique key) and neither is lost.
-          await trx
-            .insertInto('console_sign_in_failures')
-            .values({ email_lc: emailLc, failures: 0, window_start: now, locked_until: null })
-            .onConflict((oc) => oc.column('email_lc').doNothing())
-            .execute();
-          let q = trx
-            .selectFrom('console_sign_in_failures')
-            .selectAll()
-            .where('email_lc', '=', emailLc);
-          if (ctx.forUpdate) q = q.forUpdate();
-          const row = await q.executeTakeFirstOrThrow();
-          const lockedUntil = row.locked_until === null ? null : num(row.locked_until);
-          if (lockedUntil !== null && lockedUntil > now) return lockedUntil;
-          // A new window after the old one ran out or after a lock ended.
-          const fresh = lockedUntil !== null || now - num(row.window_start) >= policy.windowMs;
-          const failures = fresh ? 1 : num(row.failures) + 1;
-          const until = failures >= policy.maxFailures ? now + policy.lockMs : null;
-          await trx
-            .updateTable('console_sign_in_failures')
-            .set({
-              failures,
-              window_start: fresh ? now : num(row.window_start),
-              locked_until: until,
-            })
-            .where('email_lc', '=', emailLc)
-            .execute();
-          return until;
-        }),
-
-      async clear(emailLc) {
-        await db.deleteFrom('console_sign_in_failures').where('email_lc', '=', emailLc).execute();
-      },
-
-      async purge(before) {
-        const r = await db
-          .deleteFrom('console_sign_in_failures')
-          .where('window_start', '<', before)
-          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', before)]))
-          .executeTakeFirst();
-        return num(r.numDeletedRows);
-      },
-    },
+    lockout: lockoutStore(ctx),
   };
 }

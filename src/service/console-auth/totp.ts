@@ -1,6 +1,6 @@
 /**
  * TOTP (RFC 6238: HMAC-SHA-1, 6 digits, 30-second steps, the parameters every authenticator
- * app supports) via `otpauth`, and one-time recovery codes.
+ * app supports) via `otpauth`, one-time recovery codes, and the sealing of TOTP secrets at rest.
  *
  * RFC 6238 §5.2: a verifier should accept a code at most once. The accepted time step is
  * claimed in the replay store (an atomic unique insert shared by every node), so a code seen
@@ -8,9 +8,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
-import type { Store } from '../../store/ports.ts';
-import { RECOVERY_CODE_COUNT, TOTP_ISSUER } from '../config.ts';
+import type { ReplayStore } from '../../store/ports.ts';
+import { RECOVERY_CODE_COUNT, TOTP_ISSUER } from './policy.ts';
+import type { ConsoleAuthDeps } from './types.ts';
 
 const PERIOD_S = 30;
 /** One step either side: tolerates a phone clock off by up to ~30 s (RFC 6238 §5.2). */
@@ -29,16 +29,9 @@ const totpFor = (secret: string, label: string): TOTP =>
 /** A new random secret: 160 bits, the HMAC-SHA-1 key size RFC 4226 §4 recommends. */
 export const newTotpSecret = (): string => new Secret({ size: 20 }).base32;
 
-export interface Enrolment {
-  uri: string;
-  /** PNG data URL of the URI as a QR code (the CSP allows `img-src data:`). */
-  qrDataUrl: string;
-}
-
-export async function enrolment(secret: string, label: string): Promise<Enrolment> {
-  const uri = totpFor(secret, label).toString();
-  return { uri, qrDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 220 }) };
-}
+/** The otpauth:// URI an authenticator app reads (as a QR code or pasted). */
+export const otpauthUri = (secret: string, label: string): string =>
+  totpFor(secret, label).toString();
 
 export const isTotpCode = (code: string): boolean => /^[0-9]{6}$/.test(code);
 
@@ -47,7 +40,7 @@ export const isTotpCode = (code: string): boolean => /^[0-9]{6}$/.test(code);
  * entity. `replayKey` names the entity (account and id).
  */
 export async function verifyTotp(
-  store: Store,
+  replay: Pick<ReplayStore, 'claim'>,
   secret: string,
   code: string,
   now: number,
@@ -59,7 +52,7 @@ export async function verifyTotp(
   const step = TOTP.counter({ period: PERIOD_S, timestamp: now }) + delta;
   // Keep the claim until the step can no longer validate.
   const expiresAt = (step + WINDOW + 2) * PERIOD_S * 1000;
-  return store.replay.claim(`console-totp:${replayKey}:${step}`, expiresAt);
+  return replay.claim(`console-totp:${replayKey}:${step}`, expiresAt);
 }
 
 /** Upper-case, no separators: how a recovery code is compared and hashed. */
@@ -95,4 +88,48 @@ export function newRecoveryCodes(): string[] {
     codes.push(out.match(/.{4}/g)?.join('-') ?? out);
   }
   return codes;
+}
+
+/**
+ * AAD of an enrolled TOTP secret. Not bound to the account: a sandbox refresh copies the
+ * production entities' two-factor enrolment into the sandbox, where it must still open.
+ */
+const ENROLLED_CONTEXT = 'console-totp-secret';
+/** AAD of a secret offered at enrolment: bound to the entity it was offered to. */
+const pendingContext = (accountId: string, entityId: number): string =>
+  `console-totp-pending:${accountId}:${entityId}`;
+
+type Master = ConsoleAuthDeps['master'];
+
+/** Both the enrolled and the offered secret are encrypted with the master key (AES-256-GCM). */
+export const sealEnrolled = (master: Master, secret: string): string =>
+  master.encrypt(secret, ENROLLED_CONTEXT);
+
+export const openEnrolled = (master: Master, sealed: string): string =>
+  master.decrypt(sealed, ENROLLED_CONTEXT);
+
+export const sealPending = (
+  master: Master,
+  accountId: string,
+  entityId: number,
+  secret: string,
+): string => master.encrypt(secret, pendingContext(accountId, entityId));
+
+/**
+ * The secret offered to this entity, or null. A value that does not open (a clear Base32
+ * secret stored before offered secrets were encrypted, or one sealed under another key) counts
+ * as none: the offer lives minutes, and a new one costs the user only a rescan.
+ */
+export function openPending(
+  master: Master,
+  accountId: string,
+  entityId: number,
+  sealed: string | null,
+): string | null {
+  if (sealed === null) return null;
+  try {
+    return master.decrypt(sealed, pendingContext(accountId, entityId));
+  } catch {
+    return null;
+  }
 }
