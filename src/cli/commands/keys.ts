@@ -4,6 +4,7 @@ import { keyFileFor, loadMasterKey } from '../../crypto/master-key.ts';
 import { getAccount, SYSTEM } from '../../service/index.ts';
 import { SigningKeys } from '../../service/token/signing-keys.ts';
 import { emit, globalOptions, withStore } from '../output.ts';
+import { masterSecret } from '../settings.ts';
 
 export function keysCommand(): Command {
   const keys = new Command('keys').description("manage an account's token-signing keys");
@@ -13,14 +14,17 @@ export function keysCommand(): Command {
       'create a new signing key; the old one stays in the JWKS until its last token expires',
     )
     .requiredOption('--account <id>', 'account id')
+    .option(
+      '--secret-file <file>',
+      'file holding the secret that encrypts signing keys (default: $CERTMINT_SECRET)',
+    )
     .addHelpText('after', '\nExample:\n  certmint keys rotate --account TSTDRV0000001')
-    .action(async (o: { account: string }, cmd: Command) => {
+    .action(async (o: { account: string; secretFile?: string }, cmd: Command) => {
       const g = globalOptions(cmd);
-      const master = loadMasterKey({
-        secret: process.env.CERTMINT_SECRET,
-        keyFile: keyFileFor(g.db),
-      });
+      const secret = masterSecret(o.secretFile);
       await withStore(cmd, async (deps) => {
+        // Only once the store is known to exist: a missing key file is created here.
+        const master = loadMasterKey({ secret, keyFile: keyFileFor(g.db) });
         const account = await getAccount(deps, SYSTEM, o.account);
         const signing = new SigningKeys(deps.store, deps.clock, master);
         try {
