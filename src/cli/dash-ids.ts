@@ -52,6 +52,5 @@ export function protectDashIds(program: Command, args: readonly string[]): strin
     if (sub) cmd = sub;
     out.push(arg);
   }
-  if (operands.length === 0) return [...args];
-  return [...out, '--', ...operands, ...rest];
+  return operands.length === 0 && end === -1 ? out : [...out, '--', ...operands, ...rest];
 }
