@@ -1,7 +1,7 @@
 /**
  * What the certificate's public key is, read from the SubjectPublicKeyInfo itself: Node's
- * KeyObject gives sizes and curve names but hides explicit EC parameters (DESIGN "Known
- * traps"), so the AlgorithmIdentifier decides and Node only supplies the numbers.
+ * KeyObject gives sizes and curve names but reports an EC key with explicit curve parameters as
+ * the named curve, so the AlgorithmIdentifier decides and Node only supplies the numbers.
  */
 import type { X509Certificate as NodeX509 } from 'node:crypto';
 import { policy } from '../domain/errors.ts';

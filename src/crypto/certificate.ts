@@ -1,5 +1,5 @@
 /**
- * The certificate policy (DESIGN "Certificate rules", contract): reads an uploaded certificate,
+ * The certificate policy (NetSuite's upload rules): reads an uploaded certificate,
  * refuses anything the server must not map, and returns the facts certmint imports from it.
  * Every refusal is a `policy` DomainError with its own stable code and a message that says what
  * to do instead. Garbage never throws anything else.

@@ -6,8 +6,8 @@
  * store call, so they hold under concurrency.
  *
  * Audit: every successful create and revoke is recorded. Refusals are not: they are answered to
- * the administrator directly, and "a refused request changes nothing stored" (issue 2) includes
- * the audit trail. Token-endpoint failures, which the caller cannot see, are audited elsewhere.
+ * the administrator directly, and "a refused request changes nothing stored" includes the
+ * audit trail. Token-endpoint failures, which the caller cannot see, are audited elsewhere.
  */
 
 import type { AuditEvent } from '../../domain/audit.ts';
