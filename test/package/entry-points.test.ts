@@ -4,7 +4,8 @@
  * Node process without a TypeScript loader. Which packages each one loads is recorded by a
  * module-resolution hook (every ESM import) plus the CommonJS require cache (every require), so
  * "the SDK loads no Fastify, Kysely or better-sqlite3" is observed, not assumed. The server
- * entry point is the control: the same recording sees Fastify, Kysely and better-sqlite3 there.
+ * entry point is the control: the same recording sees Fastify, Kysely (the build bundles it into
+ * dist/vendor/kysely.js) and better-sqlite3 there.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -89,8 +90,10 @@ describe('package entry points (plain node, by package name)', () => {
     }
     assert.ok(server.packages.includes('fastify'), server.packages.join(', '));
     const opened = load('certmint', 'open');
-    for (const name of ['fastify', 'kysely', 'better-sqlite3']) {
+    for (const name of ['fastify', 'better-sqlite3']) {
       assert.ok(opened.packages.includes(name), `${name} in ${opened.packages.join(', ')}`);
     }
+    assert.ok(opened.files.includes(join(ROOT, 'dist', 'vendor', 'kysely.js')));
+    assert.ok(!opened.packages.includes('kysely'), 'one Kysely: the bundled copy');
   });
 });
