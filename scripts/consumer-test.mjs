@@ -40,6 +40,7 @@ function run(step, command, args, { cwd = project, env = {} } = {}) {
     env: { ...process.env, NODE_OPTIONS: '', CERTMINT_DB: '', CERTMINT_SECRET: '', ...env },
     timeout: 300_000,
   });
+  console.log(`# ${step} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   if (r.status !== 0) {
     fail(
       step,
