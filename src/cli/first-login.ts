@@ -4,7 +4,7 @@
  * printed (terminal scrollback and service logs keep what they are given): it is written once
  * to a mode-0600 file in the store's folder, and the file's path is printed instead.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootstrapEmptyStore } from '../service/bootstrap.ts';
 import type { ServiceDeps } from '../service/context.ts';
@@ -29,6 +29,8 @@ export async function firstLogin(
   if (first === null) return null;
   const passwordFile = join(store.dir, PASSWORD_FILE);
   try {
+    // (A PostgreSQL store has no folder of its own yet: ./.certmint is made here.)
+    await mkdir(store.dir, { recursive: true });
     // A file left from an earlier store goes first, so the new one is created with mode 0600.
     await rm(passwordFile, { force: true });
     await writeFile(passwordFile, `${first.password}\n`, { mode: 0o600, flag: 'wx' });

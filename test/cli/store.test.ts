@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import pg from 'pg';
 import { verifyPassword } from '../../src/service/index.ts';
 import { openStore } from '../../src/store/open.ts';
 import { assertMistake, cli, tempDir } from './support.ts';
@@ -126,5 +127,33 @@ describe('certmint init', () => {
       created: false,
     });
     assert.equal(readFileSync(file, 'utf8').trim(), password);
+  });
+
+  it('on PostgreSQL: the database exists already; the password file goes to ./.certmint', {
+    skip: !process.env.CERTMINT_TEST_PG_URL,
+  }, async () => {
+    const base = process.env.CERTMINT_TEST_PG_URL ?? '';
+    const name = `certmint_init_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    try {
+      const url = new URL(base);
+      url.pathname = `/${name}`;
+      const cwd = workDir();
+      const r = await cli(['--db', url.toString(), 'init'], { cwd });
+      assert.equal(r.code, 0, r.stderr);
+      const file = join(cwd, '.certmint', 'admin-password');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.ok(r.stdout.includes(`Password: in ${file} (mode 0600)`), r.stdout);
+      const list = await cli(['--db', url.toString(), '--json', 'account', 'list'], { cwd });
+      assert.deepEqual(
+        (JSON.parse(list.stdout) as Array<{ id: string }>).map((a) => a.id),
+        ['TSTDRV0000001'],
+      );
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 });
