@@ -132,14 +132,18 @@ export function defaultServerUrl(): string {
  */
 export function masterSecret(secretFile: string | undefined): string | undefined {
   if (secretFile === undefined) return envVar('CERTMINT_SECRET');
+  let secret: string;
   try {
-    return readFileSync(resolvePath(secretFile), 'utf8').trim();
+    secret = readFileSync(resolvePath(secretFile), 'utf8').trim();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new CliError(
       `cannot read --secret-file ${secretFile}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`,
     );
   }
+  // An empty file must not silently fall back to the key file beside the store.
+  if (secret === '') throw new CliError(`--secret-file ${secretFile} is empty`);
+  return secret;
 }
 
 /** `--debug` or CERTMINT_DEBUG=1: unexpected errors print their stack. */

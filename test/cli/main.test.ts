@@ -69,4 +69,34 @@ describe('certmint main', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('prints the stack of an unexpected error only with --debug or CERTMINT_DEBUG=1', async () => {
+    const dir = tempDir('certmint-main-');
+    try {
+      const args = [
+        '--db',
+        await emptyStore(join(dir, 'c.db')),
+        'keys',
+        'rotate',
+        '--account',
+        'A',
+      ];
+      const env = { CERTMINT_SECRET: 'too short' };
+      const plain = await cli(args, { env });
+      assert.equal(plain.code, 1);
+      assert.match(plain.stderr, /^certmint: CERTMINT_SECRET is too short[^\n]*\n$/);
+      for (const r of [
+        await cli(['--debug', ...args], { env }),
+        await cli(args, { env: { ...env, CERTMINT_DEBUG: '1' } }),
+      ]) {
+        assert.equal(r.code, 1);
+        assert.match(
+          r.stderr,
+          /^certmint: CERTMINT_SECRET is too short[^\n]*\nError: [^\n]*\n\s+at /,
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
