@@ -100,6 +100,7 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
     .addHelpText(
       'after',
       '\nStart here:\n  certmint serve            run the server (creates the store, a first account and administrator)\n' +
+        '  certmint init             create the store without starting the server\n' +
         '  certmint quickstart       set up an integration, certificate and mapping, get a token\n' +
         '  certmint <command> --help details and examples for a command',
     );
