@@ -1,5 +1,5 @@
 /**
- * Client micro-benchmarks (issue 4): `node --import tsx bench/client.ts`.
+ * Client micro-benchmarks: `node --import tsx bench/client.ts`.
  *
  * 1. Cached `getToken()` (including the `await`): median ns per call over rounds.
  *    Target ≤ 1 µs.

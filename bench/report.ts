@@ -1,5 +1,5 @@
 /**
- * Turns the rounds into medians, checks issue 3's targets (PASS/MISS with the ratio) and prints
+ * Turns the rounds into medians, checks the targets in targets.ts (PASS/MISS with the ratio) and prints
  * the table that docs/performance.md reproduces.
  */
 import type { LoadResult } from './load-client.ts';

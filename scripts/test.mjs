@@ -2,8 +2,10 @@
 // Runs every test/**/*.test.ts with node's test runner (TypeScript through tsx).
 // PostgreSQL suites run only when CERTMINT_TEST_PG_URL is set (CI sets it); otherwise they
 // skip and say so. Pass file paths or substrings to run a subset: npm test -- token
+// Tests that run the real `certmint` process use the built CLI (dist/): it is rebuilt first
+// when a source is newer than the last build, so a test never runs yesterday's code.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function collect(dir) {
@@ -14,6 +16,27 @@ function collect(dir) {
     else if (name.endsWith('.test.ts')) out.push(p);
   }
   return out;
+}
+
+function newest(dir) {
+  let latest = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const s = statSync(p);
+    latest = Math.max(latest, s.isDirectory() ? newest(p) : s.mtimeMs);
+  }
+  return latest;
+}
+
+const built = 'dist/index.js';
+const inputs = [
+  newest('src'),
+  ...['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'].map((f) => statSync(f).mtimeMs),
+];
+if (!existsSync(built) || Math.max(...inputs) > statSync(built).mtimeMs) {
+  console.log('# dist/ is missing or older than src/: building it first');
+  const b = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  if (b.status !== 0) process.exit(b.status ?? 1);
 }
 
 const filters = process.argv.slice(2);

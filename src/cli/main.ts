@@ -2,14 +2,16 @@
  * The `certmint` command. Builds the commander program, runs it, and turns every failure into
  * ONE line on stderr: `certmint: <message>`. Exit codes: 0 success, 1 refused or failed,
  * 2 usage error (unknown option, missing argument). A user mistake never prints a stack trace;
- * an unexpected error prints its message, and its stack only with CERTMINT_DEBUG=1.
+ * an unexpected error prints its message, and its stack only with --debug or CERTMINT_DEBUG=1.
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { cliMessage, isDomainError } from '../domain/errors.ts';
+import { protectDashIds } from './dash-ids.ts';
 import { CliError } from './errors.ts';
-import { DEFAULT_DB } from './output.ts';
+import { type CliIo, io, withIo } from './io.ts';
+import { DEFAULT_DB, debugEnabled } from './settings.ts';
 
 type Loader = () => Promise<Command>;
 
@@ -18,10 +20,11 @@ type Loader = () => Promise<Command>;
  * ones here (e.g. token). Only the command named on the command line is imported, so
  * `certmint cert …` does not load the database drivers or the HTTP server and starts fast;
  * root `--help` (or an unknown command) loads them all. Record commands read `--db`/`--json`
- * from the root via `globalOptions(cmd)` / `withStore(cmd, …)` in ./output.ts.
+ * from the root via `globalOptions(cmd)` / `withServices(cmd, …)` in ./output.ts.
  */
 export const COMMANDS: ReadonlyArray<readonly [name: string, load: Loader]> = [
   ['serve', async () => (await import('./commands/serve.ts')).serveCommand()],
+  ['init', async () => (await import('./commands/init.ts')).initCommand()],
   ['quickstart', async () => (await import('./commands/quickstart.ts')).quickstartCommand()],
   ['account', async () => (await import('./commands/account.ts')).accountCommand()],
   ['entity', async () => (await import('./commands/entity.ts')).entityCommand()],
@@ -66,8 +69,10 @@ const oneLine = (text: string): string =>
     .filter((l) => l.length > 0)
     .join(' ');
 
-/** Commander's own errors come here: print them as our one line. */
+/** Commander's output goes to the run's io; its errors are printed as our one line. */
 const output = {
+  writeOut: (str: string) => io().stdout(str),
+  writeErr: (str: string) => io().stderr(str),
   outputError: (str: string, write: (s: string) => void) => write(`certmint: ${oneLine(str)}\n`),
 };
 
@@ -91,9 +96,11 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
       `SQLite file or postgres:// URL (default: $CERTMINT_DB, else ${DEFAULT_DB})`,
     )
     .option('--json', 'print machine-readable JSON')
+    .option('--debug', 'print the stack of an unexpected error (or CERTMINT_DEBUG=1)')
     .addHelpText(
       'after',
-      '\nStart here:\n  certmint serve            run the server (creates a first account and administrator)\n' +
+      '\nStart here:\n  certmint serve            run the server (creates the store, a first account and administrator)\n' +
+        '  certmint init             create the store without starting the server\n' +
         '  certmint quickstart       set up an integration, certificate and mapping, get a token\n' +
         '  certmint <command> --help details and examples for a command',
     );
@@ -109,15 +116,25 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
 }
 
 function report(message: string): void {
-  process.stderr.write(`certmint: ${oneLine(message)}\n`);
+  io().stderr(`certmint: ${oneLine(message)}\n`);
 }
 
-/** Runs the CLI with `argv` (as process.argv: node, script, …args); resolves to the exit code. */
-export async function runCli(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the CLI with `argv` (as process.argv: node, script, …args); resolves to the exit code.
+ * `overrides` replace parts of the real process (output, stdin, environment, working
+ * directory) for this run only: tests run commands in-process and capture what they print.
+ */
+export function runCli(argv: readonly string[], overrides: Partial<CliIo> = {}): Promise<number> {
+  return withIo(overrides, () => run(argv));
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  let program: Command | undefined;
   try {
-    const program = await buildProgram(argv.slice(2));
-    await program.parseAsync([...argv]);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    const args = argv.slice(2);
+    program = await buildProgram(args);
+    await program.parseAsync(protectDashIds(program, args), { from: 'user' });
+    return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are successes; commander has already printed everything else.
@@ -134,12 +151,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     const err = e instanceof Error ? e : new Error(String(e));
     report(err.message || err.name);
-    if (process.env.CERTMINT_DEBUG === '1' && err.stack) process.stderr.write(`${err.stack}\n`);
+    const debug = program?.opts<{ debug?: boolean }>().debug === true;
+    if (debugEnabled(debug) && err.stack) io().stderr(`${err.stack}\n`);
     return 1;
   }
 }
 
-/** True when this module is the program node started (`node --import tsx src/cli/main.ts …`). */
+/** True when this module is the program node started (`node dist/cli/main.js …`). */
 function isEntryPoint(): boolean {
   const script = process.argv[1];
   if (script === undefined) return false;

@@ -6,28 +6,33 @@
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { systemClock } from '../domain/clock.ts';
+import { isDomainError } from '../domain/errors.ts';
 import type { Services } from '../service/services.ts';
 import { CliError } from './errors.ts';
+import { io, resolvePath } from './io.ts';
+import { masterSecret, noStoreError, type StoreLocation, storeLocation } from './settings.ts';
 
-export const DEFAULT_DB = './.certmint/certmint.db';
+export { DEFAULT_DB } from './settings.ts';
 
 export interface GlobalOptions {
+  /** The store to open: a postgres:// URL, ':memory:' or an absolute SQLite path. */
   db: string;
   json: boolean;
+  location: StoreLocation;
 }
 
-/** `--db` wins, then `$CERTMINT_DB`, then ./.certmint/certmint.db (DESIGN "CLI (contract)"). */
+/** `--db` wins, then `$CERTMINT_DB`, then ./.certmint/certmint.db (see ./settings.ts). */
 export function globalOptions(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals<{ db?: string; json?: boolean }>();
-  const env = process.env.CERTMINT_DB;
-  const db = o.db ?? (env !== undefined && env.length > 0 ? env : DEFAULT_DB);
-  return { db, json: o.json === true };
+  const store = storeLocation(o.db);
+  return { db: store.db, json: o.json === true, location: store };
 }
 
 /**
  * Opens the services on the store named by `--db`, runs `fn`, and closes them whatever happens
  * (an open PostgreSQL pool would keep the process alive). The service layer (database drivers)
- * is imported on first use, so commands without a store do not pay for it.
+ * is imported on first use, so commands without a store do not pay for it. A missing SQLite
+ * file is an error, never a new empty store (only `serve` and `init` create one).
  */
 export async function withServices<T>(
   cmd: Command,
@@ -37,8 +42,13 @@ export async function withServices<T>(
   const { openServices } = await import('../service/runtime.ts');
   const services = await openServices({
     db: g.db,
-    secret: process.env.CERTMINT_SECRET,
+    // `keys rotate` takes --secret-file; every other command reads CERTMINT_SECRET.
+    secret: masterSecret(cmd.optsWithGlobals<{ secretFile?: string }>().secretFile),
+    filesDir: g.location.dir,
+    mustExist: true,
     clock: systemClock,
+  }).catch((e: unknown) => {
+    throw isDomainError(e) && e.code === 'store.not_found' ? noStoreError(g.location) : e;
   });
   try {
     return await fn(services, g);
@@ -48,7 +58,7 @@ export async function withServices<T>(
 }
 
 export const write = (text: string): void => {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  io().stdout(text.endsWith('\n') ? text : `${text}\n`);
 };
 
 /** Prints `value` as JSON with `--json`, else the human text. */
@@ -76,7 +86,7 @@ export const isoTime = (ms: number | null): string =>
 export async function readFileCapped(path: string, max: number): Promise<Buffer> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(path, 'r');
+    handle = await open(resolvePath(path), 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code;
@@ -103,13 +113,14 @@ export async function readFileCapped(path: string, max: number): Promise<Buffer>
 
 /** Everything on standard input, without the final newline (for `--password-stdin`). */
 export async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) {
+  const { stdin } = io();
+  if (stdin.isTTY) {
     throw new CliError(
       '--password-stdin reads the password from a pipe, e.g. printf %s "$PW" | certmint …',
     );
   }
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  for await (const chunk of stdin) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');

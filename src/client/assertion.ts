@@ -45,7 +45,7 @@ export async function createAssertion(a: AssertionInput): Promise<string> {
 }
 
 /**
- * jose cannot use `id-RSASSA-PSS` keys (see DESIGN "Known traps"), so those are signed by
+ * jose cannot import or use `id-RSASSA-PSS` keys (SPKI or PKCS#8), so those are signed by
  * node:crypto. RFC 7518 §3.5: PS* uses MGF1 with the same hash and a salt as long as the hash.
  */
 function signWithNode(header: object, claims: object, k: SigningKey): string {

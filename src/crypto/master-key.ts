@@ -59,13 +59,16 @@ function fromBytes(raw: Buffer, source: string): MasterKey {
   };
 }
 
+/** The generated key file's name, in the folder beside the store. */
+export const MASTER_KEY_FILE = 'master.key';
+
 /** Directory that holds the key file for a given --db value. */
 export function keyFileFor(db: string): string {
   const dir =
     /^postgres(ql)?:\/\//.test(db) || db === ':memory:'
       ? resolve('.certmint')
       : dirname(resolve(db));
-  return join(dir, 'master.key');
+  return join(dir, MASTER_KEY_FILE);
 }
 
 export function loadMasterKey(opts: { secret?: string | undefined; keyFile: string }): MasterKey {

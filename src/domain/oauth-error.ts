@@ -46,6 +46,6 @@ export class OAuthError extends Error {
 
 /**
  * Every failure before the assertion's signature is verified is this same answer: no oracle on
- * which client ids, certificate ids or algorithms exist (DESIGN "HTTP (contract)").
+ * which client ids, certificate ids or algorithms exist (docs/http.md).
  */
 export const invalidClient = (detail: DetailCode) => new OAuthError('invalid_client', detail);

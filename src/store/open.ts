@@ -1,7 +1,5 @@
 import { type Clock, systemClock } from '../domain/clock.ts';
 import type { Store } from './ports.ts';
-import { openPostgres } from './postgres/open.ts';
-import { openSqlite } from './sqlite/open.ts';
 
 /** Where the embedded database lives when neither `--db` nor `$CERTMINT_DB` says otherwise. */
 export const DEFAULT_SQLITE_PATH = './.certmint/certmint.db';
@@ -14,6 +12,11 @@ export interface OpenStoreOptions {
    * For serving processes (`certmint serve`); short-lived commands keep SQLite's default.
    */
   backgroundCheckpoints?: boolean;
+  /**
+   * SQLite only: refuse to create the file. A missing one is a DomainError 'store.not_found'
+   * (kind not_found) naming its absolute path. A PostgreSQL database always exists already.
+   */
+  mustExist?: boolean;
 }
 
 /** True for a `postgres://` or `postgresql://` URL. */
@@ -22,7 +25,9 @@ export const isPostgresUrl = (db: string): boolean => /^postgres(?:ql)?:\/\//i.t
 /**
  * Opens the store named by `dbOption` (a CLI `--db`): a `postgres://` / `postgresql://` URL, or
  * an SQLite file path (`:memory:` for a private in-memory database). Empty or undefined falls
- * back to `$CERTMINT_DB`, then `./.certmint/certmint.db` (its folder is created). Runs pending
+ * back to `$CERTMINT_DB`, then `./.certmint/certmint.db` (its folder is created unless
+ * `mustExist`). Only the adapter that is used gets loaded (a CLI command pays for one driver,
+ * not both). Runs pending
  * migrations before resolving. Throws a DomainError ('store.cannot_open' /
  * 'store.cannot_connect', kind invalid_input) with a one-line reason when the database cannot
  * be reached; the message never contains the URL's password.
@@ -33,7 +38,14 @@ export async function openStore(
 ): Promise<Store> {
   const target = dbOption || process.env.CERTMINT_DB || DEFAULT_SQLITE_PATH;
   const clock = opts.clock ?? systemClock;
-  return isPostgresUrl(target)
-    ? openPostgres(target, { clock })
-    : openSqlite(target, { clock, backgroundCheckpoints: opts.backgroundCheckpoints === true });
+  if (isPostgresUrl(target)) {
+    const { openPostgres } = await import('./postgres/open.ts');
+    return openPostgres(target, { clock });
+  }
+  const { openSqlite } = await import('./sqlite/open.ts');
+  return openSqlite(target, {
+    clock,
+    backgroundCheckpoints: opts.backgroundCheckpoints === true,
+    mustExist: opts.mustExist === true,
+  });
 }

@@ -1,28 +1,18 @@
 /**
  * The CLI's entry point in-process (no spawn): which command gets loaded, exit codes, and the
- * one-line stderr format. End-to-end runs through bin/certmint.mjs are in records.test.ts.
+ * one-line stderr format. Runs through the real bin/certmint.mjs are in process.test.ts.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { commandNameIn, runCli } from '../../src/cli/main.ts';
+import { commandNameIn } from '../../src/cli/main.ts';
+import { cli, emptyStore, tempDir } from './support.ts';
 
-/** Runs the CLI in this process, capturing stderr (stdout is left alone: the runner uses it). */
-async function run(args: string[]): Promise<{ code: number; stderr: string }> {
-  const original = process.stderr.write.bind(process.stderr);
-  let stderr = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await runCli(['node', 'certmint', ...args]);
-    return { code, stderr };
-  } finally {
-    process.stderr.write = original;
-  }
+/** Runs the CLI in this process; stdout is captured too but these cases look at stderr. */
+async function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const { code, stderr } = await cli(args);
+  return { code, stderr };
 }
 
 describe('certmint main', () => {
@@ -34,9 +24,9 @@ describe('certmint main', () => {
   });
 
   it('exits 2 with one line for usage errors and 1 for refused requests', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'certmint-main-'));
+    const dir = tempDir('certmint-main-');
     try {
-      const db = ['--db', join(dir, 'c.db')];
+      const db = ['--db', await emptyStore(join(dir, 'c.db'))];
       const unknown = await run([...db, 'acount', 'list']);
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /^certmint: unknown command 'acount'[^\n]*\n$/);
@@ -75,6 +65,36 @@ describe('certmint main', () => {
         badChoice.stderr,
         /^certmint: option '--state <state>' argument 'off' is invalid\. Allowed choices are enabled, blocked\.\n$/,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints the stack of an unexpected error only with --debug or CERTMINT_DEBUG=1', async () => {
+    const dir = tempDir('certmint-main-');
+    try {
+      const args = [
+        '--db',
+        await emptyStore(join(dir, 'c.db')),
+        'keys',
+        'rotate',
+        '--account',
+        'A',
+      ];
+      const env = { CERTMINT_SECRET: 'too short' };
+      const plain = await cli(args, { env });
+      assert.equal(plain.code, 1);
+      assert.match(plain.stderr, /^certmint: CERTMINT_SECRET is too short[^\n]*\n$/);
+      for (const r of [
+        await cli(['--debug', ...args], { env }),
+        await cli(args, { env: { ...env, CERTMINT_DEBUG: '1' } }),
+      ]) {
+        assert.equal(r.code, 1);
+        assert.match(
+          r.stderr,
+          /^certmint: CERTMINT_SECRET is too short[^\n]*\nError: [^\n]*\n\s+at /,
+        );
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

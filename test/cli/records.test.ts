@@ -1,57 +1,28 @@
 /**
- * The `certmint` record commands end to end: real processes (`node bin/certmint.mjs`) on a
- * temporary SQLite file, one scenario from account to revoked mapping. Spawns are kept few
- * (each costs a Node start); the rules themselves are tested in test/service/.
+ * The `certmint` record commands end to end, in-process (runCli with captured output) on a
+ * temporary SQLite file: one scenario from account to revoked mapping. What only a real process
+ * shows (the bin, exit status, stdin pipes, PostgreSQL pools closing) is in process.test.ts; the
+ * rules themselves are tested in test/service/.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { generateCertificate } from '../../src/crypto/generate.ts';
 import { verifyPassword } from '../../src/service/index.ts';
 import { openStore } from '../../src/store/open.ts';
+import { assertMistake, type CliOptions, cli, cliJson, emptyStore, tempDir } from './support.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/certmint.mjs');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function certmint(args: readonly string[], env: Record<string, string> = {}, input = ''): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    input,
-    env: { ...process.env, CERTMINT_DB: '', CERTMINT_DEBUG: '', ...env },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Exit 0 and JSON on stdout. */
-function json<T>(args: readonly string[], env: Record<string, string> = {}, input = ''): T {
-  const r = certmint(['--json', ...args], env, input);
-  assert.equal(r.code, 0, `certmint ${args.join(' ')} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+const json = <T>(args: readonly string[], env: Record<string, string> = {}, input = '') =>
+  cliJson<T>(args, { env, input });
 
 /** A user mistake: the exit code, and exactly one line on stderr, no stack trace. */
-function mistake(args: readonly string[], code: number, message: RegExp): void {
-  const r = certmint(args);
-  assert.equal(r.code, code, `exit code of certmint ${args.join(' ')} (stderr: ${r.stderr})`);
-  const lines = r.stderr.split('\n').filter((l) => l.length > 0);
-  assert.equal(lines.length, 1, `one stderr line expected, got:\n${r.stderr}`);
-  assert.match(lines[0] ?? '', /^certmint: /);
-  assert.match(lines[0] ?? '', message);
-  assert.doesNotMatch(r.stderr, /\n\s+at /);
+async function mistake(args: readonly string[], code: number, message: RegExp): Promise<void> {
+  assertMistake(await cli(args), code, message);
 }
+
+const certmint = (args: readonly string[], env: CliOptions['env'] = {}) => cli(args, { env });
 
 const certificateId = (pem: string): string =>
   createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url');
@@ -72,26 +43,31 @@ async function dashCertificate(dir: string, name: string): Promise<{ path: strin
 describe('certmint record commands (CLI)', () => {
   let dir: string;
   let db: string[];
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'certmint-cli-'));
-    db = ['--db', join(dir, 'certmint.db')];
+  before(async () => {
+    dir = tempDir();
+    db = ['--db', await emptyStore(join(dir, 'certmint.db'))];
   });
   after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs the whole set-up: account → entity → role → integration → certificate → mapping → revoke', async () => {
-    const account = json<{ id: string; kind: string }>([...db, 'account', 'create', '123456']);
+    const account = await json<{ id: string; kind: string }>([
+      ...db,
+      'account',
+      'create',
+      '123456',
+    ]);
     assert.deepEqual([account.id, account.kind], ['123456', 'production']);
     // --db may also come from $CERTMINT_DB, and global options may precede the command.
-    const viaEnv = certmint(['account', 'create', '123456_sb1', '--kind', 'sandbox'], {
+    const viaEnv = await certmint(['account', 'create', '123456_sb1', '--kind', 'sandbox'], {
       CERTMINT_DB: join(dir, 'certmint.db'),
     });
     assert.equal(viaEnv.code, 0, viaEnv.stderr);
     assert.match(viaEnv.stdout, /created sandbox account 123456_SB1 \(of 123456\)/);
 
     // The console password arrives on stdin, never on the command line.
-    const entity = json<{ id: number; active: boolean; hasPassword: boolean }>(
+    const entity = await json<{ id: number; active: boolean; hasPassword: boolean }>(
       [
         ...db,
         'entity',
@@ -115,7 +91,7 @@ describe('certmint record commands (CLI)', () => {
     } finally {
       await store.close();
     }
-    const role = json<{ id: number; permissions: string[] }>([
+    const role = await json<{ id: number; permissions: string[] }>([
       ...db,
       'role',
       'create',
@@ -127,7 +103,7 @@ describe('certmint record commands (CLI)', () => {
       'oauth2_access_token_login',
     ]);
     assert.deepEqual([role.id, role.permissions], [1000, ['oauth2_access_token_login']]);
-    const assigned = json<{ roleIds: number[] }>([
+    const assigned = await json<{ roleIds: number[] }>([
       ...db,
       'role',
       'assign',
@@ -141,7 +117,7 @@ describe('certmint record commands (CLI)', () => {
     assert.deepEqual(assigned.roleIds, [1000]);
 
     // Human output of integration create: ids, the secret once, and the warning.
-    const created = certmint([
+    const created = await certmint([
       ...db,
       'integration',
       'create',
@@ -161,7 +137,7 @@ describe('certmint record commands (CLI)', () => {
     assert.match(created.stdout, /application id:\s+[0-9A-F-]{36}\n/);
     assert.match(created.stdout, /shown only this once/);
 
-    const gen = certmint([
+    const gen = await certmint([
       'cert',
       'generate',
       '--alg',
@@ -189,7 +165,7 @@ describe('certmint record commands (CLI)', () => {
       '--certificate',
       file,
     ];
-    const mapped = json<Record<string, unknown>>(mapArgs(join(dir, 'public.pem')));
+    const mapped = await json<Record<string, unknown>>(mapArgs(join(dir, 'public.pem')));
     assert.equal(mapped.certificateId, certificateId(pem));
     assert.equal(mapped.algorithm, 'EC');
     assert.equal(
@@ -199,13 +175,13 @@ describe('certmint record commands (CLI)', () => {
     );
 
     // Mistakes: one line on stderr, exit 1 for refusals, 2 for usage errors.
-    mistake(
+    await mistake(
       mapArgs(join(dir, 'public.pem')),
       1,
       /already mapped \(certificates can never be reused/,
     );
-    mistake(mapArgs(join(dir, 'missing.pem')), 1, /cannot read .*missing\.pem: no such file/);
-    mistake(
+    await mistake(mapArgs(join(dir, 'missing.pem')), 1, /cannot read .*missing\.pem: no such file/);
+    await mistake(
       [...db, 'mapping', 'revoke', '--account', '123456', '--bogus'],
       2,
       /'--bogus' is neither an option/,
@@ -215,9 +191,9 @@ describe('certmint record commands (CLI)', () => {
     const dashA = await dashCertificate(dir, 'dash-a.pem');
     const dashB = await dashCertificate(dir, 'dash-b.pem');
     for (const d of [dashA, dashB]) {
-      assert.equal(json<{ certificateId: string }>(mapArgs(d.path)).certificateId, d.id);
+      assert.equal((await json<{ certificateId: string }>(mapArgs(d.path))).certificateId, d.id);
     }
-    const revokedA = json<{ certificateId: string; revokedAt: number | null }>([
+    const revokedA = await json<{ certificateId: string; revokedAt: number | null }>([
       ...db,
       'mapping',
       'revoke',
@@ -228,7 +204,7 @@ describe('certmint record commands (CLI)', () => {
     ]);
     assert.equal(revokedA.certificateId, dashA.id);
     assert.equal(typeof revokedA.revokedAt, 'number');
-    const revokedB = certmint([
+    const revokedB = await certmint([
       ...db,
       'mapping',
       'revoke',
@@ -242,9 +218,13 @@ describe('certmint record commands (CLI)', () => {
       new RegExp(`revoked certificate ${dashB.id.replace(/[-]/g, '\\-')}`),
     );
     // Even bare (no "--"), a 43-character word beginning with "-" is taken as the id.
-    mistake([...db, 'mapping', 'revoke', '--account', '123456', dashA.id], 1, /already revoked/);
+    await mistake(
+      [...db, 'mapping', 'revoke', '--account', '123456', dashA.id],
+      1,
+      /already revoked/,
+    );
 
-    const list = json<Array<{ certificateId: string; status: string; clientId: string }>>([
+    const list = await json<Array<{ certificateId: string; status: string; clientId: string }>>([
       ...db,
       'mapping',
       'list',
@@ -258,7 +238,7 @@ describe('certmint record commands (CLI)', () => {
     });
     assert.ok(list.every((m) => m.clientId === clientId));
 
-    const events = json<Array<{ type: string; result: string; certificateId: string }>>([
+    const events = await json<Array<{ type: string; result: string; certificateId: string }>>([
       ...db,
       'audit',
       'list',
@@ -275,7 +255,7 @@ describe('certmint record commands (CLI)', () => {
       ].sort(),
     );
 
-    const refreshed = json<{
+    const refreshed = await json<{
       mappingsCleared: number;
       integrations: number;
       account: { id: string };
@@ -284,48 +264,18 @@ describe('certmint record commands (CLI)', () => {
       [refreshed.account.id, refreshed.integrations, refreshed.mappingsCleared],
       ['123456_SB1', 1, 0],
     );
-    const sandboxIntegrations = certmint([...db, 'integration', 'list', '--account', '123456-sb1']);
+    const sandboxIntegrations = await certmint([
+      ...db,
+      'integration',
+      'list',
+      '--account',
+      '123456-sb1',
+    ]);
     assert.equal(sandboxIntegrations.code, 0, sandboxIntegrations.stderr);
     assert.ok(
       sandboxIntegrations.stdout.includes(clientId),
       "the sandbox got production's integration",
     );
     assert.ok(!sandboxIntegrations.stdout.includes(secret), 'the secret is never shown again');
-  });
-
-  it('prints help with an example for a command, and the version', () => {
-    const help = certmint(['mapping', 'revoke', '--help']);
-    assert.equal(help.code, 0);
-    assert.match(help.stdout, /Usage: certmint mapping revoke/);
-    assert.match(help.stdout, /--db <path\|url>/);
-    assert.match(help.stdout, /Examples?:\n\s+certmint mapping revoke --account 123456/);
-    const version = certmint(['--version']);
-    assert.equal(version.code, 0);
-    assert.equal(
-      version.stdout.trim(),
-      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
-    );
-  });
-
-  it('works on PostgreSQL and exits once done (the pool is closed)', {
-    skip: !process.env.CERTMINT_TEST_PG_URL,
-  }, async () => {
-    const base = process.env.CERTMINT_TEST_PG_URL ?? '';
-    const name = `certmint_cli_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    try {
-      const url = new URL(base);
-      url.pathname = `/${name}`;
-      // spawnSync returns only when the process has exited: a leaked pool would hit the timeout.
-      assert.equal(
-        json<{ id: string }>(['--db', url.toString(), 'account', 'create', 'TSTDRV7']).id,
-        'TSTDRV7',
-      );
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
   });
 });

@@ -1,28 +1,36 @@
 /**
  * `certmint serve` and `certmint quickstart` as a user runs them: a real process on a temp
- * SQLite store; first start prints the console login once; quickstart gets a token and calls
- * whoami; SIGTERM shuts down cleanly; the second start prints no password.
+ * SQLite store; the first start creates the store and says where the console password is (a
+ * mode-0600 file, never printed); quickstart gets a token and calls whoami; a busy port is one
+ * line naming --port/PORT; SIGTERM shuts down cleanly; the second start creates nothing.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { freePort } from '../support/net.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/certmint.mjs');
+import { BIN, tempDir } from './support.ts';
 
 function startServer(
   db: string,
   port: number,
+  how: 'flag' | 'env' = 'flag',
 ): Promise<{ child: ChildProcess; out: () => string }> {
   const child = spawn(
     process.execPath,
-    [BIN, '--db', db, 'serve', '--port', String(port), '--log-level', 'error'],
+    [
+      BIN,
+      '--db',
+      db,
+      'serve',
+      ...(how === 'flag' ? ['--port', String(port)] : []),
+      '--log-level',
+      'error',
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CERTMINT_SECRET: '' },
+      env: { ...process.env, CERTMINT_SECRET: '', PORT: how === 'env' ? String(port) : '' },
     },
   );
   let out = '';
@@ -40,8 +48,8 @@ function startServer(
     const check = () => {
       if (out.includes('issuer of an account')) {
         clearTimeout(timer);
-        // the first-start banner follows the listening lines in the same write burst
-        setTimeout(() => resolve({ child, out: () => out }), 200);
+        // The store line and the first-start text are written before the listening lines.
+        resolve({ child, out: () => out });
       } else if (child.exitCode !== null) {
         clearTimeout(timer);
         reject(new Error(`server exited:\n${out}`));
@@ -53,7 +61,10 @@ function startServer(
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CERTMINT_DB: '', PORT: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -71,14 +82,28 @@ const exited = (child: ChildProcess) =>
 
 describe('certmint serve + quickstart (processes)', () => {
   it('first start, quickstart, graceful shutdown, second start', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'certmint-serve-'));
+    const dir = tempDir('certmint-serve-');
     const db = join(dir, 'certmint.db');
     const port = await freePort();
     const first = await startServer(db, port);
     try {
+      assert.match(first.out(), new RegExp(`^store: ${db} \\(sqlite\\)\n`));
       assert.match(first.out(), /created account TSTDRV0000001/);
       assert.match(first.out(), /Email: +admin@certmint\.local/);
-      assert.match(first.out(), /Password: +\S{16,}/);
+      const file = join(dir, 'admin-password');
+      assert.ok(first.out().includes(`Password: in ${file} (mode 0600)`), first.out());
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const password = readFileSync(file, 'utf8').trim();
+      assert.ok(password.length >= 16);
+      assert.ok(!first.out().includes(password), 'the password is never printed');
+
+      // A second server on the same port: one line that names the way out, exit 1.
+      const busy = await run(['--db', db, 'serve', '--port', String(port)]);
+      assert.equal(busy.code, 1, busy.stderr);
+      assert.equal(
+        busy.stderr,
+        `certmint: port ${port} on 127.0.0.1 is already in use: stop what holds it, or choose another port with --port <n> or PORT=<n>\n`,
+      );
 
       const qs = await run([
         '--db',
@@ -109,8 +134,9 @@ describe('certmint serve + quickstart (processes)', () => {
       first.child.kill('SIGTERM');
       assert.equal(await done, 0);
     }
-    const second = await startServer(db, port);
+    const second = await startServer(db, port, 'env');
     try {
+      assert.match(second.out(), new RegExp(`listening on http://127\\.0\\.0\\.1:${port}`));
       assert.doesNotMatch(second.out(), /Password:/);
     } finally {
       const done = exited(second.child);

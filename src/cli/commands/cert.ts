@@ -22,6 +22,8 @@ import {
   MAX_CERTIFICATE_BYTES,
 } from '../../service/certificates/tools.ts';
 import { CliError } from '../errors.ts';
+import { warnIfNotIgnored } from '../git-ignore.ts';
+import { resolvePath } from '../io.ts';
 import { globalOptions, isoTime, readFileCapped, write } from '../output.ts';
 
 export interface CertCommandDeps {
@@ -53,11 +55,12 @@ const exists = (path: string) =>
   new CliError(`${path} already exists: choose another file, or add --force to replace it`);
 
 async function writeNew(path: string, data: string, mode: number, force: boolean): Promise<void> {
+  const absolute = resolvePath(path);
   // With --force the old file goes first, so the new one is created with `mode` from its first
   // byte (a private key never lands in a file with looser permissions).
-  if (force) await rm(path, { force: true });
+  if (force) await rm(absolute, { force: true });
   try {
-    await writeFile(path, data, { mode, flag: 'wx' });
+    await writeFile(absolute, data, { mode, flag: 'wx' });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw exists(path);
@@ -138,7 +141,9 @@ export function certCommand(deps: CertCommandDeps = {}): Command {
         const force = o.force === true;
 
         // Fail before the (possibly slow) key generation; 'wx' below still guards the race.
-        for (const path of [o.keyOut, o.out]) if (!force && existsSync(path)) throw exists(path);
+        for (const path of [o.keyOut, o.out]) {
+          if (!force && existsSync(resolvePath(path))) throw exists(path);
+        }
 
         const made = await generateCertificate({
           alg,
@@ -154,9 +159,10 @@ export function certCommand(deps: CertCommandDeps = {}): Command {
           await writeNew(o.out, made.certificatePem, 0o644, force);
         } catch (e) {
           // A key without its certificate is useless: do not leave it behind.
-          await rm(o.keyOut, { force: true });
+          await rm(resolvePath(o.keyOut), { force: true });
           throw e;
         }
+        await warnIfNotIgnored(resolvePath(o.keyOut), o.keyOut);
 
         if (g.json) {
           out(

@@ -11,8 +11,12 @@ export function keysCommand(): Command {
       'create a new signing key; the old one stays in the JWKS until its last token expires',
     )
     .requiredOption('--account <id>', 'account id')
+    .option(
+      '--secret-file <file>',
+      'file holding the secret that encrypts signing keys (default: $CERTMINT_SECRET)',
+    )
     .addHelpText('after', '\nExample:\n  certmint keys rotate --account TSTDRV0000001')
-    .action(async (o: { account: string }, cmd: Command) => {
+    .action(async (o: { account: string; secretFile?: string }, cmd: Command) => {
       await withServices(cmd, async (svc, g) => {
         const { accountId, kid } = await svc.signingKeys.rotate(SYSTEM, o.account);
         emit(

@@ -98,15 +98,13 @@ export function mappingCommand(): Command {
   mapping
     .command('revoke')
     .description('revoke a certificate mapping for good (it can never be mapped again)')
-    .argument('[certId]', 'certificate id; one beginning with "-" goes after "--"')
+    .argument('[certId]', 'certificate id (one that begins with "-" is fine)')
     .requiredOption('--account <id>', 'account id')
     // A certificate id is base64url and may begin with "-" (NetSuite's own CLI trips on this:
-    // suitecloud-sdk #881). Let such a word through as the id; anything else is still refused.
+    // suitecloud-sdk #881). main moves such ids out of commander's way (../dash-ids.ts); any
+    // other word beginning with "-" reaches the check below and is refused by name.
     .allowUnknownOption()
-    .option(
-      '--certificate-id <id>',
-      'certificate id (use --certificate-id=<id> if it begins with "-")',
-    )
+    .option('--certificate-id <id>', 'certificate id, as an option')
     .addHelpText(
       'after',
       '\nExamples:\n  certmint mapping revoke --account 123456 I_k32OzlZNGsHtCScnCwQCVLqsQsV2BOIQzlTaSmRQI\n' +

@@ -3,7 +3,7 @@
  * explained step at a time, each with the equivalent command or curl.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { createTokenClient } from '../../client/index.ts';
 import { DomainError } from '../../domain/errors.ts';
@@ -12,10 +12,13 @@ import { generateCertificate, isAssertionAlg } from '../../service/certificates/
 import { SYSTEM } from '../../service/index.ts';
 import type { Services } from '../../service/services.ts';
 import { CliError } from '../errors.ts';
+import { warnIfNotIgnored } from '../git-ignore.ts';
+import { resolvePath } from '../io.ts';
 import { withServices, write } from '../output.ts';
+import { defaultServerUrl } from '../settings.ts';
 
 interface QuickstartOptions {
-  url: string;
+  url?: string;
   account: string;
   alg: string;
   dir: string;
@@ -26,7 +29,10 @@ export function quickstartCommand(): Command {
     .description(
       'set up an integration, entity, role, certificate and mapping; get a token; call whoami',
     )
-    .option('--url <url>', 'base URL of the running server', 'http://127.0.0.1:8080')
+    .option(
+      '--url <url>',
+      'base URL of the running server (default: $CERTMINT_PUBLIC_URL, else http://127.0.0.1:$PORT, else port 8080)',
+    )
     .option('--account <id>', 'account to set up', 'TSTDRV0000001')
     .option('--alg <alg>', 'assertion algorithm: ES256 ES384 ES512 PS256 PS384 PS512', 'ES256')
     .option(
@@ -42,7 +48,7 @@ export function quickstartCommand(): Command {
       if (!isAssertionAlg(o.alg))
         throw new CliError(`--alg must be one of ES256 ES384 ES512 PS256 PS384 PS512`);
       const alg: AssertionAlg = o.alg;
-      const base = o.url.replace(/\/+$/, '');
+      const base = (o.url ?? defaultServerUrl()).replace(/\/+$/, '');
       await withServices(cmd, async (svc, g) => {
         const step = (n: number, title: string, lines: string[]) =>
           g.json || write([`\n${n}. ${title}`, ...lines.map((l) => `   ${l}`)].join('\n'));
@@ -78,13 +84,14 @@ export function quickstartCommand(): Command {
           `client id: ${integration.clientId}`,
           `certmint integration create --account ${accountId} --name "${integration.name}" --m2m --scope restlets,rest_webservices`,
         ]);
-        const dir = resolve(o.dir);
+        const dir = resolvePath(o.dir);
         mkdirSync(dir, { recursive: true });
         const cert = await generateCertificate({ alg, now: svc.clock.now() });
         const certPath = join(dir, `public-${stamp}.pem`);
         const keyPath = join(dir, `private-${stamp}.pem`);
         writeFileSync(certPath, cert.certificatePem);
         writeFileSync(keyPath, cert.privateKeyPem, { mode: 0o600 });
+        await warnIfNotIgnored(keyPath, keyPath);
         step(4, `${alg} certificate and private key (no OpenSSL needed)`, [
           `certificate: ${certPath}`,
           `private key: ${keyPath} (mode 0600; never leaves your machine)`,

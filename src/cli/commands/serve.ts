@@ -3,79 +3,96 @@ import { Command, Option } from 'commander';
 import pino from 'pino';
 import { systemClock } from '../../domain/clock.ts';
 import { CliError } from '../errors.ts';
+import { firstLogin, firstLoginText } from '../first-login.ts';
 import { globalOptions, write } from '../output.ts';
+import {
+  describeStore,
+  LOG_LEVELS,
+  masterSecret,
+  type ServeFlags,
+  type ServeSettings,
+  serveSettings,
+} from '../settings.ts';
 
-interface ServeOptions {
-  port: string;
-  host: string;
-  publicUrl?: string;
-  explainErrors?: boolean;
-  logLevel: string;
-}
-
-function portOf(s: string): number {
-  const n = Number(s);
-  if (!/^[0-9]{1,5}$/.test(s) || n > 65535)
-    throw new CliError(`--port must be 0-65535 (got "${s}")`);
-  return n;
+/** A busy port is a user's choice to make, not a crash: say so and how to pick another. */
+function listenError(e: unknown, s: ServeSettings): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new CliError(
+      `port ${s.port} on ${s.host} is already in use: stop what holds it, or choose another port with --port <n> or PORT=<n>`,
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new CliError(`cannot listen on host ${s.host}: choose another with --host or HOST`);
+  }
+  if (code === 'EACCES') {
+    return new CliError(
+      `not allowed to listen on port ${s.port}: use a port above 1023 (--port or PORT)`,
+    );
+  }
+  return e;
 }
 
 export function serveCommand(): Command {
   return new Command('serve')
     .description('run the authorization server (token endpoint, JWKS, admin API, console)')
-    .option('--port <n>', 'port to listen on', process.env.PORT ?? '8080')
-    .option('--host <addr>', 'address to listen on', '127.0.0.1')
-    .option('--public-url <url>', 'base URL clients use (default http://<host>:<port>)')
-    .option('--explain-errors', 'put the audit detail code in error_description (development only)')
+    .option('--port <n>', 'port to listen on (default: $PORT, else 8080)')
+    .option('--host <addr>', 'address to listen on (default: $HOST, else 127.0.0.1)')
+    .option(
+      '--public-url <url>',
+      'base URL clients use (default: $CERTMINT_PUBLIC_URL, else http://<host>:<port>)',
+    )
+    .option(
+      '--explain-errors',
+      'put the audit detail code in error_description, development only (or CERTMINT_EXPLAIN_ERRORS=1)',
+    )
     .addOption(
-      new Option('--log-level <level>', 'log level')
-        .choices(['fatal', 'error', 'warn', 'info', 'debug'])
-        .default('info'),
+      new Option(
+        '--log-level <level>',
+        'log level (default: $CERTMINT_LOG_LEVEL, else info)',
+      ).choices(LOG_LEVELS),
+    )
+    .option(
+      '--secret-file <file>',
+      'file holding the secret that encrypts signing keys (default: $CERTMINT_SECRET)',
     )
     .addHelpText(
       'after',
       '\nExample:\n  certmint serve --port 8080\n  certmint serve --db postgres://user@db/certmint --host 0.0.0.0 --public-url https://auth.example.com\n\n' +
-        'Token-signing keys are encrypted with CERTMINT_SECRET, or with a key file created beside the database.',
+        'Token-signing keys are encrypted with CERTMINT_SECRET (or --secret-file), else with a key file created beside the database.',
     )
-    .action(async (o: ServeOptions, cmd: Command) => {
+    .action(async (o: ServeFlags, cmd: Command) => {
       const g = globalOptions(cmd);
-      const port = portOf(o.port);
-      const displayHost = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
-      const publicUrl = (o.publicUrl ?? `http://${displayHost}:${port}`).replace(/\/+$/, '');
-      // The login is printed right away: a later failure (port busy) must not lose it.
+      const { port, publicUrl, ...s } = serveSettings(o);
       const { openServices } = await import('../../service/runtime.ts');
       const services = await openServices({
         db: g.db,
         publicUrl,
-        secret: process.env.CERTMINT_SECRET,
+        secret: masterSecret(o.secretFile),
+        filesDir: g.location.dir,
         serving: true,
         clock: systemClock,
       });
-      const first = await services.bootstrap();
-      if (first) {
-        write(
-          [
-            '',
-            `First start: created account ${first.accountId} and its administrator.`,
-            `  Console:  ${publicUrl}/console`,
-            `  Email:    ${first.email}`,
-            `  Password: ${first.password}`,
-            'This password is shown once. Sign in and enrol two-factor authentication.',
-            '',
-          ].join('\n'),
-        );
-      }
+      write(`store: ${describeStore(g.location)} (${services.dialect})`);
+      // Told right away: a later failure (port busy) must not lose where the password is.
+      const first = await firstLogin(services, g.location);
+      if (first) write(firstLoginText(first, `${publicUrl}/console`));
       const logger = pino({
-        level: o.logLevel,
+        level: s.logLevel,
         redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body'],
       });
       services.startBackgroundJobs((err, job) => logger.warn({ err }, `${job} failed`));
       const { buildApp } = await import('../../http/app.ts');
-      const app = await buildApp({ services, explainErrors: o.explainErrors === true, logger });
-      const address = await app.listen({ port, host: o.host });
-      write(
-        `certmint listening on ${address} (store: ${services.dialect}, signing keys: ${services.signingKeys.source})`,
-      );
+      const app = await buildApp({ services, explainErrors: s.explainErrors, logger });
+      let address: string;
+      try {
+        address = await app.listen({ port, host: s.host });
+      } catch (e) {
+        await app.close();
+        await services.close();
+        throw listenError(e, { port, publicUrl, ...s });
+      }
+      write(`certmint listening on ${address} (signing keys: ${services.signingKeys.source})`);
       write(`issuer of an account A: ${publicUrl}/accounts/A`);
       let closing = false;
       const shutdown = (signal: string) => {

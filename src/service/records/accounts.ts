@@ -1,7 +1,7 @@
 /**
  * Account use cases. Ids follow NetSuite's forms (see domain/account.ts); a sandbox or release
  * preview names its production parent, which must exist first. Sandbox refresh replaces the
- * sandbox's records with production's and clears its M2M setup (DESIGN "Data model").
+ * sandbox's records with production's and clears its M2M setup.
  */
 import { type Account, type AccountKind, parseAccountId } from '../../domain/account.ts';
 import { auditEvent } from '../../domain/audit.ts';

@@ -111,8 +111,8 @@ export async function authenticateClient(
 }
 
 /**
- * Replay key: per client, by `jti` when present, else by the signed content (DESIGN: "each
- * assertion is accepted once"). Kept until the assertion's exp + skew.
+ * Replay key: per client, by `jti` when present, else by the signed content (each assertion is
+ * accepted once). Kept until the assertion's exp + skew.
  */
 export function replayKey(
   accountId: string,

@@ -92,8 +92,8 @@ export function initialMigration(dialect: Dialect): Migration {
         .addUniqueConstraint('integrations_client_id_unique', ['account_id', 'client_id'])
         .execute();
 
-      // Certificate and public-key ids are unique across every account, forever (DESIGN
-      // "Certificate rules"): the constraints are global, not per account.
+      // Certificate and public-key ids are unique across every account, forever (a certificate
+      // can never be mapped twice): the constraints are global, not per account.
       await db.schema
         .createTable('mappings')
         .addColumn('certificate_id', 'text', (c) => c.notNull())

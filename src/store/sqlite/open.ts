@@ -2,12 +2,12 @@
  * SQLite adapter: one better-sqlite3 connection per Store, WAL, NORMAL sync (durable at every
  * checkpoint, fast commits; WAL keeps the database consistent after a crash), foreign keys on.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import type { Clock } from '../../domain/clock.ts';
-import { invalidInput } from '../../domain/errors.ts';
+import { invalidInput, notFound } from '../../domain/errors.ts';
 import { StoreContext } from '../context.ts';
 import { LocalFeed } from '../feed.ts';
 import { kyselyStore, migrate } from '../kysely/store.ts';
@@ -25,18 +25,22 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** Checkpoint the WAL from a worker thread instead of inside commits (a serving process). */
   backgroundCheckpoints?: boolean;
+  /** Refuse to create the file: a missing one is 'store.not_found' naming its absolute path. */
+  mustExist?: boolean;
 }
 
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export async function openSqlite(path: string, opts: SqliteOptions): Promise<Store> {
   const busyTimeoutMs = opts.busyTimeoutMs ?? 10_000;
+  const mustExist = opts.mustExist === true && path !== ':memory:';
   let raw: Database.Database;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+    if (path !== ':memory:' && !mustExist) mkdirSync(dirname(resolve(path)), { recursive: true });
     // A generous busy timeout only while opening: setting WAL mode may briefly wait for another
     // process, and nothing else in this process can hold this new connection's locks yet.
-    raw = new Database(path, { timeout: busyTimeoutMs });
+    // fileMustExist makes SQLite itself refuse to create the file (no check-then-open race).
+    raw = new Database(path, { timeout: busyTimeoutMs, fileMustExist: mustExist });
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');
     raw.pragma('foreign_keys = ON');
@@ -44,6 +48,9 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
     // why SQLite's blocking busy handler is unsafe in a server).
     raw.pragma('busy_timeout = 0');
   } catch (e) {
+    if (mustExist && !existsSync(path)) {
+      throw notFound('store.not_found', `no SQLite database at ${resolve(path)}`);
+    }
     throw invalidInput(
       'store.cannot_open',
       `cannot open SQLite database at ${path}: ${reasonOf(e)}`,

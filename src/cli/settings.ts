@@ -1,0 +1,150 @@
+/**
+ * Every setting the CLI reads, resolved one way: the flag, else the environment variable, else
+ * the default (docs/cli.md has the table). The store is found the same way by `serve` and by
+ * every record command, so they can never silently work on two different databases.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CliError } from './errors.ts';
+import { envVar, io, resolvePath } from './io.ts';
+
+export const DEFAULT_DB = './.certmint/certmint.db';
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const isPostgres = (db: string): boolean => /^postgres(?:ql)?:\/\//i.test(db);
+
+export interface StoreLocation {
+  /** For openStore: a postgres:// URL, ':memory:', or an absolute SQLite path. */
+  db: string;
+  /** Where the value came from (for the "no store" message). */
+  from: '--db' | 'CERTMINT_DB' | 'default';
+  /** Folder for the files kept beside the store (master key, first administrator password). */
+  dir: string;
+}
+
+/** `--db` wins, then `$CERTMINT_DB`, then ./.certmint/certmint.db (relative to the cwd). */
+export function storeLocation(dbFlag: string | undefined): StoreLocation {
+  const env = envVar('CERTMINT_DB');
+  const [raw, from] =
+    dbFlag !== undefined && dbFlag !== ''
+      ? [dbFlag, '--db' as const]
+      : env !== undefined
+        ? [env, 'CERTMINT_DB' as const]
+        : [DEFAULT_DB, 'default' as const];
+  if (isPostgres(raw) || raw === ':memory:') {
+    return { db: raw, from, dir: resolvePath('.certmint') };
+  }
+  const db = resolvePath(raw);
+  return { db, from, dir: dirname(db) };
+}
+
+/** The store for messages: the absolute SQLite path, or the URL without its password. */
+export function describeStore(loc: StoreLocation): string {
+  if (!isPostgres(loc.db)) return loc.db;
+  try {
+    const url = new URL(loc.db);
+    url.password = '';
+    return url.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+/** The one line a record command prints when the SQLite store it looked for is not there. */
+export function noStoreError(loc: StoreLocation): CliError {
+  const how =
+    loc.from === 'default'
+      ? 'the default; neither --db nor CERTMINT_DB is set'
+      : `from ${loc.from}`;
+  const init = loc.from === 'default' ? 'certmint init' : `certmint --db ${loc.db} init`;
+  return new CliError(
+    `no certmint store at ${loc.db} (${how}): point at yours with --db <path> or CERTMINT_DB=<path>, ` +
+      `or create this one with "${init}"`,
+  );
+}
+
+function portOf(value: string, from: string): number {
+  if (!/^[0-9]{1,5}$/.test(value) || Number(value) > 65535) {
+    throw new CliError(`${from} must be 0-65535 (got "${value.slice(0, 20)}")`);
+  }
+  return Number(value);
+}
+
+/** The URL clients use when none is configured: a wildcard host is reached on 127.0.0.1. */
+export function localUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+export interface ServeFlags {
+  port?: string;
+  host?: string;
+  publicUrl?: string;
+  explainErrors?: boolean;
+  logLevel?: string;
+  secretFile?: string;
+}
+
+export interface ServeSettings {
+  port: number;
+  host: string;
+  publicUrl: string;
+  explainErrors: boolean;
+  logLevel: LogLevel;
+}
+
+export function serveSettings(o: ServeFlags): ServeSettings {
+  const portText = o.port ?? envVar('PORT');
+  const port =
+    portText === undefined
+      ? DEFAULT_PORT
+      : portOf(portText, o.port !== undefined ? '--port' : 'PORT');
+  const host = o.host ?? envVar('HOST') ?? DEFAULT_HOST;
+  const publicUrl = (o.publicUrl ?? envVar('CERTMINT_PUBLIC_URL') ?? localUrl(host, port)).replace(
+    /\/+$/,
+    '',
+  );
+  const level = o.logLevel ?? envVar('CERTMINT_LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    const from = o.logLevel !== undefined ? '--log-level' : 'CERTMINT_LOG_LEVEL';
+    throw new CliError(`${from} must be one of ${LOG_LEVELS.join(', ')} (got "${level}")`, 2);
+  }
+  const explainErrors = o.explainErrors === true || envVar('CERTMINT_EXPLAIN_ERRORS') === '1';
+  return { port, host, publicUrl, explainErrors, logLevel: level as LogLevel };
+}
+
+/** Where a client finds the server: $CERTMINT_PUBLIC_URL, else the local address serve uses. */
+export function defaultServerUrl(): string {
+  const configured = envVar('CERTMINT_PUBLIC_URL');
+  if (configured !== undefined) return configured;
+  const port = envVar('PORT');
+  const valid = port !== undefined && /^[0-9]{1,5}$/.test(port) && Number(port) <= 65535;
+  return localUrl(envVar('HOST') ?? DEFAULT_HOST, valid ? Number(port) : DEFAULT_PORT);
+}
+
+/**
+ * The secret that encrypts token-signing keys: the file named by `--secret-file`, else
+ * `$CERTMINT_SECRET`, else undefined (a key file beside the store is used). No flag takes the
+ * secret itself: a command line is visible to every user of the machine (`ps`).
+ */
+export function masterSecret(secretFile: string | undefined): string | undefined {
+  if (secretFile === undefined) return envVar('CERTMINT_SECRET');
+  let secret: string;
+  try {
+    secret = readFileSync(resolvePath(secretFile), 'utf8').trim();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `cannot read --secret-file ${secretFile}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`,
+    );
+  }
+  // An empty file must not silently fall back to the key file beside the store.
+  if (secret === '') throw new CliError(`--secret-file ${secretFile} is empty`);
+  return secret;
+}
+
+/** `--debug` or CERTMINT_DEBUG=1: unexpected errors print their stack. */
+export const debugEnabled = (flag: boolean): boolean => flag || io().env.CERTMINT_DEBUG === '1';

@@ -1,0 +1,141 @@
+/**
+ * Every setting resolves the same way: the flag, else the environment variable, else the
+ * default (docs/cli.md, "Settings"); a bad value names where it came from.
+ */
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { CliError } from '../../src/cli/errors.ts';
+import { withIo } from '../../src/cli/io.ts';
+import {
+  defaultServerUrl,
+  describeStore,
+  masterSecret,
+  serveSettings,
+  storeLocation,
+} from '../../src/cli/settings.ts';
+import { tempDir } from './support.ts';
+
+const inEnv = <T>(env: Record<string, string>, fn: () => T, cwd = '/work/here'): Promise<T> =>
+  withIo({ env, cwd }, async () => fn());
+
+describe('settings', () => {
+  it('serve: flag, else environment, else default', async () => {
+    assert.deepEqual(await inEnv({}, () => serveSettings({})), {
+      port: 8080,
+      host: '127.0.0.1',
+      publicUrl: 'http://127.0.0.1:8080',
+      explainErrors: false,
+      logLevel: 'info',
+    });
+    const env = {
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      CERTMINT_PUBLIC_URL: 'https://auth.example.com/',
+      CERTMINT_LOG_LEVEL: 'warn',
+      CERTMINT_EXPLAIN_ERRORS: '1',
+    };
+    assert.deepEqual(await inEnv(env, () => serveSettings({})), {
+      port: 9000,
+      host: '0.0.0.0',
+      publicUrl: 'https://auth.example.com',
+      explainErrors: true,
+      logLevel: 'warn',
+    });
+    assert.deepEqual(
+      await inEnv(env, () =>
+        serveSettings({
+          port: '7000',
+          host: '127.0.0.2',
+          publicUrl: 'http://x.test',
+          logLevel: 'debug',
+        }),
+      ),
+      {
+        port: 7000,
+        host: '127.0.0.2',
+        publicUrl: 'http://x.test',
+        explainErrors: true,
+        logLevel: 'debug',
+      },
+    );
+    // A wildcard address is reached on 127.0.0.1.
+    assert.equal(
+      (await inEnv({ HOST: '::' }, () => serveSettings({ port: '81' }))).publicUrl,
+      'http://127.0.0.1:81',
+    );
+  });
+
+  it('serve: a bad value names the flag or variable it came from', async () => {
+    const refused = async (env: Record<string, string>, flags: object, message: string) => {
+      await assert.rejects(
+        inEnv(env, () => serveSettings(flags)),
+        (e: unknown) => e instanceof CliError && e.message === message,
+      );
+    };
+    await refused({}, { port: '70000' }, '--port must be 0-65535 (got "70000")');
+    await refused({ PORT: 'http' }, {}, 'PORT must be 0-65535 (got "http")');
+    await refused(
+      { CERTMINT_LOG_LEVEL: 'loud' },
+      {},
+      'CERTMINT_LOG_LEVEL must be one of fatal, error, warn, info, debug (got "loud")',
+    );
+  });
+
+  it('the store: --db, else CERTMINT_DB, else ./.certmint/certmint.db, made absolute', async () => {
+    assert.deepEqual(await inEnv({}, () => storeLocation(undefined)), {
+      db: '/work/here/.certmint/certmint.db',
+      from: 'default',
+      dir: '/work/here/.certmint',
+    });
+    assert.deepEqual(await inEnv({ CERTMINT_DB: 'a/b.db' }, () => storeLocation('')), {
+      db: '/work/here/a/b.db',
+      from: 'CERTMINT_DB',
+      dir: '/work/here/a',
+    });
+    assert.deepEqual(await inEnv({ CERTMINT_DB: 'a/b.db' }, () => storeLocation('/srv/c.db')), {
+      db: '/srv/c.db',
+      from: '--db',
+      dir: '/srv',
+    });
+    const pgUrl = 'postgres://certmint:s3cret@db.example/certmint';
+    const pgStore = await inEnv({ CERTMINT_DB: pgUrl }, () => storeLocation(undefined));
+    assert.deepEqual(pgStore, { db: pgUrl, from: 'CERTMINT_DB', dir: '/work/here/.certmint' });
+    assert.equal(describeStore(pgStore), 'postgres://certmint@db.example/certmint');
+  });
+
+  it('quickstart finds the server the way serve would listen', async () => {
+    assert.equal(await inEnv({}, defaultServerUrl), 'http://127.0.0.1:8080');
+    assert.equal(await inEnv({ PORT: '9000' }, defaultServerUrl), 'http://127.0.0.1:9000');
+    assert.equal(
+      await inEnv({ PORT: '9000', CERTMINT_PUBLIC_URL: 'https://a.test' }, defaultServerUrl),
+      'https://a.test',
+    );
+  });
+
+  it('the signing-key secret: --secret-file, else CERTMINT_SECRET', async () => {
+    const dir = tempDir('certmint-settings-');
+    try {
+      writeFileSync(join(dir, 'secret'), 'from the file, 32+ characters long\n');
+      assert.equal(await inEnv({ CERTMINT_SECRET: 'env' }, () => masterSecret(undefined)), 'env');
+      assert.equal(await inEnv({}, () => masterSecret(undefined)), undefined);
+      assert.equal(
+        await inEnv({ CERTMINT_SECRET: 'env' }, () => masterSecret('secret'), dir),
+        'from the file, 32+ characters long',
+      );
+      await assert.rejects(
+        inEnv({}, () => masterSecret('missing'), dir),
+        (e: unknown) =>
+          e instanceof CliError && e.message === 'cannot read --secret-file missing: no such file',
+      );
+      writeFileSync(join(dir, 'empty'), '\n');
+      await assert.rejects(
+        inEnv({}, () => masterSecret('empty'), dir),
+        (e: unknown) => e instanceof CliError && e.message === '--secret-file empty is empty',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
