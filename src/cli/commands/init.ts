@@ -20,7 +20,11 @@ export function initCommand(): Command {
     .action(async (_o: unknown, cmd: Command) => {
       const g = globalOptions(cmd);
       const { openServices } = await import('../../service/runtime.ts');
-      const services = await openServices({ db: g.db, filesDir: g.location.dir, clock: systemClock });
+      const services = await openServices({
+        db: g.db,
+        filesDir: g.location.dir,
+        clock: systemClock,
+      });
       try {
         const first = await firstLogin(services, g.location);
         const where = describeStore(g.location);
