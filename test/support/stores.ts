@@ -9,10 +9,11 @@
  *     });
  *   });
  *
- * or, by hand: `for (const f of storeFactories()) describe(f.name, () => { ... })`.
- * SQLite: a fresh temporary file per `open()`. PostgreSQL: only when CERTMINT_TEST_PG_URL is
- * set; a fresh schema in the database `certmint_test` (created on first use) per `open()`,
- * dropped by `close()`.
+ * A suite about something other than storage, which needs a store but not every backend, uses
+ * `sqliteStores` (or `postgresStores()`, null without CERTMINT_TEST_PG_URL: skip with
+ * PG_SKIP_REASON). SQLite: a fresh temporary file per `open()`. PostgreSQL: only when
+ * CERTMINT_TEST_PG_URL is set; a fresh schema in the database `certmint_test` (created on first
+ * use) per `open()`, dropped by `close()`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -86,27 +87,28 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   }
 }
 
-/** Creates the shared test database once; tolerates another process doing it at the same time. */
+/**
+ * Creates the shared test database once. Test files run as parallel processes: each takes an
+ * advisory lock on the base database around check-then-create, so a second process waits for
+ * the first one's CREATE DATABASE to commit instead of racing it (the lock is the event to wait
+ * for; it is released at unlock or when the connection ends).
+ */
 let testDatabase: Promise<string> | null = null;
 function ensureTestDatabase(baseUrl: string): Promise<string> {
   testDatabase ??= (async () => {
     const url = new URL(baseUrl);
     url.pathname = `/${PG_TEST_DATABASE}`;
-    for (let attempt = 0; ; attempt++) {
+    await withClient(baseUrl, async (c) => {
+      await c.query('select pg_advisory_lock(hashtext($1))', [PG_TEST_DATABASE]);
       try {
-        await withClient(baseUrl, (c) => c.query(`CREATE DATABASE ${PG_TEST_DATABASE}`));
-        break;
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (code === '42P04') break; // duplicate_database: already there
-        // 55006/23505: a concurrent CREATE DATABASE (another test process) is in progress.
-        if ((code === '55006' || code === '23505') && attempt < 20) {
-          await new Promise((r) => setTimeout(r, 100));
-          continue;
-        }
-        throw e;
+        const found = await c.query('select 1 from pg_database where datname = $1', [
+          PG_TEST_DATABASE,
+        ]);
+        if (found.rowCount === 0) await c.query(`CREATE DATABASE ${PG_TEST_DATABASE}`);
+      } finally {
+        await c.query('select pg_advisory_unlock(hashtext($1))', [PG_TEST_DATABASE]);
       }
-    }
+    });
     return url.toString();
   })();
   return testDatabase;
@@ -157,22 +159,27 @@ function factory(name: StoreFactory['name'], many: OpenMany): StoreFactory {
   };
 }
 
-/** SQLite always; PostgreSQL when CERTMINT_TEST_PG_URL is set. */
-export function storeFactories(): StoreFactory[] {
-  const out = [factory('sqlite', openSqliteMany)];
-  const pgUrl = process.env.CERTMINT_TEST_PG_URL;
-  if (pgUrl) out.push(factory('postgres', openPostgresMany(pgUrl)));
-  return out;
+/** The SQLite factory, for suites that need a store but are not about storage. */
+export const sqliteStores: StoreFactory = factory('sqlite', openSqliteMany);
+
+let postgres: StoreFactory | null | undefined;
+/** The PostgreSQL factory, or null when CERTMINT_TEST_PG_URL is not set. */
+export function postgresStores(): StoreFactory | null {
+  if (postgres === undefined) {
+    const pgUrl = process.env.CERTMINT_TEST_PG_URL;
+    postgres = pgUrl ? factory('postgres', openPostgresMany(pgUrl)) : null;
+  }
+  return postgres;
 }
 
 /**
- * `describe(`${title} [backend]`, …)` once per backend; without CERTMINT_TEST_PG_URL the
- * PostgreSQL block is reported as skipped (with the reason) instead of silently missing.
+ * The storage conformance idiom: `describe(`${title} [backend]`, …)` once per backend, SQLite
+ * always and PostgreSQL when CERTMINT_TEST_PG_URL is set; without it the PostgreSQL block is
+ * reported as skipped (with the reason) instead of silently missing.
  */
 export function describeEachStore(title: string, body: (f: StoreFactory) => void): void {
-  const factories = storeFactories();
-  for (const f of factories) describe(`${title} [${f.name}]`, () => body(f));
-  if (!factories.some((f) => f.name === 'postgres')) {
-    describe(`${title} [postgres]`, { skip: PG_SKIP_REASON }, () => {});
-  }
+  describe(`${title} [sqlite]`, () => body(sqliteStores));
+  const pg = postgresStores();
+  if (pg) describe(`${title} [postgres]`, () => body(pg));
+  else describe(`${title} [postgres]`, { skip: PG_SKIP_REASON }, () => {});
 }
