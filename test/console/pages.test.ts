@@ -4,10 +4,15 @@
  * highlighting, revoke), users and roles, the audit trail filters and chart, accounts.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { inspectCertificate } from '../../src/crypto/certificate.ts';
-import { isDomainError } from '../../src/domain/errors.ts';
-import { assignRole, createEntity, createRole, SYSTEM } from '../../src/service/index.ts';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import {
+  assignRole,
+  createEntity,
+  createIntegration,
+  createMapping,
+  createRole,
+  SYSTEM,
+} from '../../src/service/index.ts';
 import { makeCert } from '../support/openssl.ts';
 import { Browser, type ConsoleFixture, consoleFixture, signIn } from './support.ts';
 
@@ -19,25 +24,21 @@ const htmlEscape = (s: string): string =>
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
 
-/** The certificate policy's refusal message for this file, as the service would give it. */
-function refusal(cert: Buffer, fileName: string, now: number): string {
-  try {
-    inspectCertificate(cert, { fileName, now });
-  } catch (e) {
-    if (isDomainError(e)) return e.message;
-    throw e;
-  }
-  throw new Error('the certificate was accepted');
-}
+/** The certificate policy's refusals, word for word (test/crypto/certificate.test.ts). */
+const RSA_2048_REFUSAL =
+  "The certificate's RSA key has 2048 bits; only 3072 or 4096 bits are accepted: make a new key pair, e.g. `certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem`";
+const FILE_NAME_REFUSAL =
+  '"public.txt" is not a certificate file name: upload the public certificate as a .cer, .pem or .crt file';
 
 describe('console record pages', () => {
   let f: ConsoleFixture;
   let b: Browser;
-  let clientId = '';
   let entityId = 0;
   let roleId = 0;
 
-  before(async () => {
+  // Every test starts from its own store: the administrator signed in, and an entity holding an
+  // integration role (what the mapping form offers). Anything else a test makes itself.
+  beforeEach(async () => {
     f = await consoleFixture();
     b = new Browser(f.app);
     await signIn(b, f.clock, f.admin.email, f.admin.password);
@@ -55,7 +56,18 @@ describe('console record pages', () => {
     entityId = e.id;
     await assignRole(deps, SYSTEM, { accountId: f.admin.accountId, entityId, roleId });
   });
-  after(() => f.close());
+  afterEach(() => f.close());
+
+  /** An M2M integration "Orders App", made with the service; its client id. */
+  async function ordersApp(): Promise<string> {
+    const { integration } = await createIntegration({ store: f.store, clock: f.clock }, SYSTEM, {
+      accountId: f.admin.accountId,
+      name: 'Orders App',
+      m2mGrant: true,
+      scopes: ['restlets', 'rest_webservices'],
+    });
+    return integration.clientId;
+  }
 
   it('creates an integration and shows its client secret once, with a warning', async () => {
     await b.get('/console/integrations/new');
@@ -67,7 +79,7 @@ describe('console record pages', () => {
     });
     assert.equal(res.statusCode, 200);
     assert.match(res.body, /the client secret is shown only this once/);
-    clientId = /id="client-id" class="secret">([0-9a-f]{64})</.exec(res.body)?.[1] ?? '';
+    const clientId = /id="client-id" class="secret">([0-9a-f]{64})</.exec(res.body)?.[1] ?? '';
     const secret = /id="client-secret" class="secret">([0-9a-f]{64})</.exec(res.body)?.[1] ?? '';
     assert.equal(clientId.length, 64);
     assert.equal(secret.length, 64);
@@ -93,19 +105,22 @@ describe('console record pages', () => {
   it('edits state, M2M grant and scopes', async () => {
     await b.get('/console/integrations/new');
     await b.post('/console/integrations', { name: 'Plain', state: 'enabled' });
-    await b.get('/console/integrations/2/edit');
-    const res = await b.post('/console/integrations/2', {
+    const [plain] = await f.store.integrations.list(f.admin.accountId);
+    const id = plain?.id ?? 0;
+    await b.get(`/console/integrations/${id}/edit`);
+    const res = await b.post(`/console/integrations/${id}`, {
       name: 'Plain',
       state: 'blocked',
       m2m: '1',
       scope: 'suite_analytics',
     });
     assert.equal(res.statusCode, 303);
-    const i = await f.store.integrations.get(f.admin.accountId, 2);
+    const i = await f.store.integrations.get(f.admin.accountId, id);
     assert.deepEqual([i?.state, i?.m2mGrant, i?.scopes], ['blocked', true, ['suite_analytics']]);
   });
 
   it('offers only M2M integrations and the entity roles in the Create New form', async () => {
+    await ordersApp();
     await b.get('/console/integrations/new');
     await b.post('/console/integrations', { name: 'Not M2M', state: 'enabled' });
     const page = await b.get('/console/m2m');
@@ -116,6 +131,7 @@ describe('console record pages', () => {
   });
 
   it('maps an uploaded OpenSSL certificate and lists the data imported from it', async () => {
+    const clientId = await ordersApp();
     const cert = await makeCert('ec-p256');
     await b.get('/console/m2m');
     const res = await b.upload(
@@ -142,6 +158,7 @@ describe('console record pages', () => {
   });
 
   it('refuses an RSA 2048 certificate with the policy message in the dialog; nothing is saved', async () => {
+    const clientId = await ordersApp();
     const cert = await makeCert('rsa-2048');
     const before = (await f.store.mappings.list(f.admin.accountId)).length;
     await b.get('/console/m2m');
@@ -152,11 +169,12 @@ describe('console record pages', () => {
     );
     assert.equal(res.statusCode, 422);
     assert.match(res.body, /<dialog id="new-mapping"[^>]* open data-reopen>/);
-    assert.ok(res.body.includes(htmlEscape(refusal(cert.certBytes, 'rsa.pem', f.clock.now()))));
+    assert.ok(res.body.includes(htmlEscape(RSA_2048_REFUSAL)));
     assert.equal((await f.store.mappings.list(f.admin.accountId)).length, before);
   });
 
   it('refuses a role the entity does not hold, a wrong file name, and an oversized file', async () => {
+    const clientId = await ordersApp();
     const cert = await makeCert('ec-p521');
     await b.get('/console/m2m/new');
     const role = await b.upload(
@@ -173,7 +191,7 @@ describe('console record pages', () => {
       { entity: String(entityId), role: String(roleId), integration: clientId },
       { field: 'certificate', name: 'public.txt', content: cert.certBytes },
     );
-    assert.ok(name.body.includes(htmlEscape(refusal(cert.certBytes, 'public.txt', f.clock.now()))));
+    assert.ok(name.body.includes(htmlEscape(FILE_NAME_REFUSAL)));
     await b.get('/console/m2m');
     const big = await b.upload(
       '/console/m2m',
@@ -182,10 +200,11 @@ describe('console record pages', () => {
     );
     assert.equal(big.statusCode, 413);
     assert.match(big.body, /The file is larger than 64 KiB/);
-    assert.equal((await f.store.mappings.list(f.admin.accountId)).length, 1);
+    assert.equal((await f.store.mappings.list(f.admin.accountId)).length, 0, 'nothing was saved');
   });
 
   it('highlights a certificate with < 60 days left and, once expired, as expired', async () => {
+    const clientId = await ordersApp();
     const cert = await makeCert('expired'); // valid for one day from now
     await b.get('/console/m2m');
     const res = await b.upload(
@@ -204,8 +223,13 @@ describe('console record pages', () => {
   });
 
   it('revokes after a confirmation page that says it is irreversible', async () => {
-    const [m] = await f.store.mappings.list(f.admin.accountId);
-    const id = m?.certificateId ?? '';
+    const { certificateId: id } = await createMapping({ store: f.store, clock: f.clock }, SYSTEM, {
+      accountId: f.admin.accountId,
+      clientId: await ordersApp(),
+      entityId,
+      roleId,
+      certificate: (await makeCert('ec-p256')).certPem,
+    });
     const confirm = await b.get(`/console/m2m/${encodeURIComponent(id)}/revoke`);
     assert.equal(confirm.statusCode, 200);
     assert.match(confirm.body, /Revoking is irreversible/);
@@ -261,6 +285,7 @@ describe('console record pages', () => {
   });
 
   it('filters the audit trail and charts failures by detail code', async () => {
+    const clientId = await ordersApp();
     const now = f.clock.now();
     const base = {
       accountId: f.admin.accountId,

@@ -74,13 +74,14 @@ describeEachStore('OAuth endpoints around the token', (factory) => {
     assert.equal(m.token_endpoint, f.tokenUrl);
     assert.deepEqual(m.grant_types_supported, ['client_credentials']);
     assert.deepEqual(m.token_endpoint_auth_methods_supported, ['private_key_jwt']);
-    assert.deepEqual(
-      m.token_endpoint_auth_signing_alg_values_supported,
-      ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'].filter((x) =>
-        (m.token_endpoint_auth_signing_alg_values_supported as string[]).includes(x),
-      ),
-    );
-    assert.equal((m.token_endpoint_auth_signing_alg_values_supported as string[]).length, 6);
+    assert.deepEqual(m.token_endpoint_auth_signing_alg_values_supported, [
+      'ES256',
+      'ES384',
+      'ES512',
+      'PS256',
+      'PS384',
+      'PS512',
+    ]);
     assert.equal(
       (await f.app.inject('/.well-known/oauth-authorization-server/accounts/999')).statusCode,
       404,
@@ -234,7 +235,6 @@ describeEachStore('OAuth endpoints around the token', (factory) => {
   it('health and readiness', async () => {
     assert.equal((await f.app.inject('/healthz')).statusCode, 200);
     assert.equal((await f.app.inject('/readyz')).statusCode, 200);
-    assert.ok(PUBLIC_URL);
   });
 });
 
