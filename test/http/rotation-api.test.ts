@@ -3,7 +3,7 @@
  * permission rules, and the admin audit API. On every store.
  */
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { afterEach, beforeEach, it } from 'node:test';
 import { generateCertificate } from '../../src/crypto/generate.ts';
 import { SYSTEM } from '../../src/service/context.ts';
 import { assignRole, createEntity, createRole } from '../../src/service/index.ts';
@@ -17,7 +17,9 @@ describeEachStore('certificate rotation API and admin API', (factory) => {
   let plain: Credential; // the fixture's role: token login only
   let ownEntity: number;
   let ownRole: number;
-  before(async () => {
+  // Each test gets its own app and store: the listing tests count the certificates, which the
+  // create and revoke tests would otherwise have added to.
+  beforeEach(async () => {
     f = await tokenFixture(factory.open);
     const deps = { store: f.store, clock: f.clock };
     const mk = async (name: string, permissions: string[]) => {
@@ -44,7 +46,7 @@ describeEachStore('certificate rotation API and admin API', (factory) => {
     own = await f.newCredential('ES256', { entityId: o.entity, roleId: o.role });
     plain = f.cred;
   });
-  after(async () => {
+  afterEach(async () => {
     await f.close();
   });
 
