@@ -3,231 +3,233 @@
  * permission rules, and the admin audit API. On every store.
  */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { generateCertificate } from '../../src/crypto/generate.ts';
 import { SYSTEM } from '../../src/service/context.ts';
 import { assignRole, createEntity, createRole } from '../../src/service/index.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { type Credential, type Fixture, tokenFixture } from '../support/token-fixture.ts';
 
-describeEachStore('certificate rotation API and admin API', (factory) => {
-  let f: Fixture;
-  let manager: Credential; // role with oauth2_authorized_apps_management
-  let own: Credential; // role with oauth2_manage_own_certificates only
-  let plain: Credential; // the fixture's role: token login only
-  let ownEntity: number;
-  let ownRole: number;
-  // Each test gets its own app and store: the listing tests count the certificates, which the
-  // create and revoke tests would otherwise have added to.
-  beforeEach(async () => {
-    f = await tokenFixture(factory.open);
-    const deps = { store: f.store, clock: f.clock };
-    const mk = async (name: string, permissions: string[]) => {
-      const role = await createRole(deps, SYSTEM, { accountId: f.accountId, name, permissions });
-      const entity = await createEntity(deps, SYSTEM, {
-        accountId: f.accountId,
-        name: `${name}-user`,
-      });
-      await assignRole(deps, SYSTEM, {
-        accountId: f.accountId,
-        entityId: entity.id,
-        roleId: role.id,
-      });
-      return { role: role.id, entity: entity.id };
+describeEachStore('REST APIs', (factory) => {
+  describe('certificate rotation API and admin API', () => {
+    let f: Fixture;
+    let manager: Credential; // role with oauth2_authorized_apps_management
+    let own: Credential; // role with oauth2_manage_own_certificates only
+    let plain: Credential; // the fixture's role: token login only
+    let ownEntity: number;
+    let ownRole: number;
+    // Each test gets its own app and store: the listing tests count the certificates, which the
+    // create and revoke tests would otherwise have added to.
+    beforeEach(async () => {
+      f = await tokenFixture(factory.open);
+      const deps = { store: f.store, clock: f.clock };
+      const mk = async (name: string, permissions: string[]) => {
+        const role = await createRole(deps, SYSTEM, { accountId: f.accountId, name, permissions });
+        const entity = await createEntity(deps, SYSTEM, {
+          accountId: f.accountId,
+          name: `${name}-user`,
+        });
+        await assignRole(deps, SYSTEM, {
+          accountId: f.accountId,
+          entityId: entity.id,
+          roleId: role.id,
+        });
+        return { role: role.id, entity: entity.id };
+      };
+      const m = await mk('manager', [
+        'oauth2_access_token_login',
+        'oauth2_authorized_apps_management',
+      ]);
+      const o = await mk('own', ['oauth2_access_token_login', 'oauth2_manage_own_certificates']);
+      ownEntity = o.entity;
+      ownRole = o.role;
+      manager = await f.newCredential('ES256', { entityId: m.entity, roleId: m.role });
+      own = await f.newCredential('ES256', { entityId: o.entity, roleId: o.role });
+      plain = f.cred;
+    });
+    afterEach(async () => {
+      await f.close();
+    });
+
+    const bearer = async (c: Credential, scope: string | string[] = ['rest_webservices']) => {
+      const res = await f.token(await f.sign({ scope }, {}, c));
+      assert.equal(res.statusCode, 200, res.body);
+      return (res.json() as { access_token: string }).access_token;
     };
-    const m = await mk('manager', [
-      'oauth2_access_token_login',
-      'oauth2_authorized_apps_management',
-    ]);
-    const o = await mk('own', ['oauth2_access_token_login', 'oauth2_manage_own_certificates']);
-    ownEntity = o.entity;
-    ownRole = o.role;
-    manager = await f.newCredential('ES256', { entityId: m.entity, roleId: m.role });
-    own = await f.newCredential('ES256', { entityId: o.entity, roleId: o.role });
-    plain = f.cred;
-  });
-  afterEach(async () => {
-    await f.close();
-  });
+    const certsUrl = () =>
+      `/accounts/${f.accountId}/services/rest/auth/oauth2/v1/clients/${f.clientId}/certificates`;
 
-  const bearer = async (c: Credential, scope: string | string[] = ['rest_webservices']) => {
-    const res = await f.token(await f.sign({ scope }, {}, c));
-    assert.equal(res.statusCode, 200, res.body);
-    return (res.json() as { access_token: string }).access_token;
-  };
-  const certsUrl = () =>
-    `/accounts/${f.accountId}/services/rest/auth/oauth2/v1/clients/${f.clientId}/certificates`;
+    it("lists certificates with NetSuite's shape (manager sees all)", async () => {
+      const res = await f.app.inject({
+        url: certsUrl(),
+        headers: { authorization: `Bearer ${await bearer(manager)}` },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const list = res.json() as Array<Record<string, unknown>>;
+      assert.equal(list.length, 3);
+      const row = list.find((r) => r.certificate_id === manager.certificateId);
+      assert.ok(row);
+      assert.deepEqual(Object.keys(row).sort(), [
+        'algorithm',
+        'application',
+        'certificate_id',
+        'created',
+        'entity',
+        'revoked',
+        'role',
+        'valid_from',
+        'valid_until',
+      ]);
+      assert.equal(row.algorithm, 'EC');
+      assert.equal(row.revoked, false);
+      assert.match(String(row.valid_from), /^\d{4}-\d{2}-\d{2}$/);
+      const app = row.application as Record<string, unknown>;
+      assert.equal(app.id, f.integrationId);
+      assert.match(String(app.url), /integrapp\.nl\?id=/);
+    });
 
-  it("lists certificates with NetSuite's shape (manager sees all)", async () => {
-    const res = await f.app.inject({
-      url: certsUrl(),
-      headers: { authorization: `Bearer ${await bearer(manager)}` },
+    it("manage-own role sees only its own entity's certificates", async () => {
+      const res = await f.app.inject({
+        url: certsUrl(),
+        headers: { authorization: `Bearer ${await bearer(own)}` },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const ids = (res.json() as Array<{ certificate_id: string }>).map((r) => r.certificate_id);
+      assert.deepEqual(ids, [own.certificateId]);
     });
-    assert.equal(res.statusCode, 200, res.body);
-    const list = res.json() as Array<Record<string, unknown>>;
-    assert.equal(list.length, 3);
-    const row = list.find((r) => r.certificate_id === manager.certificateId);
-    assert.ok(row);
-    assert.deepEqual(Object.keys(row).sort(), [
-      'algorithm',
-      'application',
-      'certificate_id',
-      'created',
-      'entity',
-      'revoked',
-      'role',
-      'valid_from',
-      'valid_until',
-    ]);
-    assert.equal(row.algorithm, 'EC');
-    assert.equal(row.revoked, false);
-    assert.match(String(row.valid_from), /^\d{4}-\d{2}-\d{2}$/);
-    const app = row.application as Record<string, unknown>;
-    assert.equal(app.id, f.integrationId);
-    assert.match(String(app.url), /integrapp\.nl\?id=/);
-  });
 
-  it("manage-own role sees only its own entity's certificates", async () => {
-    const res = await f.app.inject({
-      url: certsUrl(),
-      headers: { authorization: `Bearer ${await bearer(own)}` },
+    it('a role without either permission → 403; a token without rest_webservices → 403 insufficient_scope', async () => {
+      const r1 = await f.app.inject({
+        url: certsUrl(),
+        headers: { authorization: `Bearer ${await bearer(plain)}` },
+      });
+      assert.equal(r1.statusCode, 403);
+      assert.equal(r1.json().error, 'permission.missing');
+      const r2 = await f.app.inject({
+        url: certsUrl(),
+        headers: { authorization: `Bearer ${await bearer(manager, 'restlets')}` },
+      });
+      assert.equal(r2.statusCode, 403);
+      assert.equal(
+        r2.headers['www-authenticate'],
+        `Bearer realm="${f.accountId}", error="insufficient_scope"`,
+      );
+      const r3 = await f.app.inject({ url: certsUrl() });
+      assert.equal(r3.statusCode, 401);
     });
-    assert.equal(res.statusCode, 200, res.body);
-    const ids = (res.json() as Array<{ certificate_id: string }>).map((r) => r.certificate_id);
-    assert.deepEqual(ids, [own.certificateId]);
-  });
 
-  it('a role without either permission → 403; a token without rest_webservices → 403 insufficient_scope', async () => {
-    const r1 = await f.app.inject({
-      url: certsUrl(),
-      headers: { authorization: `Bearer ${await bearer(plain)}` },
-    });
-    assert.equal(r1.statusCode, 403);
-    assert.equal(r1.json().error, 'permission.missing');
-    const r2 = await f.app.inject({
-      url: certsUrl(),
-      headers: { authorization: `Bearer ${await bearer(manager, 'restlets')}` },
-    });
-    assert.equal(r2.statusCode, 403);
-    assert.equal(
-      r2.headers['www-authenticate'],
-      `Bearer realm="${f.accountId}", error="insufficient_scope"`,
-    );
-    const r3 = await f.app.inject({ url: certsUrl() });
-    assert.equal(r3.statusCode, 401);
-  });
+    it('creates a certificate (NetSuite JSON body and response shape); manage-own only for itself', async () => {
+      const g = await generateCertificate({ alg: 'ES384', now: f.clock.now() - 1000 });
+      const res = await f.app.inject({
+        method: 'POST',
+        url: certsUrl(),
+        headers: { authorization: `Bearer ${await bearer(own)}` },
+        payload: { fileContent: g.certificatePem, role: ownRole, entity: String(ownEntity) },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json();
+      assert.deepEqual(body.entity_role_id, { com: f.accountId, ent: ownEntity, rol: ownRole });
+      assert.equal(body.application_id, f.integrationId);
+      assert.equal(body.algorithm, 'EC');
+      assert.equal(body.invalidated, false);
+      assert.match(body.certificate_id, /^[A-Za-z0-9_-]{43}$/);
+      assert.match(body.certificate, /BEGIN CERTIFICATE/);
 
-  it('creates a certificate (NetSuite JSON body and response shape); manage-own only for itself', async () => {
-    const g = await generateCertificate({ alg: 'ES384', now: f.clock.now() - 1000 });
-    const res = await f.app.inject({
-      method: 'POST',
-      url: certsUrl(),
-      headers: { authorization: `Bearer ${await bearer(own)}` },
-      payload: { fileContent: g.certificatePem, role: ownRole, entity: String(ownEntity) },
+      const other = await generateCertificate({ alg: 'ES256', now: f.clock.now() - 1000 });
+      const refused = await f.app.inject({
+        method: 'POST',
+        url: certsUrl(),
+        headers: { authorization: `Bearer ${await bearer(own)}` },
+        payload: { fileContent: other.certificatePem, role: f.roleId, entity: String(f.entityId) },
+      });
+      assert.equal(refused.statusCode, 403);
+      assert.equal(refused.json().error, 'permission.own_certificates_only');
     });
-    assert.equal(res.statusCode, 200, res.body);
-    const body = res.json();
-    assert.deepEqual(body.entity_role_id, { com: f.accountId, ent: ownEntity, rol: ownRole });
-    assert.equal(body.application_id, f.integrationId);
-    assert.equal(body.algorithm, 'EC');
-    assert.equal(body.invalidated, false);
-    assert.match(body.certificate_id, /^[A-Za-z0-9_-]{43}$/);
-    assert.match(body.certificate, /BEGIN CERTIFICATE/);
 
-    const other = await generateCertificate({ alg: 'ES256', now: f.clock.now() - 1000 });
-    const refused = await f.app.inject({
-      method: 'POST',
-      url: certsUrl(),
-      headers: { authorization: `Bearer ${await bearer(own)}` },
-      payload: { fileContent: other.certificatePem, role: f.roleId, entity: String(f.entityId) },
+    it('refuses a bad certificate with the policy message and changes nothing', async () => {
+      const before = (await f.store.mappings.list(f.accountId)).length;
+      const res = await f.app.inject({
+        method: 'POST',
+        url: certsUrl(),
+        headers: { authorization: `Bearer ${await bearer(manager)}` },
+        payload: { fileContent: 'not a certificate', role: f.roleId, entity: String(f.entityId) },
+      });
+      assert.equal(res.statusCode, 422, res.body);
+      assert.match(res.json().message, /certificate/i);
+      assert.equal((await f.store.mappings.list(f.accountId)).length, before);
     });
-    assert.equal(refused.statusCode, 403);
-    assert.equal(refused.json().error, 'permission.own_certificates_only');
-  });
 
-  it('refuses a bad certificate with the policy message and changes nothing', async () => {
-    const before = (await f.store.mappings.list(f.accountId)).length;
-    const res = await f.app.inject({
-      method: 'POST',
-      url: certsUrl(),
-      headers: { authorization: `Bearer ${await bearer(manager)}` },
-      payload: { fileContent: 'not a certificate', role: f.roleId, entity: String(f.entityId) },
+    it('revokes: plain text "Successfully revoked"; then the token request fails', async () => {
+      const victim = await f.newCredential('ES256');
+      const res = await f.app.inject({
+        method: 'POST',
+        url: `${certsUrl()}/${victim.certificateId}/revoke`,
+        headers: { authorization: `Bearer ${await bearer(manager)}` },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.body, 'Successfully revoked');
+      assert.match(String(res.headers['content-type']), /^text\/plain/);
+      const t = await f.token(await f.sign({}, {}, victim));
+      assert.equal(t.statusCode, 401);
+      assert.equal((await f.audit())[0]?.detail, 'CertificateRevoked');
     });
-    assert.equal(res.statusCode, 422, res.body);
-    assert.match(res.json().message, /certificate/i);
-    assert.equal((await f.store.mappings.list(f.accountId)).length, before);
-  });
 
-  it('revokes: plain text "Successfully revoked"; then the token request fails', async () => {
-    const victim = await f.newCredential('ES256');
-    const res = await f.app.inject({
-      method: 'POST',
-      url: `${certsUrl()}/${victim.certificateId}/revoke`,
-      headers: { authorization: `Bearer ${await bearer(manager)}` },
+    it("manage-own cannot revoke another entity's certificate (404, nothing changes)", async () => {
+      const res = await f.app.inject({
+        method: 'POST',
+        url: `${certsUrl()}/${manager.certificateId}/revoke`,
+        headers: { authorization: `Bearer ${await bearer(own)}` },
+      });
+      assert.equal(res.statusCode, 404);
+      assert.equal((await f.store.mappings.get(manager.certificateId))?.revokedAt, null);
     });
-    assert.equal(res.statusCode, 200, res.body);
-    assert.equal(res.body, 'Successfully revoked');
-    assert.match(String(res.headers['content-type']), /^text\/plain/);
-    const t = await f.token(await f.sign({}, {}, victim));
-    assert.equal(t.statusCode, 401);
-    assert.equal((await f.audit())[0]?.detail, 'CertificateRevoked');
-  });
 
-  it("manage-own cannot revoke another entity's certificate (404, nothing changes)", async () => {
-    const res = await f.app.inject({
-      method: 'POST',
-      url: `${certsUrl()}/${manager.certificateId}/revoke`,
-      headers: { authorization: `Bearer ${await bearer(own)}` },
+    it('admin audit API: filters and paging; permission enforced', async () => {
+      const token = await bearer(manager);
+      for (let i = 0; i < 3; i++) await f.token(await f.sign({ iss: 'f'.repeat(64) }));
+      const url = `/api/v1/accounts/${f.accountId}/audit`;
+      const res = await f.app.inject({
+        url: `${url}?result=failure&limit=2`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json() as {
+        events: Array<{ result: string; id: number }>;
+        next: string | null;
+      };
+      assert.equal(body.events.length, 2);
+      assert.ok(body.events.every((e) => e.result === 'failure'));
+      assert.ok(body.next);
+      const page2 = await f.app.inject({
+        url: `${url}${body.next}&result=failure&limit=2`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const ids2 = (page2.json() as { events: Array<{ id: number }> }).events.map((e) => e.id);
+      assert.ok(ids2.every((id) => id < (body.events.at(-1)?.id ?? 0)));
+      const byDetail = await f.app.inject({
+        url: `${url}?detail=CertificateRevoked`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.ok(
+        (byDetail.json() as { events: Array<{ detail: string }> }).events.every(
+          (e) => e.detail === 'CertificateRevoked',
+        ),
+      );
+      const bad = await f.app.inject({
+        url: `${url}?detail=Nope`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(bad.statusCode, 400);
+      const denied = await f.app.inject({
+        url,
+        headers: { authorization: `Bearer ${await bearer(plain)}` },
+      });
+      assert.equal(denied.statusCode, 403);
+      const other = await f.app.inject({
+        url: '/api/v1/accounts/TSTDRV1/audit',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(other.statusCode, 404);
     });
-    assert.equal(res.statusCode, 404);
-    assert.equal((await f.store.mappings.get(manager.certificateId))?.revokedAt, null);
-  });
-
-  it('admin audit API: filters and paging; permission enforced', async () => {
-    const token = await bearer(manager);
-    for (let i = 0; i < 3; i++) await f.token(await f.sign({ iss: 'f'.repeat(64) }));
-    const url = `/api/v1/accounts/${f.accountId}/audit`;
-    const res = await f.app.inject({
-      url: `${url}?result=failure&limit=2`,
-      headers: { authorization: `Bearer ${token}` },
-    });
-    assert.equal(res.statusCode, 200, res.body);
-    const body = res.json() as {
-      events: Array<{ result: string; id: number }>;
-      next: string | null;
-    };
-    assert.equal(body.events.length, 2);
-    assert.ok(body.events.every((e) => e.result === 'failure'));
-    assert.ok(body.next);
-    const page2 = await f.app.inject({
-      url: `${url}${body.next}&result=failure&limit=2`,
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const ids2 = (page2.json() as { events: Array<{ id: number }> }).events.map((e) => e.id);
-    assert.ok(ids2.every((id) => id < (body.events.at(-1)?.id ?? 0)));
-    const byDetail = await f.app.inject({
-      url: `${url}?detail=CertificateRevoked`,
-      headers: { authorization: `Bearer ${token}` },
-    });
-    assert.ok(
-      (byDetail.json() as { events: Array<{ detail: string }> }).events.every(
-        (e) => e.detail === 'CertificateRevoked',
-      ),
-    );
-    const bad = await f.app.inject({
-      url: `${url}?detail=Nope`,
-      headers: { authorization: `Bearer ${token}` },
-    });
-    assert.equal(bad.statusCode, 400);
-    const denied = await f.app.inject({
-      url,
-      headers: { authorization: `Bearer ${await bearer(plain)}` },
-    });
-    assert.equal(denied.statusCode, 403);
-    const other = await f.app.inject({
-      url: '/api/v1/accounts/TSTDRV1/audit',
-      headers: { authorization: `Bearer ${token}` },
-    });
-    assert.equal(other.statusCode, 404);
   });
 });

@@ -3,7 +3,7 @@
  * role, scope) and the replay check, sequential and parallel. Runs on every store.
  */
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { SYSTEM } from '../../src/service/context.ts';
 import {
@@ -18,173 +18,175 @@ import {
 import { describeEachStore } from '../support/stores.ts';
 import { type Fixture, nowS, tokenFixture } from '../support/token-fixture.ts';
 
-describeEachStore('token endpoint record checks and replay', (factory) => {
-  let f: Fixture;
-  before(async () => {
-    f = await tokenFixture(factory.open);
-  });
-  after(async () => {
-    await f.close();
-  });
-  const deps = () => ({ store: f.store, clock: f.clock });
+describeEachStore('token endpoint', (factory) => {
+  describe('record checks and replay', () => {
+    let f: Fixture;
+    before(async () => {
+      f = await tokenFixture(factory.open);
+    });
+    after(async () => {
+      await f.close();
+    });
+    const deps = () => ({ store: f.store, clock: f.clock });
 
-  async function refused(
-    res: Awaited<ReturnType<Fixture['token']>>,
-    detail: string,
-    status: number,
-    error: string,
-  ) {
-    assert.equal(res.statusCode, status, res.body);
-    assert.deepEqual(res.json(), { error });
-    if (status === 401)
-      assert.equal(res.headers['www-authenticate'], `Basic realm="${f.accountId}"`);
-    const [last] = await f.audit();
-    assert.equal(last?.result, 'failure');
-    assert.equal(last?.detail, detail);
-  }
+    async function refused(
+      res: Awaited<ReturnType<Fixture['token']>>,
+      detail: string,
+      status: number,
+      error: string,
+    ) {
+      assert.equal(res.statusCode, status, res.body);
+      assert.deepEqual(res.json(), { error });
+      if (status === 401)
+        assert.equal(res.headers['www-authenticate'], `Basic realm="${f.accountId}"`);
+      const [last] = await f.audit();
+      assert.equal(last?.result, 'failure');
+      assert.equal(last?.detail, detail);
+    }
 
-  it('the access token is an at+jwt with the contract claims', async () => {
-    const res = await f.token(await f.sign({ scope: 'restlets,rest_webservices' }));
-    assert.equal(res.statusCode, 200, res.body);
-    const { access_token } = res.json() as { access_token: string };
-    const h = decodeProtectedHeader(access_token);
-    assert.equal(h.typ, 'at+jwt');
-    assert.equal(h.alg, 'ES256');
-    const c = decodeJwt(access_token);
-    assert.equal(c.iss, f.issuer);
-    assert.equal(c.sub, `${f.roleId};${f.entityId}`);
-    assert.equal(c.client_id, f.clientId);
-    assert.deepEqual(c.scope, ['restlets', 'rest_webservices']);
-    assert.equal(typeof c.jti, 'string');
-    assert.equal(c.iat, nowS(f.clock));
-    assert.equal(c.exp, nowS(f.clock) + 3600);
-  });
+    it('the access token is an at+jwt with the contract claims', async () => {
+      const res = await f.token(await f.sign({ scope: 'restlets,rest_webservices' }));
+      assert.equal(res.statusCode, 200, res.body);
+      const { access_token } = res.json() as { access_token: string };
+      const h = decodeProtectedHeader(access_token);
+      assert.equal(h.typ, 'at+jwt');
+      assert.equal(h.alg, 'ES256');
+      const c = decodeJwt(access_token);
+      assert.equal(c.iss, f.issuer);
+      assert.equal(c.sub, `${f.roleId};${f.entityId}`);
+      assert.equal(c.client_id, f.clientId);
+      assert.deepEqual(c.scope, ['restlets', 'rest_webservices']);
+      assert.equal(typeof c.jti, 'string');
+      assert.equal(c.iat, nowS(f.clock));
+      assert.equal(c.exp, nowS(f.clock) + 3600);
+    });
 
-  it('revoked certificate → CertificateRevoked', async () => {
-    const c = await f.newCredential('ES256');
-    await revokeMapping(deps(), SYSTEM, f.accountId, c.certificateId);
-    await refused(
-      await f.token(await f.sign({}, {}, c)),
-      'CertificateRevoked',
-      401,
-      'invalid_client',
-    );
-  });
-
-  it('expired certificate → CertificateExpired', async () => {
-    const c = await f.newCredential('ES384', { days: 1 });
-    const t = f.clock.now();
-    f.clock.advance(2 * 86_400_000);
-    try {
+    it('revoked certificate → CertificateRevoked', async () => {
+      const c = await f.newCredential('ES256');
+      await revokeMapping(deps(), SYSTEM, f.accountId, c.certificateId);
       await refused(
         await f.token(await f.sign({}, {}, c)),
-        'CertificateExpired',
+        'CertificateRevoked',
         401,
         'invalid_client',
       );
-    } finally {
-      f.clock.set(t);
-    }
-  });
+    });
 
-  it('not-yet-valid certificate → CertificateNotYetValid', async () => {
-    const c = await f.newCredential('ES512', { notBefore: f.clock.now() + 86_400_000 });
-    await refused(
-      await f.token(await f.sign({}, {}, c)),
-      'CertificateNotYetValid',
-      401,
-      'invalid_client',
-    );
-  });
+    it('expired certificate → CertificateExpired', async () => {
+      const c = await f.newCredential('ES384', { days: 1 });
+      const t = f.clock.now();
+      f.clock.advance(2 * 86_400_000);
+      try {
+        await refused(
+          await f.token(await f.sign({}, {}, c)),
+          'CertificateExpired',
+          401,
+          'invalid_client',
+        );
+      } finally {
+        f.clock.set(t);
+      }
+    });
 
-  it('blocked integration → IntegrationBlocked; M2M unchecked → GrantNotAllowed', async () => {
-    const c = await f.newCredential('ES256');
-    await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { state: 'blocked' });
-    try {
+    it('not-yet-valid certificate → CertificateNotYetValid', async () => {
+      const c = await f.newCredential('ES512', { notBefore: f.clock.now() + 86_400_000 });
       await refused(
         await f.token(await f.sign({}, {}, c)),
-        'IntegrationBlocked',
-        400,
-        'unauthorized_client',
+        'CertificateNotYetValid',
+        401,
+        'invalid_client',
       );
-    } finally {
-      await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { state: 'enabled' });
-    }
-    await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { m2mGrant: false });
-    try {
+    });
+
+    it('blocked integration → IntegrationBlocked; M2M unchecked → GrantNotAllowed', async () => {
+      const c = await f.newCredential('ES256');
+      await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { state: 'blocked' });
+      try {
+        await refused(
+          await f.token(await f.sign({}, {}, c)),
+          'IntegrationBlocked',
+          400,
+          'unauthorized_client',
+        );
+      } finally {
+        await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { state: 'enabled' });
+      }
+      await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { m2mGrant: false });
+      try {
+        await refused(
+          await f.token(await f.sign({}, {}, c)),
+          'GrantNotAllowed',
+          400,
+          'unauthorized_client',
+        );
+      } finally {
+        await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { m2mGrant: true });
+      }
+      assert.equal((await f.token(await f.sign({}, {}, c))).statusCode, 200);
+    });
+
+    it('inactive entity or role → EntityOrRoleDisabled; role without token login → MissingPermission', async () => {
+      const role = await createRole(deps(), SYSTEM, {
+        accountId: f.accountId,
+        name: 'r2',
+        permissions: ['oauth2_access_token_login'],
+      });
+      const entity = await createEntity(deps(), SYSTEM, { accountId: f.accountId, name: 'e2' });
+      await assignRole(deps(), SYSTEM, {
+        accountId: f.accountId,
+        entityId: entity.id,
+        roleId: role.id,
+      });
+      const c = await f.newCredential('PS256', { entityId: entity.id, roleId: role.id });
+      assert.equal((await f.token(await f.sign({}, {}, c))).statusCode, 200);
+
+      await updateEntity(deps(), SYSTEM, f.accountId, entity.id, { active: false });
       await refused(
         await f.token(await f.sign({}, {}, c)),
-        'GrantNotAllowed',
+        'EntityOrRoleDisabled',
         400,
-        'unauthorized_client',
+        'invalid_grant',
       );
-    } finally {
-      await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { m2mGrant: true });
-    }
-    assert.equal((await f.token(await f.sign({}, {}, c))).statusCode, 200);
-  });
+      await updateEntity(deps(), SYSTEM, f.accountId, entity.id, { active: true });
 
-  it('inactive entity or role → EntityOrRoleDisabled; role without token login → MissingPermission', async () => {
-    const role = await createRole(deps(), SYSTEM, {
-      accountId: f.accountId,
-      name: 'r2',
-      permissions: ['oauth2_access_token_login'],
+      await updateRole(deps(), SYSTEM, f.accountId, role.id, { active: false });
+      await refused(
+        await f.token(await f.sign({}, {}, c)),
+        'EntityOrRoleDisabled',
+        400,
+        'invalid_grant',
+      );
+      await updateRole(deps(), SYSTEM, f.accountId, role.id, { active: true });
+
+      await updateRole(deps(), SYSTEM, f.accountId, role.id, { permissions: [] });
+      await refused(
+        await f.token(await f.sign({}, {}, c)),
+        'MissingPermission',
+        400,
+        'invalid_grant',
+      );
     });
-    const entity = await createEntity(deps(), SYSTEM, { accountId: f.accountId, name: 'e2' });
-    await assignRole(deps(), SYSTEM, {
-      accountId: f.accountId,
-      entityId: entity.id,
-      roleId: role.id,
+
+    it('replay: the same assertion twice → AssertionReplayed', async () => {
+      const jwt = await f.sign();
+      assert.equal((await f.token(jwt)).statusCode, 200);
+      await refused(await f.token(jwt), 'AssertionReplayed', 401, 'invalid_client');
     });
-    const c = await f.newCredential('PS256', { entityId: entity.id, roleId: role.id });
-    assert.equal((await f.token(await f.sign({}, {}, c))).statusCode, 200);
 
-    await updateEntity(deps(), SYSTEM, f.accountId, entity.id, { active: false });
-    await refused(
-      await f.token(await f.sign({}, {}, c)),
-      'EntityOrRoleDisabled',
-      400,
-      'invalid_grant',
-    );
-    await updateEntity(deps(), SYSTEM, f.accountId, entity.id, { active: true });
+    it('replay without jti: keyed by the signed content', async () => {
+      const jwt = await f.sign({ jti: undefined });
+      assert.equal((await f.token(jwt)).statusCode, 200);
+      await refused(await f.token(jwt), 'AssertionReplayed', 401, 'invalid_client');
+    });
 
-    await updateRole(deps(), SYSTEM, f.accountId, role.id, { active: false });
-    await refused(
-      await f.token(await f.sign({}, {}, c)),
-      'EntityOrRoleDisabled',
-      400,
-      'invalid_grant',
-    );
-    await updateRole(deps(), SYSTEM, f.accountId, role.id, { active: true });
-
-    await updateRole(deps(), SYSTEM, f.accountId, role.id, { permissions: [] });
-    await refused(
-      await f.token(await f.sign({}, {}, c)),
-      'MissingPermission',
-      400,
-      'invalid_grant',
-    );
-  });
-
-  it('replay: the same assertion twice → AssertionReplayed', async () => {
-    const jwt = await f.sign();
-    assert.equal((await f.token(jwt)).statusCode, 200);
-    await refused(await f.token(jwt), 'AssertionReplayed', 401, 'invalid_client');
-  });
-
-  it('replay without jti: keyed by the signed content', async () => {
-    const jwt = await f.sign({ jti: undefined });
-    assert.equal((await f.token(jwt)).statusCode, 200);
-    await refused(await f.token(jwt), 'AssertionReplayed', 401, 'invalid_client');
-  });
-
-  it('replay: 50 parallel copies → exactly one success', async () => {
-    const jwt = await f.sign();
-    const results = await Promise.all(Array.from({ length: 50 }, () => f.token(jwt)));
-    const codes = results.map((r) => r.statusCode);
-    assert.equal(codes.filter((c) => c === 200).length, 1, JSON.stringify(codes));
-    assert.equal(codes.filter((c) => c === 401).length, 49);
-    const events = (await f.audit()).slice(0, 50);
-    assert.equal(events.filter((e) => e.detail === 'AssertionReplayed').length, 49);
+    it('replay: 50 parallel copies → exactly one success', async () => {
+      const jwt = await f.sign();
+      const results = await Promise.all(Array.from({ length: 50 }, () => f.token(jwt)));
+      const codes = results.map((r) => r.statusCode);
+      assert.equal(codes.filter((c) => c === 200).length, 1, JSON.stringify(codes));
+      assert.equal(codes.filter((c) => c === 401).length, 49);
+      const events = (await f.audit()).slice(0, 50);
+      assert.equal(events.filter((e) => e.detail === 'AssertionReplayed').length, 49);
+    });
   });
 });
