@@ -3,10 +3,15 @@
  * permission rules, and the admin audit API. On every store.
  */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { generateCertificate } from '../../src/crypto/generate.ts';
 import { SYSTEM } from '../../src/service/context.ts';
-import { assignRole, createEntity, createRole } from '../../src/service/index.ts';
+import {
+  assignRole,
+  createEntity,
+  createIntegration,
+  createRole,
+} from '../../src/service/index.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { type Credential, type Fixture, tokenFixture } from '../support/token-fixture.ts';
 
@@ -18,9 +23,9 @@ describeEachStore('REST APIs', (factory) => {
     let plain: Credential; // the fixture's role: token login only
     let ownEntity: number;
     let ownRole: number;
-    // Each test gets its own app and store: the listing tests count the certificates, which the
-    // create and revoke tests would otherwise have added to.
-    beforeEach(async () => {
+    // The listing tests count the certificates of the fixture's integration: the tests that add
+    // or revoke certificates do it on an integration of their own (`ownIntegration`).
+    before(async () => {
       f = await tokenFixture(factory.open);
       const deps = { store: f.store, clock: f.clock };
       const mk = async (name: string, permissions: string[]) => {
@@ -47,7 +52,7 @@ describeEachStore('REST APIs', (factory) => {
       own = await f.newCredential('ES256', { entityId: o.entity, roleId: o.role });
       plain = f.cred;
     });
-    afterEach(async () => {
+    after(async () => {
       await f.close();
     });
 
@@ -56,8 +61,18 @@ describeEachStore('REST APIs', (factory) => {
       assert.equal(res.statusCode, 200, res.body);
       return (res.json() as { access_token: string }).access_token;
     };
-    const certsUrl = () =>
-      `/accounts/${f.accountId}/services/rest/auth/oauth2/v1/clients/${f.clientId}/certificates`;
+    const certsUrl = (clientId = f.clientId) =>
+      `/accounts/${f.accountId}/services/rest/auth/oauth2/v1/clients/${clientId}/certificates`;
+    /** A new M2M integration of the account, for a test that changes certificates. */
+    const ownIntegration = async () =>
+      (
+        await createIntegration({ store: f.store, clock: f.clock }, SYSTEM, {
+          accountId: f.accountId,
+          name: 'Rotation',
+          m2mGrant: true,
+          scopes: ['restlets', 'rest_webservices'],
+        })
+      ).integration;
 
     it("lists certificates with NetSuite's shape (manager sees all)", async () => {
       const res = await f.app.inject({
@@ -119,17 +134,18 @@ describeEachStore('REST APIs', (factory) => {
     });
 
     it('creates a certificate (NetSuite JSON body and response shape); manage-own only for itself', async () => {
+      const app = await ownIntegration();
       const g = await generateCertificate({ alg: 'ES384', now: f.clock.now() - 1000 });
       const res = await f.app.inject({
         method: 'POST',
-        url: certsUrl(),
+        url: certsUrl(app.clientId),
         headers: { authorization: `Bearer ${await bearer(own)}` },
         payload: { fileContent: g.certificatePem, role: ownRole, entity: String(ownEntity) },
       });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json();
       assert.deepEqual(body.entity_role_id, { com: f.accountId, ent: ownEntity, rol: ownRole });
-      assert.equal(body.application_id, f.integrationId);
+      assert.equal(body.application_id, app.id);
       assert.equal(body.algorithm, 'EC');
       assert.equal(body.invalidated, false);
       assert.match(body.certificate_id, /^[A-Za-z0-9_-]{43}$/);
@@ -138,7 +154,7 @@ describeEachStore('REST APIs', (factory) => {
       const other = await generateCertificate({ alg: 'ES256', now: f.clock.now() - 1000 });
       const refused = await f.app.inject({
         method: 'POST',
-        url: certsUrl(),
+        url: certsUrl(app.clientId),
         headers: { authorization: `Bearer ${await bearer(own)}` },
         payload: { fileContent: other.certificatePem, role: f.roleId, entity: String(f.entityId) },
       });
@@ -160,16 +176,17 @@ describeEachStore('REST APIs', (factory) => {
     });
 
     it('revokes: plain text "Successfully revoked"; then the token request fails', async () => {
-      const victim = await f.newCredential('ES256');
+      const app = await ownIntegration();
+      const victim = await f.newCredential('ES256', { clientId: app.clientId });
       const res = await f.app.inject({
         method: 'POST',
-        url: `${certsUrl()}/${victim.certificateId}/revoke`,
+        url: `${certsUrl(app.clientId)}/${victim.certificateId}/revoke`,
         headers: { authorization: `Bearer ${await bearer(manager)}` },
       });
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.body, 'Successfully revoked');
       assert.match(String(res.headers['content-type']), /^text\/plain/);
-      const t = await f.token(await f.sign({}, {}, victim));
+      const t = await f.token(await f.sign({ iss: app.clientId }, {}, victim));
       assert.equal(t.statusCode, 401);
       assert.equal((await f.audit())[0]?.detail, 'CertificateRevoked');
     });
