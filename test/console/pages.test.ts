@@ -4,7 +4,7 @@
  * highlighting, revoke), users and roles, the audit trail filters and chart, accounts.
  */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import {
   assignRole,
   createEntity,
@@ -30,38 +30,53 @@ const RSA_2048_REFUSAL =
 const FILE_NAME_REFUSAL =
   '"public.txt" is not a certificate file name: upload the public certificate as a .cer, .pem or .crt file';
 
+interface SignedIn {
+  f: ConsoleFixture;
+  b: Browser;
+  entityId: number;
+  roleId: number;
+}
+
+/** A console on a new store: the administrator signed in, and an entity holding an integration
+ * role (what the mapping form offers). */
+async function signedInConsole(): Promise<SignedIn> {
+  const f = await consoleFixture();
+  const b = new Browser(f.app);
+  await signIn(b, f.clock, f.admin.email, f.admin.password);
+  const deps = { store: f.store, clock: f.clock };
+  const role = await createRole(deps, SYSTEM, {
+    accountId: f.admin.accountId,
+    name: 'Integration Role',
+    permissions: ['oauth2_access_token_login'],
+  });
+  const e = await createEntity(deps, SYSTEM, { accountId: f.admin.accountId, name: 'svc-orders' });
+  await assignRole(deps, SYSTEM, {
+    accountId: f.admin.accountId,
+    entityId: e.id,
+    roleId: role.id,
+  });
+  return { f, b, entityId: e.id, roleId: role.id };
+}
+
 describe('console record pages', () => {
   let f: ConsoleFixture;
   let b: Browser;
   let entityId = 0;
   let roleId = 0;
 
-  // Every test starts from its own store: the administrator signed in, and an entity holding an
-  // integration role (what the mapping form offers). Anything else a test makes itself.
-  beforeEach(async () => {
-    f = await consoleFixture();
-    b = new Browser(f.app);
-    await signIn(b, f.clock, f.admin.email, f.admin.password);
-    const deps = { store: f.store, clock: f.clock };
-    const role = await createRole(deps, SYSTEM, {
-      accountId: f.admin.accountId,
-      name: 'Integration Role',
-      permissions: ['oauth2_access_token_login'],
-    });
-    roleId = role.id;
-    const e = await createEntity(deps, SYSTEM, {
-      accountId: f.admin.accountId,
-      name: 'svc-orders',
-    });
-    entityId = e.id;
-    await assignRole(deps, SYSTEM, { accountId: f.admin.accountId, entityId, roleId });
+  // One console for the file. Anything else a test makes itself (`ordersApp()` for an
+  // integration) and it asserts only about what it made, so the tests pass alone and in any
+  // order. A test that changes what every later page shows (the clock, the list of accounts a
+  // sign-in offers) takes a console of its own.
+  before(async () => {
+    ({ f, b, entityId, roleId } = await signedInConsole());
   });
-  afterEach(() => f.close());
+  after(() => f.close());
 
   /** An M2M integration "Orders App", made with the service; its client id. */
-  async function ordersApp(): Promise<string> {
-    const { integration } = await createIntegration({ store: f.store, clock: f.clock }, SYSTEM, {
-      accountId: f.admin.accountId,
+  async function ordersApp(fx: ConsoleFixture = f): Promise<string> {
+    const { integration } = await createIntegration({ store: fx.store, clock: fx.clock }, SYSTEM, {
+      accountId: fx.admin.accountId,
       name: 'Orders App',
       m2mGrant: true,
       scopes: ['restlets', 'rest_webservices'],
@@ -87,7 +102,9 @@ describe('console record pages', () => {
     const list = await b.get('/console/integrations');
     assert.ok(list.body.includes(clientId));
     assert.equal(list.body.includes(secret), false, 'the list never shows the secret');
-    const edit = await b.get('/console/integrations/1/edit');
+    const made = await f.store.integrations.getByClientId(f.admin.accountId, clientId);
+    const edit = await b.get(`/console/integrations/${made?.id}/edit`);
+    assert.equal(edit.statusCode, 200);
     assert.equal(edit.body.includes(secret), false, 'the edit page never shows the secret');
   });
 
@@ -105,7 +122,9 @@ describe('console record pages', () => {
   it('edits state, M2M grant and scopes', async () => {
     await b.get('/console/integrations/new');
     await b.post('/console/integrations', { name: 'Plain', state: 'enabled' });
-    const [plain] = await f.store.integrations.list(f.admin.accountId);
+    const plain = (await f.store.integrations.list(f.admin.accountId)).find(
+      (i) => i.name === 'Plain',
+    );
     const id = plain?.id ?? 0;
     await b.get(`/console/integrations/${id}/edit`);
     const res = await b.post(`/console/integrations/${id}`, {
@@ -176,6 +195,7 @@ describe('console record pages', () => {
   it('refuses a role the entity does not hold, a wrong file name, and an oversized file', async () => {
     const clientId = await ordersApp();
     const cert = await makeCert('ec-p521');
+    const before = (await f.store.mappings.list(f.admin.accountId)).length;
     await b.get('/console/m2m/new');
     const role = await b.upload(
       '/console/m2m',
@@ -200,11 +220,18 @@ describe('console record pages', () => {
     );
     assert.equal(big.statusCode, 413);
     assert.match(big.body, /The file is larger than 64 KiB/);
-    assert.equal((await f.store.mappings.list(f.admin.accountId)).length, 0, 'nothing was saved');
+    assert.equal(
+      (await f.store.mappings.list(f.admin.accountId)).length,
+      before,
+      'nothing was saved',
+    );
   });
 
-  it('highlights a certificate with < 60 days left and, once expired, as expired', async () => {
-    const clientId = await ordersApp();
+  it('highlights a certificate with < 60 days left and, once expired, as expired', async (t) => {
+    // It moves the clock two days on: a console of its own.
+    const { f, b, entityId, roleId } = await signedInConsole();
+    t.after(() => f.close());
+    const clientId = await ordersApp(f);
     const cert = await makeCert('expired'); // valid for one day from now
     await b.get('/console/m2m');
     const res = await b.upload(
@@ -217,7 +244,7 @@ describe('console record pages', () => {
     const soon = await b.get('/console/m2m');
     assert.match(soon.body, new RegExp(`<tr class="soon" data-certificate-id="${id}"`));
     f.clock.advance(2 * 86_400_000);
-    await signIn(b, f.clock, f.admin.email, f.admin.password, await adminSecret());
+    await signIn(b, f.clock, f.admin.email, f.admin.password, await adminSecret(f));
     const expired = await b.get('/console/m2m');
     assert.match(expired.body, new RegExp(`<tr class="expired" data-certificate-id="${id}"`));
   });
@@ -228,7 +255,7 @@ describe('console record pages', () => {
       clientId: await ordersApp(),
       entityId,
       roleId,
-      certificate: (await makeCert('ec-p256')).certPem,
+      certificate: (await makeCert('ec-p384')).certPem,
     });
     const confirm = await b.get(`/console/m2m/${encodeURIComponent(id)}/revoke`);
     assert.equal(confirm.statusCode, 200);
@@ -317,7 +344,10 @@ describe('console record pages', () => {
     assert.match(bad.body, /the client id filter must be an integration client id/);
   });
 
-  it('creates a sandbox and refreshes it after a confirmation that the M2M setup is cleared', async () => {
+  it('creates a sandbox and refreshes it after a confirmation that the M2M setup is cleared', async (t) => {
+    // Another account makes every later sign-in ask which one: a console of its own.
+    const { f, b } = await signedInConsole();
+    t.after(() => f.close());
     await b.get('/console/accounts');
     const created = await b.post('/console/accounts', { kind: 'sandbox', n: '1' });
     assert.equal(created.statusCode, 303);
@@ -343,10 +373,10 @@ describe('console record pages', () => {
    * The admin's TOTP secret, read back from the store (the test signed in once already). It is
    * stored encrypted with the master key, never as the Base32 text.
    */
-  async function adminSecret(): Promise<string> {
-    const state = await f.store.console.twoFactor.get(f.admin.accountId, 1);
+  async function adminSecret(fx: ConsoleFixture): Promise<string> {
+    const state = await fx.store.console.twoFactor.get(fx.admin.accountId, 1);
     const sealed = state?.totpSecret ?? '';
     assert.doesNotMatch(sealed, /^[A-Z2-7]+$/, 'the TOTP secret is not stored in clear');
-    return f.app.certmint.master.decrypt(sealed, 'console-totp-secret');
+    return fx.app.certmint.master.decrypt(sealed, 'console-totp-secret');
   }
 });
