@@ -11,9 +11,9 @@
  *
  * A suite about something other than storage, which needs a store but not every backend, uses
  * `sqliteStores` (or `postgresStores()`, null without CERTMINT_TEST_PG_URL: skip with
- * PG_SKIP_REASON). SQLite: a fresh temporary file per `open()`. PostgreSQL: only when
- * CERTMINT_TEST_PG_URL is set; a fresh schema in the database `certmint_test` (created on first
- * use) per `open()`, dropped by `close()`.
+ * PG_SKIP_REASON). SQLite: a fresh temporary file per `open()`, deleted by `close()`.
+ * PostgreSQL: only when CERTMINT_TEST_PG_URL is set; per `open()` a migrated, empty schema of its
+ * own in the database `certmint_test` (created on first use), emptied for reuse by `close()`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -116,14 +116,14 @@ function ensureTestDatabase(baseUrl: string): Promise<string> {
 }
 
 /**
- * Schemas this process migrated and emptied again, ready for the next `open()`. Opening a store
- * on a new schema runs every migration (~250 ms); emptying a used one with TRUNCATE (every
- * table but Kysely's migration bookkeeping, identities restarted) and opening on it takes a
- * fifth of that, and the store cannot tell the difference: same tables, no rows, ids from 1.
- * A schema is reused only once every store on it is closed; whatever is left when the process
- * ends is dropped.
+ * Schemas this process migrated and used, for the next `open()` to empty and use again. Opening
+ * a store on a new schema runs every migration (~250 ms); emptying a used one with TRUNCATE
+ * (every table but Kysely's migration bookkeeping, identities restarted) and opening on it takes
+ * a fifth of that, and the store cannot tell the difference: same tables, no rows, ids from 1.
+ * A schema is handed out again only once every store on it is closed; whatever is left when
+ * the process ends is dropped.
  */
-const spareSchemas: string[] = [];
+const usedSchemas: string[] = [];
 /** False if a fresh migration ever leaves rows behind: emptying would then not be "fresh". */
 let reuseIsFresh = true;
 
@@ -145,76 +145,81 @@ async function isEmpty(dbUrl: string, schema: string): Promise<boolean> {
   });
 }
 
+/** Empties a used schema; null (and the schema dropped) if that fails. */
+async function emptied(dbUrl: string, schema: string): Promise<string | null> {
+  try {
+    await withClient(dbUrl, async (c) => {
+      // The closed stores' LISTEN connections (their statement names the schema's channel) end
+      // on the server a moment after the client leaves: the next test on this schema must not
+      // see them (the lost-connection test counts the listeners).
+      await eventually(
+        `the listeners of the closed stores on ${schema} have gone`,
+        async () => {
+          const r = await c.query(
+            'select 1 from pg_stat_activity where pid <> pg_backend_pid() and position($1 in query) > 0',
+            [schema],
+          );
+          return r.rowCount === 0;
+        },
+        { timeoutMs: 5000, everyMs: 10 },
+      );
+      const tables = await tablesOf(c, schema);
+      if (tables.length > 0) {
+        await c.query(`TRUNCATE TABLE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+      }
+    });
+    return schema;
+  } catch {
+    await dropSchema(dbUrl, schema);
+    return null;
+  }
+}
+
 const dropSchema = (dbUrl: string, schema: string) =>
   withClient(dbUrl, async (c) => {
     await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
 
-let dropSparesAtExit = false;
+let dropUsedAtExit = false;
 function registerDropAtExit(dbUrl: string): void {
-  if (dropSparesAtExit) return;
-  dropSparesAtExit = true;
+  if (dropUsedAtExit) return;
+  dropUsedAtExit = true;
   process.once('beforeExit', () => {
-    const all = spareSchemas.splice(0);
+    const all = usedSchemas.splice(0);
     void Promise.all(all.map((schema) => dropSchema(dbUrl, schema).catch(() => undefined)));
   });
 }
 
 /**
- * PostgreSQL: a fresh, migrated schema in the shared database `certmint_test` per call (a new
- * `t_<random>` one, or one this process emptied), the store's connections pinned to it with
- * `search_path` (the URL's `options`). Isolation is complete: tables, migrations bookkeeping and
- * the change-feed channel are all per schema.
+ * PostgreSQL: a migrated, empty schema in the shared database `certmint_test` per call (a new
+ * `t_<random>` one, or one this process used and now empties), the store's connections pinned
+ * to it with `search_path` (the URL's `options`). Isolation is complete: tables, migrations
+ * bookkeeping and the change-feed channel are all per schema.
  */
 function openPostgresMany(baseUrl: string): OpenMany {
   return async (count, opts) => {
     const dbUrl = await ensureTestDatabase(baseUrl);
     registerDropAtExit(dbUrl);
-    const reused = reuseIsFresh ? spareSchemas.pop() : undefined;
+    const used = usedSchemas.pop();
+    const reused = used !== undefined && reuseIsFresh ? await emptied(dbUrl, used) : null;
+    if (used !== undefined && !reuseIsFresh) await dropSchema(dbUrl, used);
     const schema = reused ?? `t_${randomBytes(8).toString('hex')}`;
-    if (reused === undefined) await withClient(dbUrl, (c) => c.query(`CREATE SCHEMA ${schema}`));
+    if (reused === null) await withClient(dbUrl, (c) => c.query(`CREATE SCHEMA ${schema}`));
     const url = new URL(dbUrl);
     url.searchParams.set('options', `-c search_path=${schema}`);
     const stores: Store[] = [];
     try {
       for (let i = 0; i < count; i++) stores.push(await openStore(url.toString(), opts));
       // Checked on every new schema: if migrations ever seed rows, stop reusing schemas.
-      if (reused === undefined && !(await isEmpty(dbUrl, schema))) reuseIsFresh = false;
+      if (reused === null && !(await isEmpty(dbUrl, schema))) reuseIsFresh = false;
     } catch (e) {
       for (const s of stores) await s.close();
       await dropSchema(dbUrl, schema);
       throw e;
     }
-    // After the last store on it closes: empty it for the next test (or drop it).
-    const release = async () => {
-      try {
-        if (!reuseIsFresh) throw new Error('not reusable');
-        await withClient(dbUrl, async (c) => {
-          const tables = await tablesOf(c, schema);
-          if (tables.length > 0) {
-            await c.query(`TRUNCATE TABLE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
-          }
-          // The closed stores' LISTEN connections (whose statement names the schema's channel)
-          // end on the server a moment after the client leaves: the next test on this schema
-          // must not see them (the lost-connection test counts the listeners).
-          await eventually(
-            `the listeners of the closed stores on ${schema} have gone`,
-            async () => {
-              const r = await c.query(
-                'select 1 from pg_stat_activity where pid <> pg_backend_pid() and position($1 in query) > 0',
-                [schema],
-              );
-              return r.rowCount === 0;
-            },
-            { timeoutMs: 5000, everyMs: 10 },
-          );
-        });
-        spareSchemas.push(schema);
-      } catch {
-        await dropSchema(dbUrl, schema);
-      }
-    };
-    return withCleanup(stores, url.toString(), release);
+    return withCleanup(stores, url.toString(), async () => {
+      usedSchemas.push(schema);
+    });
   };
 }
 
@@ -254,7 +259,7 @@ export function postgresStores(): StoreFactory | null {
  */
 export function describeEachStore(title: string, body: (f: StoreFactory) => void): void {
   describe(`${title} [sqlite]`, () => body(sqliteStores));
-  const pg = postgresStores();
-  if (pg) describe(`${title} [postgres]`, () => body(pg));
+  const postgresFactory = postgresStores();
+  if (postgresFactory) describe(`${title} [postgres]`, () => body(postgresFactory));
   else describe(`${title} [postgres]`, { skip: PG_SKIP_REASON }, () => {});
 }
