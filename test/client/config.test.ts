@@ -108,7 +108,7 @@ describe('tokenUrl checks', () => {
   it('gives the audit hint of each server', () => {
     assert.equal(auditHint(TOKEN_URL), 'see `certmint audit list --account TSTDRV1`');
     assert.equal(
-      auditHint(netsuiteTokenUrl('1_SB1')),
+      auditHint('https://1-sb1.suitetalk.api.netsuite.com/services/rest/auth/oauth2/v1/token'),
       'see Setup > Users/Roles > View Login Audit Trail, column Detail',
     );
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   createTokenClient,
   type TokenClientOptions,
@@ -16,7 +16,11 @@ const CLIENT_ID = 'b'.repeat(64);
 describe('token cache, single flight and client.fetch', () => {
   let key: TestKey;
   let fake: NetsuiteFake;
-  const clock = new FixedClock(Date.now());
+  // A clock of its own for each test (the tests move it forward by hours); the fake reads it.
+  let clock = new FixedClock(Date.now());
+  beforeEach(() => {
+    clock = new FixedClock(Date.now());
+  });
 
   before(async () => {
     key = await testKey('ES256');

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { generateCertificate } from '../../src/crypto/generate.ts';
 import {
   assignRole,
   createAccount,
@@ -31,6 +32,8 @@ describe('console authorization', () => {
   let otherCert = '';
   let clientId = '';
   let viewerRoleId = 0;
+  let svcId = 0;
+  let m2mRoleId = 0;
 
   before(async () => {
     f = await consoleFixture();
@@ -50,6 +53,8 @@ describe('console authorization', () => {
       permissions: ['oauth2_access_token_login'],
     });
     await assignRole(deps, SYSTEM, { accountId: A, entityId: svc.id, roleId: m2mRole.id });
+    svcId = svc.id;
+    m2mRoleId = m2mRole.id;
     ownCert = (
       await createMapping(deps, SYSTEM, {
         accountId: A,
@@ -166,14 +171,27 @@ describe('console authorization', () => {
   });
 
   it('lets a console session call the admin API; changes need the CSRF header', async () => {
+    // Its own mapping to revoke: the other tests rely on ownCert staying active.
+    const g = await generateCertificate({ alg: 'ES256', now: f.clock.now() - 60_000 });
+    const { certificateId: mine } = await createMapping(
+      { store: f.store, clock: f.clock },
+      SYSTEM,
+      {
+        accountId: f.admin.accountId,
+        clientId,
+        entityId: svcId,
+        roleId: m2mRoleId,
+        certificate: g.certificatePem,
+      },
+    );
     const list = await admin.get(`/api/v1/accounts/${f.admin.accountId}/mappings`);
     assert.equal(list.statusCode, 200);
-    assert.ok(list.json<{ certificateId: string }[]>().some((m) => m.certificateId === ownCert));
-    const url = `/api/v1/accounts/${f.admin.accountId}/mappings/${ownCert}/revoke`;
+    assert.ok(list.json<{ certificateId: string }[]>().some((m) => m.certificateId === mine));
+    const url = `/api/v1/accounts/${f.admin.accountId}/mappings/${mine}/revoke`;
     const cookie = [...admin.jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ');
     const noToken = await f.app.inject({ method: 'POST', url, headers: { cookie } });
     assert.equal(noToken.statusCode, 403);
-    assert.equal((await f.store.mappings.get(ownCert))?.revokedAt, null);
+    assert.equal((await f.store.mappings.get(mine))?.revokedAt, null);
     const page = await admin.get('/console/');
     const token = csrfOf(page.body);
     const withToken = await f.app.inject({
@@ -182,7 +200,7 @@ describe('console authorization', () => {
       headers: { cookie, 'x-csrf-token': token },
     });
     assert.equal(withToken.statusCode, 200);
-    assert.notEqual((await f.store.mappings.get(ownCert))?.revokedAt, null);
+    assert.notEqual((await f.store.mappings.get(mine))?.revokedAt, null);
   });
 
   it('a role that gains mapping management must pass two-factor before its next page', async () => {

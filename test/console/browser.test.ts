@@ -16,7 +16,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestOptions } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Secret, TOTP } from 'otpauth';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -126,11 +126,25 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  // One journey: each step continues from the page and the records the previous one left, so
+  // the steps are subtests of one test (which runs, and passes, on its own), in this order.
+  const steps: Array<{ name: string; options: TestOptions; fn: () => Promise<void> }> = [];
+  function step(name: string, fn: () => Promise<void>): void;
+  function step(name: string, options: TestOptions, fn: () => Promise<void>): void;
+  function step(
+    name: string,
+    a: TestOptions | (() => Promise<void>),
+    b?: () => Promise<void>,
+  ): void {
+    if (typeof a === 'function') steps.push({ name, options: {}, fn: a });
+    else if (b) steps.push({ name, options: a, fn: b });
+  }
+
   let clientId = '';
   let certificateId = '';
   let keyPem = '';
 
-  it('signs the first administrator in with TOTP enrolment', async () => {
+  step('signs the first administrator in with TOTP enrolment', async () => {
     await page.goto(`${base}/console/`);
     assert.equal(new URL(page.url()).pathname, '/console/login');
     await page.fill('input[name=email]', admin.email);
@@ -155,28 +169,31 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     await page.waitForSelector('h1:has-text("Home")');
   });
 
-  it('navigates Setup > Integration and creates an integration; the secret is shown once', async () => {
-    await page.hover('nav.menubar >> text=Setup');
-    await page.hover('nav.menubar >> text=Integration');
-    await page.click('nav.menubar >> text=Manage Integrations');
-    await page.waitForSelector('h1:has-text("Manage Integrations")');
-    await page.click('a:has-text("New")');
-    await page.fill('input[name=name]', 'Orders App');
-    await page.check('input[name=m2m]');
-    await page.click('button:has-text("Save")');
-    await page.waitForSelector('text=the client secret is shown only this once');
-    clientId = (await page.textContent('#client-id'))?.trim() ?? '';
-    const secret = (await page.textContent('#client-secret'))?.trim() ?? '';
-    assert.match(clientId, /^[0-9a-f]{64}$/);
-    assert.match(secret, /^[0-9a-f]{64}$/);
-    await page.click('button[data-copy=client-secret]');
-    assert.equal(await page.evaluate('navigator.clipboard.readText()'), secret);
-    await shot('integration-created');
-    await page.click('a:has-text("Done")');
-    assert.equal((await page.content()).includes(secret), false);
-  });
+  step(
+    'navigates Setup > Integration and creates an integration; the secret is shown once',
+    async () => {
+      await page.hover('nav.menubar >> text=Setup');
+      await page.hover('nav.menubar >> text=Integration');
+      await page.click('nav.menubar >> text=Manage Integrations');
+      await page.waitForSelector('h1:has-text("Manage Integrations")');
+      await page.click('a:has-text("New")');
+      await page.fill('input[name=name]', 'Orders App');
+      await page.check('input[name=m2m]');
+      await page.click('button:has-text("Save")');
+      await page.waitForSelector('text=the client secret is shown only this once');
+      clientId = (await page.textContent('#client-id'))?.trim() ?? '';
+      const secret = (await page.textContent('#client-secret'))?.trim() ?? '';
+      assert.match(clientId, /^[0-9a-f]{64}$/);
+      assert.match(secret, /^[0-9a-f]{64}$/);
+      await page.click('button[data-copy=client-secret]');
+      assert.equal(await page.evaluate('navigator.clipboard.readText()'), secret);
+      await shot('integration-created');
+      await page.click('a:has-text("Done")');
+      assert.equal((await page.content()).includes(secret), false);
+    },
+  );
 
-  it('maps a certificate through the Create New dialog and sees it listed', async () => {
+  step('maps a certificate through the Create New dialog and sees it listed', async () => {
     const cert = await makeCert('ec-p256');
     keyPem = cert.keyPem;
     // Two earlier mappings (made with the service): one with a day left, highlighted.
@@ -223,63 +240,66 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     await shot('m2m-setup');
   });
 
-  it('gets a token with it, revokes it, and the next request fails with the reason in the audit trail', async () => {
-    const client = () =>
-      createTokenClient({
-        tokenUrl: `${base}/accounts/${admin.accountId}/services/rest/auth/oauth2/v1/token`,
-        clientId,
-        certificateId,
-        privateKey: keyPem,
-        scopes: ['restlets'],
-        retry: { attempts: 1 },
+  step(
+    'gets a token with it, revokes it, and the next request fails with the reason in the audit trail',
+    async () => {
+      const client = () =>
+        createTokenClient({
+          tokenUrl: `${base}/accounts/${admin.accountId}/services/rest/auth/oauth2/v1/token`,
+          clientId,
+          certificateId,
+          privateKey: keyPem,
+          scopes: ['restlets'],
+          retry: { attempts: 1 },
+        });
+      const token = await client().getToken();
+      assert.equal(token.split('.').length, 3);
+      // Some failures for the chart: an unknown kid, a key that does not match, a scope not allowed.
+      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
       });
-    const token = await client().getToken();
-    assert.equal(token.split('.').length, 3);
-    // Some failures for the chart: an unknown kid, a key that does not match, a scope not allowed.
-    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
-      type: 'pkcs8',
-      format: 'pem',
-    });
-    const failing = [
-      { certificateId: 'x'.repeat(43) },
-      { privateKey: String(other) },
-      { scopes: ['suite_analytics'] },
-    ];
-    for (const change of failing) {
-      const c = createTokenClient({
-        tokenUrl: `${base}/accounts/${admin.accountId}/services/rest/auth/oauth2/v1/token`,
-        clientId,
-        certificateId,
-        privateKey: keyPem,
-        scopes: ['restlets'],
-        retry: { attempts: 1 },
-        ...change,
+      const failing = [
+        { certificateId: 'x'.repeat(43) },
+        { privateKey: String(other) },
+        { scopes: ['suite_analytics'] },
+      ];
+      for (const change of failing) {
+        const c = createTokenClient({
+          tokenUrl: `${base}/accounts/${admin.accountId}/services/rest/auth/oauth2/v1/token`,
+          clientId,
+          certificateId,
+          privateKey: keyPem,
+          scopes: ['restlets'],
+          retry: { attempts: 1 },
+          ...change,
+        });
+        await assert.rejects(c.getToken(), TokenRequestError);
+      }
+
+      await page.click(`tr[data-certificate-id="${certificateId}"] >> text=Revoke`);
+      await page.waitForSelector('text=Revoking is irreversible');
+      await page.click('button:has-text("Revoke permanently")');
+      await page.waitForSelector(`text=Certificate ${certificateId} is revoked.`);
+
+      await assert.rejects(client().getToken(), (e: unknown) => {
+        assert.ok(e instanceof TokenRequestError);
+        return true;
       });
-      await assert.rejects(c.getToken(), TokenRequestError);
-    }
+      await page.hover('nav.menubar >> text=Setup');
+      await page.hover('nav.menubar >> text=Users/Roles');
+      await page.click('nav.menubar >> text=View Login Audit Trail');
+      await page.waitForSelector('h1:has-text("Login Audit Trail")');
+      const failed = page.locator('#audit tbody tr', { hasText: 'Failure' }).first();
+      assert.ok((await failed.textContent())?.includes('CertificateRevoked'));
+      assert.ok(
+        (await page.textContent('#failure-chart .legend'))?.includes('CertificateRevoked (1)'),
+      );
+      await shot('audit-trail');
+    },
+  );
 
-    await page.click(`tr[data-certificate-id="${certificateId}"] >> text=Revoke`);
-    await page.waitForSelector('text=Revoking is irreversible');
-    await page.click('button:has-text("Revoke permanently")');
-    await page.waitForSelector(`text=Certificate ${certificateId} is revoked.`);
-
-    await assert.rejects(client().getToken(), (e: unknown) => {
-      assert.ok(e instanceof TokenRequestError);
-      return true;
-    });
-    await page.hover('nav.menubar >> text=Setup');
-    await page.hover('nav.menubar >> text=Users/Roles');
-    await page.click('nav.menubar >> text=View Login Audit Trail');
-    await page.waitForSelector('h1:has-text("Login Audit Trail")');
-    const failed = page.locator('#audit tbody tr', { hasText: 'Failure' }).first();
-    assert.ok((await failed.textContent())?.includes('CertificateRevoked'));
-    assert.ok(
-      (await page.textContent('#failure-chart .legend'))?.includes('CertificateRevoked (1)'),
-    );
-    await shot('audit-trail');
-  });
-
-  it('shows the policy message of a refused upload in the dialog', async () => {
+  step('shows the policy message of a refused upload in the dialog', async () => {
     const rsa = await makeCert('rsa-2048');
     await page.goto(`${base}/console/m2m`);
     await page.click('text=Create New');
@@ -297,28 +317,32 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     assert.equal(await page.locator('#mappings tbody tr').count(), 3, 'nothing was saved');
   });
 
-  it('captures the other pages for the docs', {
-    skip: !SHOTS && 'CERTMINT_SCREENSHOTS is not 1',
-  }, async () => {
-    await page.locator('dialog#new-mapping').getByText('Cancel').click();
-    for (const [path, name] of [
-      ['/console/', 'home'],
-      ['/console/integrations', 'integrations'],
-      ['/console/entities', 'users'],
-      ['/console/entities/2', 'user'],
-      ['/console/roles', 'roles'],
-      ['/console/roles/1000/edit', 'role-edit'],
-      ['/console/accounts', 'accounts'],
-      ['/console/accounts/refresh?sandbox=TSTDRV0000001_SB1', 'sandbox-refresh'],
-    ] as const) {
-      await page.goto(`${base}${path}`);
-      await shot(name);
-    }
-    await page.goto(`${base}/console/m2m`);
-    await page.click('text=Create New');
-  });
+  step(
+    'captures the other pages for the docs',
+    {
+      skip: !SHOTS && 'CERTMINT_SCREENSHOTS is not 1',
+    },
+    async () => {
+      await page.locator('dialog#new-mapping').getByText('Cancel').click();
+      for (const [path, name] of [
+        ['/console/', 'home'],
+        ['/console/integrations', 'integrations'],
+        ['/console/entities', 'users'],
+        ['/console/entities/2', 'user'],
+        ['/console/roles', 'roles'],
+        ['/console/roles/1000/edit', 'role-edit'],
+        ['/console/accounts', 'accounts'],
+        ['/console/accounts/refresh?sandbox=TSTDRV0000001_SB1', 'sandbox-refresh'],
+      ] as const) {
+        await page.goto(`${base}${path}`);
+        await shot(name);
+      }
+      await page.goto(`${base}/console/m2m`);
+      await page.click('text=Create New');
+    },
+  );
 
-  it('refuses a user without the permission', async () => {
+  step('refuses a user without the permission', async () => {
     await page.locator('dialog#new-mapping').getByText('Cancel').click();
     await page.click('button:has-text("Sign out")');
     await page.waitForSelector('text=You have signed out.');
@@ -331,5 +355,9 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     assert.equal(res?.status(), 403);
     assert.match((await page.textContent('.alert.error')) ?? '', /your role lacks the permission/);
     assert.equal((await page.content()).includes(certificateId), false);
+  });
+
+  it('an administrator sets up M2M end to end; a user without the permission is refused', async (t) => {
+    for (const { name, options, fn } of steps) await t.test(name, options, fn);
   });
 });

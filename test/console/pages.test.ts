@@ -5,10 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { inspectCertificate } from '../../src/crypto/certificate.ts';
 import { loadMasterKey } from '../../src/crypto/master-key.ts';
-import { isDomainError } from '../../src/domain/errors.ts';
-import { assignRole, createEntity, createRole, SYSTEM } from '../../src/service/index.ts';
+import {
+  assignRole,
+  createEntity,
+  createIntegration,
+  createMapping,
+  createRole,
+  SYSTEM,
+} from '../../src/service/index.ts';
 import { makeCert } from '../support/openssl.ts';
 import {
   Browser,
@@ -26,43 +31,65 @@ const htmlEscape = (s: string): string =>
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
 
-/** The certificate policy's refusal message for this file, as the service would give it. */
-function refusal(cert: Buffer, fileName: string, now: number): string {
-  try {
-    inspectCertificate(cert, { fileName, now });
-  } catch (e) {
-    if (isDomainError(e)) return e.message;
-    throw e;
-  }
-  throw new Error('the certificate was accepted');
+/** The certificate policy's refusals, word for word (test/crypto/certificate.test.ts). */
+const RSA_2048_REFUSAL =
+  "The certificate's RSA key has 2048 bits; only 3072 or 4096 bits are accepted: make a new key pair, e.g. `certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem`";
+const FILE_NAME_REFUSAL =
+  '"public.txt" is not a certificate file name: upload the public certificate as a .cer, .pem or .crt file';
+
+interface SignedIn {
+  f: ConsoleFixture;
+  b: Browser;
+  entityId: number;
+  roleId: number;
+}
+
+/** A console on a new store: the administrator signed in, and an entity holding an integration
+ * role (what the mapping form offers). */
+async function signedInConsole(): Promise<SignedIn> {
+  const f = await consoleFixture();
+  const b = new Browser(f.app);
+  await signIn(b, f.clock, f.admin.email, f.admin.password);
+  const deps = { store: f.store, clock: f.clock };
+  const role = await createRole(deps, SYSTEM, {
+    accountId: f.admin.accountId,
+    name: 'Integration Role',
+    permissions: ['oauth2_access_token_login'],
+  });
+  const e = await createEntity(deps, SYSTEM, { accountId: f.admin.accountId, name: 'svc-orders' });
+  await assignRole(deps, SYSTEM, {
+    accountId: f.admin.accountId,
+    entityId: e.id,
+    roleId: role.id,
+  });
+  return { f, b, entityId: e.id, roleId: role.id };
 }
 
 describe('console record pages', () => {
   let f: ConsoleFixture;
   let b: Browser;
-  let clientId = '';
   let entityId = 0;
   let roleId = 0;
 
+  // One console for the file. Anything else a test makes itself (`ordersApp()` for an
+  // integration) and it asserts only about what it made, so the tests pass alone and in any
+  // order. A test that changes what every later page shows (the clock, the list of accounts a
+  // sign-in offers) takes a console of its own.
   before(async () => {
-    f = await consoleFixture();
-    b = new Browser(f.app);
-    await signIn(b, f.clock, f.admin.email, f.admin.password);
-    const deps = { store: f.store, clock: f.clock };
-    const role = await createRole(deps, SYSTEM, {
-      accountId: f.admin.accountId,
-      name: 'Integration Role',
-      permissions: ['oauth2_access_token_login'],
-    });
-    roleId = role.id;
-    const e = await createEntity(deps, SYSTEM, {
-      accountId: f.admin.accountId,
-      name: 'svc-orders',
-    });
-    entityId = e.id;
-    await assignRole(deps, SYSTEM, { accountId: f.admin.accountId, entityId, roleId });
+    ({ f, b, entityId, roleId } = await signedInConsole());
   });
   after(() => f.close());
+
+  /** An M2M integration "Orders App", made with the service; its client id. */
+  async function ordersApp(fx: ConsoleFixture = f): Promise<string> {
+    const { integration } = await createIntegration({ store: fx.store, clock: fx.clock }, SYSTEM, {
+      accountId: fx.admin.accountId,
+      name: 'Orders App',
+      m2mGrant: true,
+      scopes: ['restlets', 'rest_webservices'],
+    });
+    return integration.clientId;
+  }
 
   it('creates an integration and shows its client secret once, with a warning', async () => {
     await b.get('/console/integrations/new');
@@ -74,7 +101,7 @@ describe('console record pages', () => {
     });
     assert.equal(res.statusCode, 200);
     assert.match(res.body, /the client secret is shown only this once/);
-    clientId = /id="client-id" class="secret">([0-9a-f]{64})</.exec(res.body)?.[1] ?? '';
+    const clientId = /id="client-id" class="secret">([0-9a-f]{64})</.exec(res.body)?.[1] ?? '';
     const secret = /id="client-secret" class="secret">([0-9a-f]{64})</.exec(res.body)?.[1] ?? '';
     assert.equal(clientId.length, 64);
     assert.equal(secret.length, 64);
@@ -82,7 +109,9 @@ describe('console record pages', () => {
     const list = await b.get('/console/integrations');
     assert.ok(list.body.includes(clientId));
     assert.equal(list.body.includes(secret), false, 'the list never shows the secret');
-    const edit = await b.get('/console/integrations/1/edit');
+    const made = await f.store.integrations.getByClientId(f.admin.accountId, clientId);
+    const edit = await b.get(`/console/integrations/${made?.id}/edit`);
+    assert.equal(edit.statusCode, 200);
     assert.equal(edit.body.includes(secret), false, 'the edit page never shows the secret');
   });
 
@@ -100,19 +129,24 @@ describe('console record pages', () => {
   it('edits state, M2M grant and scopes', async () => {
     await b.get('/console/integrations/new');
     await b.post('/console/integrations', { name: 'Plain', state: 'enabled' });
-    await b.get('/console/integrations/2/edit');
-    const res = await b.post('/console/integrations/2', {
+    const plain = (await f.store.integrations.list(f.admin.accountId)).find(
+      (i) => i.name === 'Plain',
+    );
+    const id = plain?.id ?? 0;
+    await b.get(`/console/integrations/${id}/edit`);
+    const res = await b.post(`/console/integrations/${id}`, {
       name: 'Plain',
       state: 'blocked',
       m2m: '1',
       scope: 'suite_analytics',
     });
     assert.equal(res.statusCode, 303);
-    const i = await f.store.integrations.get(f.admin.accountId, 2);
+    const i = await f.store.integrations.get(f.admin.accountId, id);
     assert.deepEqual([i?.state, i?.m2mGrant, i?.scopes], ['blocked', true, ['suite_analytics']]);
   });
 
   it('offers only M2M integrations and the entity roles in the Create New form', async () => {
+    await ordersApp();
     await b.get('/console/integrations/new');
     await b.post('/console/integrations', { name: 'Not M2M', state: 'enabled' });
     const page = await b.get('/console/m2m');
@@ -123,6 +157,7 @@ describe('console record pages', () => {
   });
 
   it('maps an uploaded OpenSSL certificate and lists the data imported from it', async () => {
+    const clientId = await ordersApp();
     const cert = await makeCert('ec-p256');
     await b.get('/console/m2m');
     const res = await b.upload(
@@ -149,6 +184,7 @@ describe('console record pages', () => {
   });
 
   it('refuses an RSA 2048 certificate with the policy message in the dialog; nothing is saved', async () => {
+    const clientId = await ordersApp();
     const cert = await makeCert('rsa-2048');
     const before = (await f.store.mappings.list(f.admin.accountId)).length;
     await b.get('/console/m2m');
@@ -159,12 +195,14 @@ describe('console record pages', () => {
     );
     assert.equal(res.statusCode, 422);
     assert.match(res.body, /<dialog id="new-mapping"[^>]* open data-reopen>/);
-    assert.ok(res.body.includes(htmlEscape(refusal(cert.certBytes, 'rsa.pem', f.clock.now()))));
+    assert.ok(res.body.includes(htmlEscape(RSA_2048_REFUSAL)));
     assert.equal((await f.store.mappings.list(f.admin.accountId)).length, before);
   });
 
   it('refuses a role the entity does not hold, a wrong file name, and an oversized file', async () => {
+    const clientId = await ordersApp();
     const cert = await makeCert('ec-p521');
+    const before = (await f.store.mappings.list(f.admin.accountId)).length;
     await b.get('/console/m2m/new');
     const role = await b.upload(
       '/console/m2m',
@@ -180,7 +218,7 @@ describe('console record pages', () => {
       { entity: String(entityId), role: String(roleId), integration: clientId },
       { field: 'certificate', name: 'public.txt', content: cert.certBytes },
     );
-    assert.ok(name.body.includes(htmlEscape(refusal(cert.certBytes, 'public.txt', f.clock.now()))));
+    assert.ok(name.body.includes(htmlEscape(FILE_NAME_REFUSAL)));
     await b.get('/console/m2m');
     const big = await b.upload(
       '/console/m2m',
@@ -189,10 +227,18 @@ describe('console record pages', () => {
     );
     assert.equal(big.statusCode, 413);
     assert.match(big.body, /The file is larger than 64 KiB/);
-    assert.equal((await f.store.mappings.list(f.admin.accountId)).length, 1);
+    assert.equal(
+      (await f.store.mappings.list(f.admin.accountId)).length,
+      before,
+      'nothing was saved',
+    );
   });
 
-  it('highlights a certificate with < 60 days left and, once expired, as expired', async () => {
+  it('highlights a certificate with < 60 days left and, once expired, as expired', async (t) => {
+    // It moves the clock two days on: a console of its own.
+    const { f, b, entityId, roleId } = await signedInConsole();
+    t.after(() => f.close());
+    const clientId = await ordersApp(f);
     const cert = await makeCert('expired'); // valid for one day from now
     await b.get('/console/m2m');
     const res = await b.upload(
@@ -205,14 +251,19 @@ describe('console record pages', () => {
     const soon = await b.get('/console/m2m');
     assert.match(soon.body, new RegExp(`<tr class="soon" data-certificate-id="${id}"`));
     f.clock.advance(2 * 86_400_000);
-    await signIn(b, f.clock, f.admin.email, f.admin.password, await adminSecret());
+    await signIn(b, f.clock, f.admin.email, f.admin.password, await adminSecret(f));
     const expired = await b.get('/console/m2m');
     assert.match(expired.body, new RegExp(`<tr class="expired" data-certificate-id="${id}"`));
   });
 
   it('revokes after a confirmation page that says it is irreversible', async () => {
-    const [m] = await f.store.mappings.list(f.admin.accountId);
-    const id = m?.certificateId ?? '';
+    const { certificateId: id } = await createMapping({ store: f.store, clock: f.clock }, SYSTEM, {
+      accountId: f.admin.accountId,
+      clientId: await ordersApp(),
+      entityId,
+      roleId,
+      certificate: (await makeCert('ec-p384')).certPem,
+    });
     const confirm = await b.get(`/console/m2m/${encodeURIComponent(id)}/revoke`);
     assert.equal(confirm.statusCode, 200);
     assert.match(confirm.body, /Revoking is irreversible/);
@@ -268,6 +319,7 @@ describe('console record pages', () => {
   });
 
   it('filters the audit trail and charts failures by detail code', async () => {
+    const clientId = await ordersApp();
     const now = f.clock.now();
     const base = {
       accountId: f.admin.accountId,
@@ -299,7 +351,10 @@ describe('console record pages', () => {
     assert.match(bad.body, /the client id filter must be an integration client id/);
   });
 
-  it('creates a sandbox and refreshes it after a confirmation that the M2M setup is cleared', async () => {
+  it('creates a sandbox and refreshes it after a confirmation that the M2M setup is cleared', async (t) => {
+    // Another account makes every later sign-in ask which one: a console of its own.
+    const { f, b } = await signedInConsole();
+    t.after(() => f.close());
     await b.get('/console/accounts');
     const created = await b.post('/console/accounts', { kind: 'sandbox', n: '1' });
     assert.equal(created.statusCode, 303);
@@ -325,8 +380,8 @@ describe('console record pages', () => {
    * The admin's TOTP secret, read back from the store (the test signed in once already). It is
    * stored encrypted with the master key, never as the Base32 text.
    */
-  async function adminSecret(): Promise<string> {
-    const state = await f.store.console.twoFactor.get(f.admin.accountId, 1);
+  async function adminSecret(fx: ConsoleFixture): Promise<string> {
+    const state = await fx.store.console.twoFactor.get(fx.admin.accountId, 1);
     const sealed = state?.totpSecret ?? '';
     assert.doesNotMatch(sealed, /^[A-Z2-7]+$/, 'the TOTP secret is not stored in clear');
     return loadMasterKey({ secret: CONSOLE_TEST_SECRET, keyFile: '/nonexistent' }).decrypt(

@@ -9,7 +9,7 @@ import { FixedClock } from '../../src/domain/clock.ts';
 import { type Bootstrapped, bootstrapEmptyStore } from '../../src/service/bootstrap.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { testApp } from '../support/app.ts';
-import { storeFactories } from '../support/stores.ts';
+import { postgresStores, sqliteStores } from '../support/stores.ts';
 
 /** Real time: OpenSSL-made certificates start now, and the frozen clock must agree with them. */
 export const T0 = Math.floor(Date.now() / 1000) * 1000;
@@ -29,7 +29,7 @@ export async function consoleFixture(
   opts: { publicUrl?: string; backend?: 'sqlite' | 'postgres' } = {},
 ): Promise<ConsoleFixture> {
   const clock = new FixedClock(T0);
-  const factory = storeFactories().find((f) => f.name === (opts.backend ?? 'sqlite'));
+  const factory = opts.backend === 'postgres' ? postgresStores() : sqliteStores;
   if (!factory) throw new Error(`no ${opts.backend} store factory`);
   const store = await factory.open({ clock });
   const admin = await bootstrapEmptyStore({ store, clock });

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { importPKCS8 } from 'jose';
 import {
-  ALGORITHMS,
   ASSERTION_ALGS,
   type AssertionAlg,
   createSignature,
@@ -20,6 +19,7 @@ import { inspectCertificate } from '../../src/crypto/certificate.ts';
 import { type GeneratedCertificate, generateCertificate } from '../../src/crypto/generate.ts';
 import { isDomainError } from '../../src/domain/errors.ts';
 import { runOpenssl, tempDir, validity } from '../support/openssl.ts';
+import { RFC7518 } from '../support/rfc7518.ts';
 
 const NOW = Date.UTC(2026, 10, 29, 5, 27, 21, 456);
 const DAY = 86_400_000;
@@ -52,7 +52,7 @@ describe('generateCertificate', () => {
   for (const alg of ASSERTION_ALGS) {
     it(`${alg}: accepted by the policy, by OpenSSL, and its key signs what the certificate verifies`, async () => {
       const { g, certPath, keyPath } = get(alg);
-      const spec = ALGORITHMS[alg];
+      const spec = RFC7518[alg];
       const facts = inspectCertificate(g.certificatePem, { fileName: 'public.pem', now: NOW });
       assert.equal(facts.algorithm, spec.family === 'ec' ? 'EC' : 'RSA');
       assert.equal(facts.keyType, spec.family === 'ec' ? 'ec' : 'rsa');

@@ -1,7 +1,7 @@
 /**
  * RSA 8192 is refused like every size but 3072 and 4096. In its own file because making the key
- * takes ~30 s the first time (test/support/openssl.ts caches it in os.tmpdir() afterwards), so
- * it runs beside the other files instead of holding one up.
+ * takes 10 to 60 s the first time (made once per run and kept in os.tmpdir() by
+ * test/support/key-cache.ts), so it runs beside the other files instead of holding one up.
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';

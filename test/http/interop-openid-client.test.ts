@@ -7,22 +7,19 @@ import { webcrypto } from 'node:crypto';
 import { describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { freePort } from '../support/net.ts';
-import { storeFactories } from '../support/stores.ts';
+import { sqliteStores } from '../support/stores.ts';
 import { tokenFixture } from '../support/token-fixture.ts';
 
 function pkcs8Der(pem: string): Buffer {
   return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
 }
 
-const [sqlite] = storeFactories();
-
 describe('interop: openid-client (private_key_jwt, RFC 8414 discovery)', () => {
   for (const alg of ['ES256', 'PS256'] as const) {
     it(`gets a token with ${alg}`, async () => {
-      assert.ok(sqlite);
       const port = await freePort();
       const publicUrl = `http://127.0.0.1:${port}`;
-      const f = await tokenFixture(sqlite.open, { alg, publicUrl, startAt: Date.now() });
+      const f = await tokenFixture(sqliteStores.open, { alg, publicUrl, startAt: Date.now() });
       try {
         await f.app.listen({ port, host: '127.0.0.1' });
         const key = await webcrypto.subtle.importKey(

@@ -6,18 +6,25 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateCertificate } from '../../src/crypto/generate.ts';
 import { SYSTEM } from '../../src/service/context.ts';
-import { assignRole, createEntity, createRole } from '../../src/service/index.ts';
-import { storeFactories } from '../support/stores.ts';
+import {
+  assignRole,
+  createEntity,
+  createIntegration,
+  createRole,
+} from '../../src/service/index.ts';
+import { describeEachStore } from '../support/stores.ts';
 import { type Credential, type Fixture, tokenFixture } from '../support/token-fixture.ts';
 
-for (const factory of storeFactories()) {
-  describe(`certificate rotation API and admin API (${factory.name})`, () => {
+describeEachStore('REST APIs', (factory) => {
+  describe('certificate rotation API and admin API', () => {
     let f: Fixture;
     let manager: Credential; // role with oauth2_authorized_apps_management
     let own: Credential; // role with oauth2_manage_own_certificates only
     let plain: Credential; // the fixture's role: token login only
     let ownEntity: number;
     let ownRole: number;
+    // The listing tests count the certificates of the fixture's integration: the tests that add
+    // or revoke certificates do it on an integration of their own (`ownIntegration`).
     before(async () => {
       f = await tokenFixture(factory.open);
       const deps = { store: f.store, clock: f.clock };
@@ -54,8 +61,18 @@ for (const factory of storeFactories()) {
       assert.equal(res.statusCode, 200, res.body);
       return (res.json() as { access_token: string }).access_token;
     };
-    const certsUrl = () =>
-      `/accounts/${f.accountId}/services/rest/auth/oauth2/v1/clients/${f.clientId}/certificates`;
+    const certsUrl = (clientId = f.clientId) =>
+      `/accounts/${f.accountId}/services/rest/auth/oauth2/v1/clients/${clientId}/certificates`;
+    /** A new M2M integration of the account, for a test that changes certificates. */
+    const ownIntegration = async () =>
+      (
+        await createIntegration({ store: f.store, clock: f.clock }, SYSTEM, {
+          accountId: f.accountId,
+          name: 'Rotation',
+          m2mGrant: true,
+          scopes: ['restlets', 'rest_webservices'],
+        })
+      ).integration;
 
     it("lists certificates with NetSuite's shape (manager sees all)", async () => {
       const res = await f.app.inject({
@@ -117,17 +134,18 @@ for (const factory of storeFactories()) {
     });
 
     it('creates a certificate (NetSuite JSON body and response shape); manage-own only for itself', async () => {
+      const app = await ownIntegration();
       const g = await generateCertificate({ alg: 'ES384', now: f.clock.now() - 1000 });
       const res = await f.app.inject({
         method: 'POST',
-        url: certsUrl(),
+        url: certsUrl(app.clientId),
         headers: { authorization: `Bearer ${await bearer(own)}` },
         payload: { fileContent: g.certificatePem, role: ownRole, entity: String(ownEntity) },
       });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json();
       assert.deepEqual(body.entity_role_id, { com: f.accountId, ent: ownEntity, rol: ownRole });
-      assert.equal(body.application_id, f.integrationId);
+      assert.equal(body.application_id, app.id);
       assert.equal(body.algorithm, 'EC');
       assert.equal(body.invalidated, false);
       assert.match(body.certificate_id, /^[A-Za-z0-9_-]{43}$/);
@@ -136,7 +154,7 @@ for (const factory of storeFactories()) {
       const other = await generateCertificate({ alg: 'ES256', now: f.clock.now() - 1000 });
       const refused = await f.app.inject({
         method: 'POST',
-        url: certsUrl(),
+        url: certsUrl(app.clientId),
         headers: { authorization: `Bearer ${await bearer(own)}` },
         payload: { fileContent: other.certificatePem, role: f.roleId, entity: String(f.entityId) },
       });
@@ -158,16 +176,17 @@ for (const factory of storeFactories()) {
     });
 
     it('revokes: plain text "Successfully revoked"; then the token request fails', async () => {
-      const victim = await f.newCredential('ES256');
+      const app = await ownIntegration();
+      const victim = await f.newCredential('ES256', { clientId: app.clientId });
       const res = await f.app.inject({
         method: 'POST',
-        url: `${certsUrl()}/${victim.certificateId}/revoke`,
+        url: `${certsUrl(app.clientId)}/${victim.certificateId}/revoke`,
         headers: { authorization: `Bearer ${await bearer(manager)}` },
       });
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.body, 'Successfully revoked');
       assert.match(String(res.headers['content-type']), /^text\/plain/);
-      const t = await f.token(await f.sign({}, {}, victim));
+      const t = await f.token(await f.sign({ iss: app.clientId }, {}, victim));
       assert.equal(t.statusCode, 401);
       assert.equal((await f.audit())[0]?.detail, 'CertificateRevoked');
     });
@@ -230,4 +249,4 @@ for (const factory of storeFactories()) {
       assert.equal(other.statusCode, 404);
     });
   });
-}
+});

@@ -6,15 +6,15 @@ import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, importPKCS8, SignJWT } from 'jose';
-import { storeFactories } from '../support/stores.ts';
+import { describeEachStore } from '../support/stores.ts';
 import { type Fixture, nowS, tokenFixture } from '../support/token-fixture.ts';
 
 const b64 = (v: unknown) =>
   Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-for (const factory of storeFactories()) {
-  describe(`token endpoint refuses bad assertions (${factory.name})`, () => {
+describeEachStore('token endpoint', (factory) => {
+  describe('refuses bad assertions', () => {
     let f: Fixture;
     before(async () => {
       f = await tokenFixture(factory.open);
@@ -337,4 +337,4 @@ for (const factory of storeFactories()) {
       assert.equal(a.headers['www-authenticate'], b.headers['www-authenticate']);
     });
   });
-}
+});

@@ -15,11 +15,11 @@ import {
   updateIntegration,
   updateRole,
 } from '../../src/service/index.ts';
-import { storeFactories } from '../support/stores.ts';
+import { describeEachStore } from '../support/stores.ts';
 import { type Fixture, nowS, tokenFixture } from '../support/token-fixture.ts';
 
-for (const factory of storeFactories()) {
-  describe(`token endpoint record checks and replay (${factory.name})`, () => {
+describeEachStore('token endpoint', (factory) => {
+  describe('record checks and replay', () => {
     let f: Fixture;
     before(async () => {
       f = await tokenFixture(factory.open);
@@ -189,4 +189,4 @@ for (const factory of storeFactories()) {
       assert.equal(events.filter((e) => e.detail === 'AssertionReplayed').length, 49);
     });
   });
-}
+});

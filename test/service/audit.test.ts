@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, it } from 'node:test';
 import type { AuditEvent } from '../../src/domain/audit.ts';
 import { DomainError } from '../../src/domain/errors.ts';
-import { listAudit, MAX_AUDIT_LIMIT, SYSTEM } from '../../src/service/index.ts';
+import { listAudit, SYSTEM } from '../../src/service/index.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { depsFor, entityActor } from './fixtures.ts';
@@ -91,7 +91,7 @@ describeEachStore('audit listing', (factory) => {
       refused('audit.invalid_filter', /from 1 to 1000/),
     );
     await assert.rejects(
-      listAudit(deps, SYSTEM, { ...q, limit: MAX_AUDIT_LIMIT + 1 }),
+      listAudit(deps, SYSTEM, { ...q, limit: 1001 }),
       refused('audit.invalid_filter'),
     );
     await assert.rejects(

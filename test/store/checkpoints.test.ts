@@ -8,9 +8,10 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEvent } from '../../src/domain/audit.ts';
 import { openStore } from '../../src/store/index.ts';
+import { CHECKPOINT_INTERVAL_MS } from '../../src/store/sqlite/checkpointer.ts';
+import { eventually } from '../support/wait.ts';
 
 const events = (n: number): AuditEvent[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -27,30 +28,39 @@ const events = (n: number): AuditEvent[] =>
     actor: null,
   }));
 
-async function grownBy(backgroundCheckpoints: boolean): Promise<number> {
+/** A store on a new file after ~1 200 audit events; `grown()`: how much its main file grew since. */
+async function afterWrites(backgroundCheckpoints: boolean) {
   const file = join(mkdtempSync(join(tmpdir(), 'certmint-ckpt-')), 'c.db');
   const store = await openStore(file, { backgroundCheckpoints });
-  try {
-    await store.accounts.create({
-      id: 'TSTDRV1',
-      kind: 'production',
-      parentId: null,
-      createdAt: 0,
-      refreshedAt: null,
-    });
-    const before = statSync(file).size;
-    for (let i = 0; i < 4; i++) await store.audit.append(events(300));
-    await sleep(2500);
-    return statSync(file).size - before;
-  } finally {
-    await store.close();
-  }
+  await store.accounts.create({
+    id: 'TSTDRV1',
+    kind: 'production',
+    parentId: null,
+    createdAt: 0,
+    refreshedAt: null,
+  });
+  const before = statSync(file).size;
+  for (let i = 0; i < 4; i++) await store.audit.append(events(300));
+  return { store, grown: () => statSync(file).size - before };
 }
 
 describe('SQLite WAL checkpoints', () => {
   it('a serving store checkpoints from a worker; a plain one leaves a small WAL alone', async () => {
-    const [worker, plain] = await Promise.all([grownBy(true), grownBy(false)]);
-    assert.ok(worker > 50_000, `the database file grew by ${worker} bytes`);
-    assert.equal(plain, 0);
+    // The plain store writes first. The serving store's worker starts after that and first
+    // checkpoints CHECKPOINT_INTERVAL_MS later, so by the time its file has grown the plain store
+    // has had at least one full interval to (wrongly) checkpoint too.
+    const plain = await afterWrites(false);
+    const serving = await afterWrites(true);
+    try {
+      await eventually(
+        'the worker has checkpointed more than 50 000 bytes into the database file',
+        () => serving.grown() > 50_000,
+        { timeoutMs: 10_000 + CHECKPOINT_INTERVAL_MS },
+      );
+      assert.equal(plain.grown(), 0);
+    } finally {
+      await serving.store.close();
+      await plain.store.close();
+    }
   });
 });

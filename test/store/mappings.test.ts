@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { isDomainError } from '../../src/domain/errors.ts';
-import { MAX_ACTIVE_CERTIFICATES } from '../../src/domain/mapping.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { DAY, mapping, production, setup, T0 } from './fixtures.ts';
 
-const MAX = MAX_ACTIVE_CERTIFICATES;
+/** The limit the service passes to the store: 5 active certificates per integration. */
+const MAX = 5;
 const NOW = T0 + DAY;
 
 describeEachStore('store: mappings', (f) => {

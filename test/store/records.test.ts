@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { afterEach, beforeEach, it } from 'node:test';
 import type { Store } from '../../src/store/ports.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { production, randomClientId, T0 } from './fixtures.ts';
 
+// A fresh store per test: ids are numbered per account from the start (1, 1000), which a
+// test can only assert about a store no earlier test wrote to.
 describeEachStore('store: entities', (f) => {
   let store: Store;
-  before(async () => {
+  beforeEach(async () => {
     store = await f.open();
     for (const id of ['1', '2', '3', '4']) await store.accounts.create(production(id));
   });
-  after(() => store.close());
+  afterEach(() => store.close());
 
   const entity = (accountId: string, name: string, email: string | null = null) =>
     store.entities.create({ accountId, name, email, type: 'employee', active: true });
@@ -120,11 +122,11 @@ describeEachStore('store: entities', (f) => {
 
 describeEachStore('store: roles', (f) => {
   let store: Store;
-  before(async () => {
+  beforeEach(async () => {
     store = await f.open();
     for (const id of ['1', '2']) await store.accounts.create(production(id));
   });
-  after(() => store.close());
+  afterEach(() => store.close());
 
   it('numbers custom roles from 1000 per account and round-trips permissions', async () => {
     const r1 = await store.roles.create({
@@ -181,11 +183,11 @@ describeEachStore('store: roles', (f) => {
 
 describeEachStore('store: integrations', (f) => {
   let store: Store;
-  before(async () => {
+  beforeEach(async () => {
     store = await f.open();
     for (const id of ['1', '2']) await store.accounts.create(production(id));
   });
-  after(() => store.close());
+  afterEach(() => store.close());
 
   const create = (accountId: string, clientId = randomClientId()) =>
     store.integrations.create({

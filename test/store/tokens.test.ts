@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { after, afterEach, before, beforeEach, it } from 'node:test';
 import { FixedClock } from '../../src/domain/clock.ts';
 import type { SigningKeyRecord, Store } from '../../src/store/ports.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { production, T0 } from './fixtures.ts';
 
 describeEachStore('store: replay', (f) => {
-  const clock = new FixedClock(T0);
+  let clock: FixedClock;
   let a: Store;
   let b: Store;
-  before(async () => {
+  beforeEach(async () => {
+    clock = new FixedClock(T0);
     [a, b] = await f.openPair({ clock });
   });
-  after(async () => {
+  afterEach(async () => {
     await a.close();
     await b.close();
   });
@@ -34,9 +35,10 @@ describeEachStore('store: replay', (f) => {
   it('purges expired records (expiresAt <= now) and counts them', async () => {
     await a.replay.claim('p1', T0 + 10);
     await a.replay.claim('p2', T0 + 20);
+    await a.replay.claim('k1', T0 + 1000);
     await a.replay.claim('p3', T0 + 30_000_000);
     const n = await a.replay.purgeExpired(T0 + 20);
-    // k1, k2 (T0 + 1000) are not expired at T0 + 20; p1, p2 are.
+    // p1, p2 are expired at T0 + 20; k1 (T0 + 1000) and p3 are not.
     assert.equal(n, 2);
     assert.equal(await a.replay.claim('p1', T0 + 100), true);
     assert.equal(await a.replay.claim('p3', T0 + 100), false);
@@ -49,7 +51,6 @@ describeEachStore('store: replay', (f) => {
     clock.set(T0 + 100);
     assert.equal(await b.replay.claim('exp', T0 + 500), true);
     assert.equal(await a.replay.claim('exp', T0 + 500), false);
-    clock.set(T0);
   });
 });
 
@@ -86,11 +87,11 @@ const key = (accountId: string, kid: string, createdAt: number): SigningKeyRecor
 describeEachStore('store: signing keys', (f) => {
   let a: Store;
   let b: Store;
-  before(async () => {
+  beforeEach(async () => {
     [a, b] = await f.openPair();
     for (const id of ['1', '2', '3']) await a.accounts.create(production(id));
   });
-  after(async () => {
+  afterEach(async () => {
     await a.close();
     await b.close();
   });
@@ -110,6 +111,10 @@ describeEachStore('store: signing keys', (f) => {
   });
 
   it('purges retired keys that stopped signing before the given time, never the active one', async () => {
+    // k1 signed until T0 + 100, k2 until T0 + 200, k3 is the active key.
+    await a.signingKeys.rotate(key('1', 'k1', T0), true);
+    await a.signingKeys.rotate(key('1', 'k2', T0 + 100), false);
+    await a.signingKeys.rotate(key('1', 'k3', T0 + 200), false);
     assert.equal(await a.signingKeys.purgeRetired('1', T0 + 200), 1);
     assert.deepEqual(
       (await a.signingKeys.list('1')).map((k) => k.kid),

@@ -5,15 +5,17 @@
  *   const m = await makeCert('ec-p256');  // { dir, certPath, keyPath, certPem, keyPem, ... }
  *
  * Material is cached per process (one promise per kind). Kinds whose RSA key generation is slow
- * (4096 bits: ~2 s; 8192 bits: ~30 s) are also cached on disk in os.tmpdir(), so a second run is
- * instant. Treat every returned file as read-only: copy it if a test needs to change it.
+ * (3072 and 4096 bits: seconds; 8192 bits: 10 to 60 s) are made once per run by whichever test
+ * process needs them first and kept in os.tmpdir() (see key-cache.ts), so other processes and
+ * later runs reuse them. Treat every returned file as read-only: copy it if a test needs to
+ * change it.
  */
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cachedDir } from './key-cache.ts';
 
 export type CertKind =
   /** Oracle: `openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -pkeyopt ec_param_enc:named_curve …` */
@@ -284,7 +286,6 @@ const RECIPES: Record<CertKind, { steps: string[][]; cert: string; diskCache?: b
 };
 
 const memo = new Map<CertKind, Promise<CertMaterial>>();
-const DISK_CACHE = join(tmpdir(), 'certmint-test-openssl-v1');
 const DAY_MS = 86_400_000;
 
 /** Makes (or reuses) the certificate material of one kind. */
@@ -324,31 +325,26 @@ async function load(kind: CertKind, dir: string): Promise<CertMaterial> {
 }
 
 /**
- * Slow kinds live in os.tmpdir() across runs. Built in a private directory and renamed into
- * place, so two test processes making the same kind at once never see half-written files.
- * A cached certificate close to its end is made again.
+ * Slow kinds (RSA) are made once per run, and kept for later runs, by the shared key cache
+ * (keyed by the recipe and the OpenSSL version). A certificate close to its end is made again.
  */
 async function fromDiskCache(kind: CertKind): Promise<CertMaterial> {
-  const final = join(DISK_CACHE, kind);
-  if (existsSync(final)) {
-    try {
-      const m = await load(kind, final);
-      if (Date.parse(new X509Certificate(m.certPem).validTo) > Date.now() + 30 * DAY_MS) return m;
-    } catch {
-      // Damaged cache entry: make it again.
-    }
-    await rm(final, { recursive: true, force: true });
-  }
-  await mkdir(DISK_CACHE, { recursive: true });
-  const work = await mkdtemp(join(DISK_CACHE, `.${kind}-`));
-  await build(kind, work);
-  try {
-    await rename(work, final);
-  } catch {
-    // Another process won the race: use its copy.
-    await rm(work, { recursive: true, force: true });
-  }
-  return load(kind, final);
+  const dir = await cachedDir(
+    kind,
+    RECIPES[kind],
+    async (into) => {
+      await build(kind, into);
+    },
+    async (dir) => {
+      try {
+        const m = await load(kind, dir);
+        return Date.parse(new X509Certificate(m.certPem).validTo) > Date.now() + 30 * DAY_MS;
+      } catch {
+        return false; // a damaged entry: make it again
+      }
+    },
+  );
+  return load(kind, dir);
 }
 
 /** notBefore / notAfter (ms) as OpenSSL reads them. */

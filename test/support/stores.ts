@@ -9,10 +9,11 @@
  *     });
  *   });
  *
- * or, by hand: `for (const f of storeFactories()) describe(f.name, () => { ... })`.
- * SQLite: a fresh temporary file per `open()`. PostgreSQL: only when CERTMINT_TEST_PG_URL is
- * set; a fresh schema in the database `certmint_test` (created on first use) per `open()`,
- * dropped by `close()`.
+ * A suite about something other than storage, which needs a store but not every backend, uses
+ * `sqliteStores` (or `postgresStores()`, null without CERTMINT_TEST_PG_URL: skip with
+ * PG_SKIP_REASON). SQLite: a fresh temporary file per `open()`, deleted by `close()`.
+ * PostgreSQL: only when CERTMINT_TEST_PG_URL is set; per `open()` a migrated, empty schema of its
+ * own in the database `certmint_test` (created on first use), emptied for reuse by `close()`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +24,7 @@ import pg from 'pg';
 import type { Clock } from '../../src/domain/clock.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/ports.ts';
+import { eventually } from './wait.ts';
 
 export const PG_SKIP_REASON = 'PostgreSQL suite skipped: set CERTMINT_TEST_PG_URL';
 
@@ -86,58 +88,138 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   }
 }
 
-/** Creates the shared test database once; tolerates another process doing it at the same time. */
+/**
+ * Creates the shared test database once. Test files run as parallel processes: each takes an
+ * advisory lock on the base database around check-then-create, so a second process waits for
+ * the first one's CREATE DATABASE to commit instead of racing it (the lock is the event to wait
+ * for; it is released at unlock or when the connection ends).
+ */
 let testDatabase: Promise<string> | null = null;
 function ensureTestDatabase(baseUrl: string): Promise<string> {
   testDatabase ??= (async () => {
     const url = new URL(baseUrl);
     url.pathname = `/${PG_TEST_DATABASE}`;
-    for (let attempt = 0; ; attempt++) {
+    await withClient(baseUrl, async (c) => {
+      await c.query('select pg_advisory_lock(hashtext($1))', [PG_TEST_DATABASE]);
       try {
-        await withClient(baseUrl, (c) => c.query(`CREATE DATABASE ${PG_TEST_DATABASE}`));
-        break;
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (code === '42P04') break; // duplicate_database: already there
-        // 55006/23505: a concurrent CREATE DATABASE (another test process) is in progress.
-        if ((code === '55006' || code === '23505') && attempt < 20) {
-          await new Promise((r) => setTimeout(r, 100));
-          continue;
-        }
-        throw e;
+        const found = await c.query('select 1 from pg_database where datname = $1', [
+          PG_TEST_DATABASE,
+        ]);
+        if (found.rowCount === 0) await c.query(`CREATE DATABASE ${PG_TEST_DATABASE}`);
+      } finally {
+        await c.query('select pg_advisory_unlock(hashtext($1))', [PG_TEST_DATABASE]);
       }
-    }
+    });
     return url.toString();
   })();
   return testDatabase;
 }
 
 /**
- * PostgreSQL: a fresh schema `t_<random>` in the shared database `certmint_test` per call, the
- * store's connections pinned to it with `search_path` (the URL's `options`). Creating a schema
- * takes milliseconds where CREATE DATABASE takes seconds. Isolation is complete: tables,
- * migrations bookkeeping and the change-feed channel are all per schema.
+ * Schemas this process migrated and used, for the next `open()` to empty and use again. Opening
+ * a store on a new schema runs every migration (~250 ms); emptying a used one with TRUNCATE
+ * (every table but Kysely's migration bookkeeping, identities restarted) and opening on it takes
+ * a fifth of that, and the store cannot tell the difference: same tables, no rows, ids from 1.
+ * A schema is handed out again only once every store on it is closed; whatever is left when
+ * the process ends is dropped.
+ */
+const usedSchemas: string[] = [];
+/** False if a fresh migration ever leaves rows behind: emptying would then not be "fresh". */
+let reuseIsFresh = true;
+
+async function tablesOf(c: pg.Client, schema: string): Promise<string[]> {
+  const r = await c.query<{ t: string }>(
+    "select tablename as t from pg_tables where schemaname = $1 and tablename not like 'kysely\\_%'",
+    [schema],
+  );
+  return r.rows.map((row) => `"${schema}"."${row.t}"`);
+}
+
+async function isEmpty(dbUrl: string, schema: string): Promise<boolean> {
+  return withClient(dbUrl, async (c) => {
+    const tables = await tablesOf(c, schema);
+    if (tables.length === 0) return true;
+    const counts = tables.map((t) => `(select count(*) from ${t})`).join(' + ');
+    const r = await c.query<{ n: string }>(`select ${counts} as n`);
+    return r.rows[0]?.n === '0';
+  });
+}
+
+/** Empties a used schema; null (and the schema dropped) if that fails. */
+async function emptied(dbUrl: string, schema: string): Promise<string | null> {
+  try {
+    await withClient(dbUrl, async (c) => {
+      // The closed stores' LISTEN connections (their statement names the schema's channel) end
+      // on the server a moment after the client leaves: the next test on this schema must not
+      // see them (the lost-connection test counts the listeners).
+      await eventually(
+        `the listeners of the closed stores on ${schema} have gone`,
+        async () => {
+          const r = await c.query(
+            'select 1 from pg_stat_activity where pid <> pg_backend_pid() and position($1 in query) > 0',
+            [schema],
+          );
+          return r.rowCount === 0;
+        },
+        { timeoutMs: 5000, everyMs: 10 },
+      );
+      const tables = await tablesOf(c, schema);
+      if (tables.length > 0) {
+        await c.query(`TRUNCATE TABLE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+      }
+    });
+    return schema;
+  } catch {
+    await dropSchema(dbUrl, schema);
+    return null;
+  }
+}
+
+const dropSchema = (dbUrl: string, schema: string) =>
+  withClient(dbUrl, async (c) => {
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  });
+
+let dropUsedAtExit = false;
+function registerDropAtExit(dbUrl: string): void {
+  if (dropUsedAtExit) return;
+  dropUsedAtExit = true;
+  process.once('beforeExit', () => {
+    const all = usedSchemas.splice(0);
+    void Promise.all(all.map((schema) => dropSchema(dbUrl, schema).catch(() => undefined)));
+  });
+}
+
+/**
+ * PostgreSQL: a migrated, empty schema in the shared database `certmint_test` per call (a new
+ * `t_<random>` one, or one this process used and now empties), the store's connections pinned
+ * to it with `search_path` (the URL's `options`). Isolation is complete: tables, migrations
+ * bookkeeping and the change-feed channel are all per schema.
  */
 function openPostgresMany(baseUrl: string): OpenMany {
   return async (count, opts) => {
     const dbUrl = await ensureTestDatabase(baseUrl);
-    const schema = `t_${randomBytes(8).toString('hex')}`;
-    await withClient(dbUrl, (c) => c.query(`CREATE SCHEMA ${schema}`));
+    registerDropAtExit(dbUrl);
+    const used = usedSchemas.pop();
+    const reused = used !== undefined && reuseIsFresh ? await emptied(dbUrl, used) : null;
+    if (used !== undefined && !reuseIsFresh) await dropSchema(dbUrl, used);
+    const schema = reused ?? `t_${randomBytes(8).toString('hex')}`;
+    if (reused === null) await withClient(dbUrl, (c) => c.query(`CREATE SCHEMA ${schema}`));
     const url = new URL(dbUrl);
     url.searchParams.set('options', `-c search_path=${schema}`);
-    const drop = () =>
-      withClient(dbUrl, async (c) => {
-        await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      });
     const stores: Store[] = [];
     try {
       for (let i = 0; i < count; i++) stores.push(await openStore(url.toString(), opts));
+      // Checked on every new schema: if migrations ever seed rows, stop reusing schemas.
+      if (reused === null && !(await isEmpty(dbUrl, schema))) reuseIsFresh = false;
     } catch (e) {
       for (const s of stores) await s.close();
-      await drop();
+      await dropSchema(dbUrl, schema);
       throw e;
     }
-    return withCleanup(stores, url.toString(), drop);
+    return withCleanup(stores, url.toString(), async () => {
+      usedSchemas.push(schema);
+    });
   };
 }
 
@@ -157,22 +239,27 @@ function factory(name: StoreFactory['name'], many: OpenMany): StoreFactory {
   };
 }
 
-/** SQLite always; PostgreSQL when CERTMINT_TEST_PG_URL is set. */
-export function storeFactories(): StoreFactory[] {
-  const out = [factory('sqlite', openSqliteMany)];
-  const pgUrl = process.env.CERTMINT_TEST_PG_URL;
-  if (pgUrl) out.push(factory('postgres', openPostgresMany(pgUrl)));
-  return out;
+/** The SQLite factory, for suites that need a store but are not about storage. */
+export const sqliteStores: StoreFactory = factory('sqlite', openSqliteMany);
+
+let postgres: StoreFactory | null | undefined;
+/** The PostgreSQL factory, or null when CERTMINT_TEST_PG_URL is not set. */
+export function postgresStores(): StoreFactory | null {
+  if (postgres === undefined) {
+    const pgUrl = process.env.CERTMINT_TEST_PG_URL;
+    postgres = pgUrl ? factory('postgres', openPostgresMany(pgUrl)) : null;
+  }
+  return postgres;
 }
 
 /**
- * `describe(`${title} [backend]`, …)` once per backend; without CERTMINT_TEST_PG_URL the
- * PostgreSQL block is reported as skipped (with the reason) instead of silently missing.
+ * The storage conformance idiom: `describe(`${title} [backend]`, …)` once per backend, SQLite
+ * always and PostgreSQL when CERTMINT_TEST_PG_URL is set; without it the PostgreSQL block is
+ * reported as skipped (with the reason) instead of silently missing.
  */
 export function describeEachStore(title: string, body: (f: StoreFactory) => void): void {
-  const factories = storeFactories();
-  for (const f of factories) describe(`${title} [${f.name}]`, () => body(f));
-  if (!factories.some((f) => f.name === 'postgres')) {
-    describe(`${title} [postgres]`, { skip: PG_SKIP_REASON }, () => {});
-  }
+  describe(`${title} [sqlite]`, () => body(sqliteStores));
+  const postgresFactory = postgresStores();
+  if (postgresFactory) describe(`${title} [postgres]`, () => body(postgresFactory));
+  else describe(`${title} [postgres]`, { skip: PG_SKIP_REASON }, () => {});
 }

@@ -1,14 +1,15 @@
 /**
  * Real OpenSSL-made certificates and keys for the client tests, made with the commands Oracle
- * documents. RSA generation takes seconds, so each kind is made once per machine and kept in the
- * temp directory (written to a temp name and renamed, so parallel test files never see half a file).
+ * documents. RSA generation takes seconds, so each kind is made once per run by the shared key
+ * cache (test/support/key-cache.ts) and kept in the temp directory for later runs.
  */
 import { execFile } from 'node:child_process';
-import { createHash, randomUUID, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { cachedDir } from '../../support/key-cache.ts';
 
 const run = promisify(execFile);
 
@@ -43,36 +44,50 @@ const NEWKEY: Record<KeyKind, string[]> = {
   ED25519: ['-newkey', 'ed25519'],
 };
 
-const dir = join(tmpdir(), 'certmint-client-test-keys-v1');
+/** The openssl arguments that make one kind (in an empty directory). */
+const recipe = (kind: KeyKind): string[] => {
+  const ec = kind.startsWith('ES') || kind === 'SECP256K1';
+  return [
+    'req',
+    '-new',
+    '-x509',
+    ...NEWKEY[kind],
+    ...(ec ? ['-pkeyopt', 'ec_param_enc:named_curve'] : []),
+    '-nodes',
+    '-days',
+    '365',
+    '-subj',
+    `/CN=certmint-client-test-${kind}`,
+    '-out',
+    'public.pem',
+    '-keyout',
+    'private.pem',
+  ];
+};
 
-export async function testKey(kind: KeyKind): Promise<TestKey> {
-  mkdirSync(dir, { recursive: true });
-  const certPath = join(dir, `${kind}.pem`);
-  const keyPath = join(dir, `${kind}.key`);
-  if (!fresh(certPath) || !existsSync(keyPath)) {
-    const tag = randomUUID();
-    const tmpCert = `${certPath}.${tag}`;
-    const tmpKey = `${keyPath}.${tag}`;
-    const ec = kind.startsWith('ES') || kind === 'SECP256K1';
-    await run('openssl', [
-      'req',
-      '-new',
-      '-x509',
-      ...NEWKEY[kind],
-      ...(ec ? ['-pkeyopt', 'ec_param_enc:named_curve'] : []),
-      '-nodes',
-      '-days',
-      '365',
-      '-subj',
-      `/CN=certmint-client-test-${kind}`,
-      '-out',
-      tmpCert,
-      '-keyout',
-      tmpKey,
-    ]);
-    renameSync(tmpKey, keyPath);
-    renameSync(tmpCert, certPath);
+const memo = new Map<KeyKind, Promise<TestKey>>();
+
+/** The key and certificate of one kind: made (or found) once per process. */
+export function testKey(kind: KeyKind): Promise<TestKey> {
+  let p = memo.get(kind);
+  if (p === undefined) {
+    p = load(kind);
+    memo.set(kind, p);
   }
+  return p;
+}
+
+async function load(kind: KeyKind): Promise<TestKey> {
+  const dir = await cachedDir(
+    `client-${kind}`,
+    recipe(kind),
+    async (into) => {
+      await run('openssl', recipe(kind), { cwd: into });
+    },
+    async (d) => fresh(join(d, 'public.pem')),
+  );
+  const certPath = join(dir, 'public.pem');
+  const keyPath = join(dir, 'private.pem');
   const certPem = readFileSync(certPath, 'utf8');
   const der = new X509Certificate(certPem).raw;
   return {
@@ -85,8 +100,12 @@ export async function testKey(kind: KeyKind): Promise<TestKey> {
   };
 }
 
-function fresh(certPath: string): boolean {
-  if (!existsSync(certPath)) return false;
-  const validTo = Date.parse(new X509Certificate(readFileSync(certPath)).validTo);
-  return validTo - Date.now() > 30 * 86_400_000;
+/** A readable certificate with more than 30 days left (a damaged entry is made again). */
+async function fresh(certPath: string): Promise<boolean> {
+  try {
+    const validTo = Date.parse(new X509Certificate(await readFile(certPath)).validTo);
+    return validTo - Date.now() > 30 * 86_400_000;
+  } catch {
+    return false;
+  }
 }
