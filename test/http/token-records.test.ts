@@ -5,10 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import type { AssertionAlg } from '../../src/crypto/algorithms.ts';
 import { SYSTEM } from '../../src/service/context.ts';
 import {
   assignRole,
   createEntity,
+  createIntegration,
   createRole,
   revokeMapping,
   updateEntity,
@@ -16,7 +18,12 @@ import {
   updateRole,
 } from '../../src/service/index.ts';
 import { describeEachStore } from '../support/stores.ts';
-import { type Fixture, nowS, tokenFixture } from '../support/token-fixture.ts';
+import {
+  type CredentialOptions,
+  type Fixture,
+  nowS,
+  tokenFixture,
+} from '../support/token-fixture.ts';
 
 describeEachStore('token endpoint', (factory) => {
   describe('record checks and replay', () => {
@@ -28,6 +35,22 @@ describeEachStore('token endpoint', (factory) => {
       await f.close();
     });
     const deps = () => ({ store: f.store, clock: f.clock });
+
+    /**
+     * A credential on an M2M integration of its own, and an assertion signed with it: an
+     * integration holds at most five active certificates, and the other tests map theirs too.
+     */
+    async function ownCredential(alg: AssertionAlg, o: CredentialOptions = {}) {
+      const { integration } = await createIntegration(deps(), SYSTEM, {
+        accountId: f.accountId,
+        name: 'Own',
+        m2mGrant: true,
+        scopes: ['restlets', 'rest_webservices'],
+      });
+      const c = await f.newCredential(alg, { ...o, clientId: integration.clientId });
+      const assertion = () => f.sign({ iss: integration.clientId }, {}, c);
+      return { c, clientId: integration.clientId, assertion };
+    }
 
     async function refused(
       res: Awaited<ReturnType<Fixture['token']>>,
@@ -62,23 +85,18 @@ describeEachStore('token endpoint', (factory) => {
     });
 
     it('revoked certificate → CertificateRevoked', async () => {
-      const c = await f.newCredential('ES256');
+      const { c, assertion } = await ownCredential('ES256');
       await revokeMapping(deps(), SYSTEM, f.accountId, c.certificateId);
-      await refused(
-        await f.token(await f.sign({}, {}, c)),
-        'CertificateRevoked',
-        401,
-        'invalid_client',
-      );
+      await refused(await f.token(await assertion()), 'CertificateRevoked', 401, 'invalid_client');
     });
 
     it('expired certificate → CertificateExpired', async () => {
-      const c = await f.newCredential('ES384', { days: 1 });
+      const { assertion } = await ownCredential('ES384', { days: 1 });
       const t = f.clock.now();
       f.clock.advance(2 * 86_400_000);
       try {
         await refused(
-          await f.token(await f.sign({}, {}, c)),
+          await f.token(await assertion()),
           'CertificateExpired',
           401,
           'invalid_client',
@@ -89,9 +107,9 @@ describeEachStore('token endpoint', (factory) => {
     });
 
     it('not-yet-valid certificate → CertificateNotYetValid', async () => {
-      const c = await f.newCredential('ES512', { notBefore: f.clock.now() + 86_400_000 });
+      const { assertion } = await ownCredential('ES512', { notBefore: f.clock.now() + 86_400_000 });
       await refused(
-        await f.token(await f.sign({}, {}, c)),
+        await f.token(await assertion()),
         'CertificateNotYetValid',
         401,
         'invalid_client',
@@ -99,30 +117,30 @@ describeEachStore('token endpoint', (factory) => {
     });
 
     it('blocked integration → IntegrationBlocked; M2M unchecked → GrantNotAllowed', async () => {
-      const c = await f.newCredential('ES256');
-      await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { state: 'blocked' });
+      const { clientId, assertion } = await ownCredential('ES256');
+      await updateIntegration(deps(), SYSTEM, f.accountId, clientId, { state: 'blocked' });
       try {
         await refused(
-          await f.token(await f.sign({}, {}, c)),
+          await f.token(await assertion()),
           'IntegrationBlocked',
           400,
           'unauthorized_client',
         );
       } finally {
-        await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { state: 'enabled' });
+        await updateIntegration(deps(), SYSTEM, f.accountId, clientId, { state: 'enabled' });
       }
-      await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { m2mGrant: false });
+      await updateIntegration(deps(), SYSTEM, f.accountId, clientId, { m2mGrant: false });
       try {
         await refused(
-          await f.token(await f.sign({}, {}, c)),
+          await f.token(await assertion()),
           'GrantNotAllowed',
           400,
           'unauthorized_client',
         );
       } finally {
-        await updateIntegration(deps(), SYSTEM, f.accountId, f.clientId, { m2mGrant: true });
+        await updateIntegration(deps(), SYSTEM, f.accountId, clientId, { m2mGrant: true });
       }
-      assert.equal((await f.token(await f.sign({}, {}, c))).statusCode, 200);
+      assert.equal((await f.token(await assertion())).statusCode, 200);
     });
 
     it('inactive entity or role → EntityOrRoleDisabled; role without token login → MissingPermission', async () => {
@@ -137,34 +155,19 @@ describeEachStore('token endpoint', (factory) => {
         entityId: entity.id,
         roleId: role.id,
       });
-      const c = await f.newCredential('PS256', { entityId: entity.id, roleId: role.id });
-      assert.equal((await f.token(await f.sign({}, {}, c))).statusCode, 200);
+      const { assertion } = await ownCredential('PS256', { entityId: entity.id, roleId: role.id });
+      assert.equal((await f.token(await assertion())).statusCode, 200);
 
       await updateEntity(deps(), SYSTEM, f.accountId, entity.id, { active: false });
-      await refused(
-        await f.token(await f.sign({}, {}, c)),
-        'EntityOrRoleDisabled',
-        400,
-        'invalid_grant',
-      );
+      await refused(await f.token(await assertion()), 'EntityOrRoleDisabled', 400, 'invalid_grant');
       await updateEntity(deps(), SYSTEM, f.accountId, entity.id, { active: true });
 
       await updateRole(deps(), SYSTEM, f.accountId, role.id, { active: false });
-      await refused(
-        await f.token(await f.sign({}, {}, c)),
-        'EntityOrRoleDisabled',
-        400,
-        'invalid_grant',
-      );
+      await refused(await f.token(await assertion()), 'EntityOrRoleDisabled', 400, 'invalid_grant');
       await updateRole(deps(), SYSTEM, f.accountId, role.id, { active: true });
 
       await updateRole(deps(), SYSTEM, f.accountId, role.id, { permissions: [] });
-      await refused(
-        await f.token(await f.sign({}, {}, c)),
-        'MissingPermission',
-        400,
-        'invalid_grant',
-      );
+      await refused(await f.token(await assertion()), 'MissingPermission', 400, 'invalid_grant');
     });
 
     it('replay: the same assertion twice → AssertionReplayed', async () => {
