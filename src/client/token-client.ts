@@ -192,11 +192,11 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   // With autoRotate, first the stored credential and, when due, the rotation (one for all callers).
   const getToken = (): Promise<string> => {
     const wait = auto?.ready();
-    return wait ? wait.then(tokenNow) : tokenNow();
+    return wait === undefined ? tokenNow() : wait.then(tokenNow);
   };
   const getTokenResponse = (): Promise<TokenResponse> => {
     const wait = auto?.ready();
-    return wait ? wait.then(responseNow) : responseNow();
+    return wait === undefined ? responseNow() : wait.then(responseNow);
   };
 
   const send = (url: string | URL, init: RequestInit | undefined, token: string) => {
