@@ -95,7 +95,8 @@ function failure(res: Response, text: string): ApiFailure {
       code ?? 'invalid_token',
     );
   }
-  if (res.status === 403 && (code === undefined || code === 'permission.missing')) {
+  // Any other 403 is the role: NetSuite words it its own way, so its words follow ours.
+  if (res.status === 403) {
     return new ApiFailure(
       `${NEEDS_PERMISSION}${said && said !== code ? ` (the server said: ${said})` : ''}`,
       403,
