@@ -262,8 +262,11 @@ export async function rotateCertificate(o: RotateCertificateOptions): Promise<Ro
     throw fail('verify', e, { newCertificateId: newId, cleanedUp: await undo() });
   }
 
-  // The server's record may end earlier than the certificate (NetSuite caps at two years).
-  const validUntil = Math.min(made.notAfter, uploaded.validUntil ?? made.notAfter);
+  // The server answers with a day. When that day is before the certificate's last day, the
+  // server shortened it (NetSuite caps validity at two years): its day counts, from midnight.
+  const lastDay = made.notAfter - (made.notAfter % 86_400_000);
+  const server = uploaded.validUntil;
+  const validUntil = server !== null && server < lastDay ? server : made.notAfter;
   const rotated: RotatedCertificate = {
     certificateId: newId,
     privateKey: made.privateKeyPem,
