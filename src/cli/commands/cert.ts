@@ -28,6 +28,7 @@ import { warnIfNotIgnored } from '../git-ignore.ts';
 import { resolvePath } from '../io.ts';
 import { globalOptions, isoTime, readFileCapped, write } from '../output.ts';
 import { addExpiringCommand } from './cert-expiring.ts';
+import { addRotateCommand } from './cert-rotate.ts';
 
 export interface CertCommandDeps {
   /** Where output goes (default: stdout, one trailing newline added). */
@@ -77,7 +78,7 @@ export function certCommand(deps: CertCommandDeps = {}): Command {
   const out = deps.write ?? write;
   const clock = deps.clock ?? systemClock;
   const cert = new Command('cert').description(
-    'make a client certificate (no OpenSSL needed) or check one against the upload rules',
+    'make a client certificate (no OpenSSL needed), check one against the upload rules, rotate one, list those expiring',
   );
 
   cert
@@ -238,6 +239,7 @@ export function certCommand(deps: CertCommandDeps = {}): Command {
       out(lines.join('\n'));
     });
 
+  addRotateCommand(cert, out);
   addExpiringCommand(cert);
   return cert;
 }
