@@ -197,7 +197,7 @@ describe('autoRotate against a running certmint', () => {
     );
     assert.throws(
       () => clientFor(m, { before: '30d', store: {} as never }),
-      /autoRotate\.store must have load\(\) and save\(\)/,
+      /autoRotate's store must have load\(\) and save\(\)/,
     );
   });
 });

@@ -76,6 +76,7 @@ export class AutoRotation {
   #rotating: Promise<void> | null = null;
   /** No new attempt before this time (ms), after a failure. */
   #pausedUntil = 0;
+  readonly #credentials: CredentialStore;
   readonly #before: number;
   readonly #retryAfter: number;
 
@@ -86,11 +87,14 @@ export class AutoRotation {
   ) {
     this.#before = durationMs(o.before, 'autoRotate.before');
     this.#retryAfter = durationMs(o.retryAfter ?? '1h', 'autoRotate.retryAfter');
-    if (typeof o.store?.load !== 'function' || typeof o.store.save !== 'function') {
+    // Destructured: the option is named `store` like the server's, which nothing here touches.
+    const { store } = o;
+    if (typeof store?.load !== 'function' || typeof store.save !== 'function') {
       throw new ConfigurationError(
-        'autoRotate.store must have load() and save(), e.g. fileCredentialStore(path)',
+        "autoRotate's store must have load() and save(), e.g. fileCredentialStore(path)",
       );
     }
+    this.#credentials = store;
     this.#cred = {
       ...initial,
       validUntil: pemValidity(o.certificatePem),
@@ -128,7 +132,7 @@ export class AutoRotation {
 
   async #load(): Promise<void> {
     try {
-      const s = await this.o.store.load();
+      const s = await this.#credentials.load();
       if (s) {
         this.#cred = {
           certificateId: s.certificateId,
@@ -205,7 +209,7 @@ export class AutoRotation {
           : { certificatesUrl: this.o.certificatesUrl }),
         // Saved, then used: only then is the old certificate revoked.
         onProven: async (r) => {
-          await this.o.store.save({ ...r, role: c.role, entity: c.entity });
+          await this.#credentials.save({ ...r, role: c.role, entity: c.entity });
           this.#cred = {
             certificateId: r.certificateId,
             signingKey: loadSigningKey(r.privateKey),
