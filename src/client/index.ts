@@ -38,12 +38,7 @@ export {
   fileCredentialStore,
   type StoredCredential,
 } from './rotation/credential-store.ts';
-export {
-  DEFAULT_CERTIFICATE_DAYS,
-  MAX_CERTIFICATE_DAYS,
-  type RotateCertificateOptions,
-  rotateCertificate,
-} from './rotation/rotate.ts';
+export { type RotateCertificateOptions, rotateCertificate } from './rotation/rotate.ts';
 export {
   type Clock,
   createTokenClient,
