@@ -125,6 +125,35 @@ describe('certificate rotation against a running certmint', () => {
     });
   }
 
+  it('the server says which scope and which permissions the rotation API needs', async () => {
+    const m = await mapped();
+    const bearer = async (c: Credential, scope: string[]) => {
+      const res = await f.token(await f.sign({ iss: m.clientId, scope }, {}, c));
+      return (res.json() as { access_token: string }).access_token;
+    };
+    const url = `/accounts/${f.accountId}/services/rest/auth/oauth2/v1/clients/${m.clientId}/certificates`;
+    const noScope = await f.app.inject({
+      url,
+      headers: { authorization: `Bearer ${await bearer(m.cred, ['restlets'])}` },
+    });
+    assert.equal(noScope.statusCode, 403);
+    assert.deepEqual(noScope.json(), {
+      error: 'insufficient_scope',
+      error_description: 'this resource needs an access token with the rest_webservices scope',
+    });
+    const plain = await f.newCredential('ES256', { clientId: m.clientId });
+    const noPermission = await f.app.inject({
+      url,
+      headers: { authorization: `Bearer ${await bearer(plain, ['rest_webservices'])}` },
+    });
+    assert.equal(noPermission.statusCode, 403);
+    assert.deepEqual(noPermission.json(), {
+      error: 'permission.missing',
+      message:
+        'the certificate rotation API needs a role with "Manage own OAuth 2.0 Client Credentials Certificates" or "OAuth 2.0 Authorized Applications Management"',
+    });
+  });
+
   /** Runs a rotation that must fail at `step`; the old certificate must still work after it. */
   async function failsAt(
     step: RotationStep,

@@ -2,7 +2,7 @@
  * Active certificates that expire within a window (`certmint cert expiring --within 30d`, for
  * cron and monitoring): one account, or every account for `system` (the CLI).
  */
-import { forbidden, invalidInput } from '../../domain/errors.ts';
+import { invalidInput } from '../../domain/errors.ts';
 import { daysLeft } from '../../domain/notices.ts';
 import type { Actor, ServiceDeps } from '../context.ts';
 import { permittedAccount } from '../records/access.ts';
@@ -15,7 +15,7 @@ const MAX_WINDOW_MS = 3650 * 86_400_000;
 export interface ExpiringQuery {
   /** Window from now (ms): certificates whose end of validity falls inside it. */
   withinMs: number;
-  /** One account; without it, every account (the CLI's `system` only). */
+  /** One account; without it, the actor's own account (every account for the CLI's `system`). */
   accountId?: string;
 }
 
@@ -36,15 +36,15 @@ export async function listExpiring(
       'the window must be from one hour to ten years, e.g. 30d',
     );
   }
+  // A signed-in entity sees its own account; only the system (the CLI) sees every account.
+  const accountId = q.accountId ?? (actor.kind === 'entity' ? actor.accountId : undefined);
   let accounts: string[];
-  if (q.accountId !== undefined) {
-    accounts = [(await permittedAccount(deps, actor, q.accountId, MANAGE_ALL)).id];
-  } else if (actor.kind === 'system') {
+  if (accountId !== undefined) {
+    accounts = [(await permittedAccount(deps, actor, accountId, MANAGE_ALL)).id];
+  } else {
     const now = deps.clock.now();
     const soon = await deps.store.notices.expiring(now, now + q.withinMs);
     accounts = [...new Set(soon.map((m) => m.accountId))];
-  } else {
-    throw forbidden('permission.other_account', 'name your account to list its certificates');
   }
   const now = deps.clock.now();
   const out: ExpiringCertificate[] = [];
