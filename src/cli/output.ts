@@ -38,7 +38,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
 export async function withServices<T>(
   cmd: Command,
   fn: (services: Services, g: GlobalOptions) => Promise<T>,
-  extra: Pick<OpenServicesOptions, 'notices'> = {},
+  extra: Pick<OpenServicesOptions, 'notices' | 'publicUrl'> = {},
 ): Promise<T> {
   const g = globalOptions(cmd);
   const { openServices } = await import('../service/runtime.ts');

@@ -128,12 +128,23 @@ describe('certmint notices and cert expiring', () => {
   });
 
   it('notices run: sends the due notice once; list shows it', async () => {
-    const env = { CERTMINT_SMTP_URL: smtp.url, CERTMINT_SMTP_FROM: 'certmint@example.com' };
+    const env = {
+      CERTMINT_SMTP_URL: smtp.url,
+      CERTMINT_SMTP_FROM: 'certmint@example.com',
+      CERTMINT_PUBLIC_URL: 'https://auth.example.com',
+    };
     const r = await cli(['--db', db, 'notices', 'run'], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`${ACCOUNT}\\s+14\\s+email\\s+1\\s+sent`));
     assert.equal(smtp.messages.length, 1);
     assert.deepEqual(smtp.messages[0]?.to, ['admin@example.com']);
+    // The command in the message points at the server clients use.
+    assert.match(
+      smtp.messages[0]?.text ?? '',
+      new RegExp(
+        `--token-url https://auth\\.example\\.com/accounts/${ACCOUNT}/services/rest/auth/oauth2/v1/token `,
+      ),
+    );
     const again = await cli(['--db', db, 'notices', 'run'], { env });
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^no notice due at /);

@@ -7,7 +7,7 @@ import { SYSTEM } from '../../service/context.ts';
 import { CliError } from '../errors.ts';
 import { addNoticeOptions } from '../notice-options.ts';
 import { emit, isoTime, table, withServices } from '../output.ts';
-import { type NoticeFlags, noticeSettings } from '../settings.ts';
+import { defaultServerUrl, type NoticeFlags, noticeSettings } from '../settings.ts';
 
 export function noticesCommand(): Command {
   const notices = new Command('notices').description(
@@ -17,7 +17,11 @@ export function noticesCommand(): Command {
   addNoticeOptions(
     notices
       .command('run')
-      .description('send the expiry notices due now (once each, across every node); for cron'),
+      .description('send the expiry notices due now (once each, across every node); for cron')
+      .option(
+        '--public-url <url>',
+        "the server's base URL, for the commands in the notices (default: $CERTMINT_PUBLIC_URL, else http://$HOST:$PORT)",
+      ),
   )
     .addHelpText(
       'after',
@@ -30,8 +34,9 @@ export function noticesCommand(): Command {
         'Exit status 1 when a delivery of this pass did not go out (it is retried later).',
       ].join('\n'),
     )
-    .action(async (o: NoticeFlags, cmd: Command) => {
+    .action(async (o: NoticeFlags & { publicUrl?: string }, cmd: Command) => {
       const settings = noticeSettings(o);
+      const publicUrl = (o.publicUrl ?? defaultServerUrl()).replace(/\/+$/, '');
       if (!settings.email && !settings.webhook) {
         throw new CliError(
           'no channel for notices: set --smtp-url and --smtp-from (or CERTMINT_SMTP_URL, CERTMINT_SMTP_FROM), or --notice-webhook-url',
@@ -59,7 +64,7 @@ export function noticesCommand(): Command {
           );
           return r;
         },
-        { notices: settings },
+        { notices: settings, publicUrl },
       );
       const missed = result.attempts.filter((a) => a.status === 'retry' || a.status === 'failed');
       if (missed.length > 0) {
