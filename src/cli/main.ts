@@ -32,6 +32,7 @@ export const COMMANDS: ReadonlyArray<readonly [name: string, load: Loader]> = [
   ['integration', async () => (await import('./commands/integration.ts')).integrationCommand()],
   ['mapping', async () => (await import('./commands/mapping.ts')).mappingCommand()],
   ['audit', async () => (await import('./commands/audit.ts')).auditCommand()],
+  ['notices', async () => (await import('./commands/notices.ts')).noticesCommand()],
   ['keys', async () => (await import('./commands/keys.ts')).keysCommand()],
   ['cert', async () => (await import('./commands/cert.ts')).certCommand()],
   ['token', async () => (await import('./commands/token.ts')).tokenCommand()],

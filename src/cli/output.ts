@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { systemClock } from '../domain/clock.ts';
 import { isDomainError } from '../domain/errors.ts';
+import type { OpenServicesOptions } from '../service/runtime.ts';
 import type { Services } from '../service/services.ts';
 import { CliError } from './errors.ts';
 import { io, resolvePath } from './io.ts';
@@ -37,10 +38,12 @@ export function globalOptions(cmd: Command): GlobalOptions {
 export async function withServices<T>(
   cmd: Command,
   fn: (services: Services, g: GlobalOptions) => Promise<T>,
+  extra: Pick<OpenServicesOptions, 'notices' | 'publicUrl'> = {},
 ): Promise<T> {
   const g = globalOptions(cmd);
   const { openServices } = await import('../service/runtime.ts');
   const services = await openServices({
+    ...extra,
     db: g.db,
     // `keys rotate` takes --secret-file; every other command reads CERTMINT_SECRET.
     secret: masterSecret(cmd.optsWithGlobals<{ secretFile?: string }>().secretFile),

@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { parseNoticeDays } from '../domain/notices.ts';
+import type { NoticeSettings } from '../service/notices/settings.ts';
 import { CliError } from './errors.ts';
 import { envVar, io, resolvePath } from './io.ts';
 
@@ -144,6 +146,83 @@ export function masterSecret(secretFile: string | undefined): string | undefined
   // An empty file must not silently fall back to the key file beside the store.
   if (secret === '') throw new CliError(`--secret-file ${secretFile} is empty`);
   return secret;
+}
+
+/** The flags of certificate expiry notices (`serve`, `notices run`). */
+export interface NoticeFlags {
+  noticeDays?: string;
+  smtpUrl?: string;
+  smtpFrom?: string;
+  noticeWebhookUrl?: string;
+  noticeWebhookSecretFile?: string;
+}
+
+function secretFromFile(flag: string, file: string): string {
+  let secret: string;
+  try {
+    secret = readFileSync(resolvePath(file), 'utf8').trim();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `cannot read ${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`,
+    );
+  }
+  if (secret === '') throw new CliError(`${flag} ${file} is empty`);
+  return secret;
+}
+
+/**
+ * Expiry notices: thresholds, SMTP and webhook, each from its flag or environment variable. A
+ * channel half configured is an error now, not a silent lack of notices later. The webhook
+ * secret, like the master secret, never comes from a flag (`ps` shows command lines).
+ */
+export function noticeSettings(o: NoticeFlags): NoticeSettings {
+  const days = o.noticeDays ?? envVar('CERTMINT_NOTICE_DAYS');
+  const smtpUrl = o.smtpUrl ?? envVar('CERTMINT_SMTP_URL');
+  const from = o.smtpFrom ?? envVar('CERTMINT_SMTP_FROM');
+  const hookUrl = o.noticeWebhookUrl ?? envVar('CERTMINT_NOTICE_WEBHOOK_URL');
+  const hookSecret =
+    o.noticeWebhookSecretFile !== undefined
+      ? secretFromFile('--notice-webhook-secret-file', o.noticeWebhookSecretFile)
+      : envVar('CERTMINT_NOTICE_WEBHOOK_SECRET');
+  if (smtpUrl !== undefined && from === undefined) {
+    throw new CliError(
+      'email notices need a sender: set --smtp-from or CERTMINT_SMTP_FROM (e.g. certmint@example.com)',
+    );
+  }
+  if (from !== undefined && smtpUrl === undefined) {
+    throw new CliError(
+      '--smtp-from / CERTMINT_SMTP_FROM needs an SMTP server: set --smtp-url or CERTMINT_SMTP_URL',
+    );
+  }
+  if (hookUrl !== undefined && hookSecret === undefined) {
+    throw new CliError(
+      'webhook notices are signed: set --notice-webhook-secret-file or CERTMINT_NOTICE_WEBHOOK_SECRET',
+    );
+  }
+  if (hookSecret !== undefined && hookUrl === undefined) {
+    throw new CliError(
+      'a webhook secret without a URL: set --notice-webhook-url or CERTMINT_NOTICE_WEBHOOK_URL',
+    );
+  }
+  return {
+    ...(days === undefined ? {} : { days: parseNoticeDays(days) }),
+    ...(smtpUrl !== undefined && from !== undefined ? { email: { smtpUrl, from } } : {}),
+    ...(hookUrl !== undefined && hookSecret !== undefined
+      ? { webhook: { url: hookUrl, secret: hookSecret } }
+      : {}),
+  };
+}
+
+/** A URL for messages: without its password. */
+export function withoutPassword(raw: string): string {
+  try {
+    const url = new URL(raw);
+    url.password = '';
+    return url.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
 }
 
 /** `--debug` or CERTMINT_DEBUG=1: unexpected errors print their stack. */

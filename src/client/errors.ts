@@ -9,7 +9,8 @@ export type ClientErrorCode =
   | 'ERR_NETWORK'
   | 'ERR_INVALID_TOKEN'
   | 'ERR_INSUFFICIENT_SCOPE'
-  | 'ERR_JWKS';
+  | 'ERR_JWKS'
+  | 'ERR_ROTATION';
 
 /** Base class of every error this module throws on purpose. */
 export abstract class CertmintClientError extends Error {
@@ -112,5 +113,56 @@ export class JwksError extends CertmintClientError {
   constructor(message: string, cause?: unknown) {
     super(message, { cause });
     this.name = 'JwksError';
+  }
+}
+
+/** The steps of a certificate rotation, in order (see rotateCertificate). */
+export type RotationStep = 'prepare' | 'authenticate' | 'upload' | 'verify' | 'save' | 'revoke';
+
+/** What a rotation had made when it stopped: the new certificate, proven to get a token. */
+export interface RotatedCertificate {
+  certificateId: string;
+  /** PKCS#8 PEM. Secret: store it with mode 0600, never log it. */
+  privateKey: string;
+  certificatePem: string;
+  validUntil: Date;
+}
+
+export interface RotationErrorDetails {
+  step: RotationStep;
+  /** HTTP status of the rotation API's answer, when it answered. */
+  status?: number | undefined;
+  /** The server's error code (`permission.missing`, `insufficient_scope`, …), when it gave one. */
+  error?: string | undefined;
+  /** The certificate uploaded before the rotation stopped, if any. */
+  newCertificateId?: string | undefined;
+  /** True when that uploaded certificate was revoked again (nothing left behind). */
+  cleanedUp?: boolean | undefined;
+  cause?: unknown;
+}
+
+/**
+ * A certificate rotation stopped at `step`. Up to and including `save`, the old certificate is
+ * untouched and keeps working. At `revoke`, the new certificate is proven (and was handed to
+ * `onProven`): `rotated` holds it, and the old one stays active until revoked.
+ */
+export class RotationError extends CertmintClientError {
+  readonly code = 'ERR_ROTATION' as const;
+  readonly step: RotationStep;
+  readonly status: number | undefined;
+  readonly error: string | undefined;
+  readonly newCertificateId: string | undefined;
+  readonly cleanedUp: boolean | undefined;
+  /** Only at step `revoke`: the new, working certificate. Not enumerable, so not logged by accident. */
+  declare readonly rotated: RotatedCertificate | undefined;
+  constructor(message: string, d: RotationErrorDetails, rotated?: RotatedCertificate) {
+    super(`certificate rotation failed at step ${d.step}: ${message}`, { cause: d.cause });
+    this.name = 'RotationError';
+    this.step = d.step;
+    this.status = d.status;
+    this.error = d.error;
+    this.newCertificateId = d.newCertificateId;
+    this.cleanedUp = d.cleanedUp;
+    Object.defineProperty(this, 'rotated', { value: rotated, enumerable: false });
   }
 }

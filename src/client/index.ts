@@ -13,6 +13,10 @@ export {
   type InvalidTokenReason,
   JwksError,
   NetworkError,
+  type RotatedCertificate,
+  RotationError,
+  type RotationErrorDetails,
+  type RotationStep,
   TokenRequestError,
   type TokenRequestErrorDetails,
 } from './errors.ts';
@@ -28,6 +32,13 @@ export {
   verifiedToken,
 } from './middleware.ts';
 export type { RetryOptions } from './retry.ts';
+export type { AutoRotateOptions } from './rotation/auto-rotate.ts';
+export {
+  type CredentialStore,
+  fileCredentialStore,
+  type StoredCredential,
+} from './rotation/credential-store.ts';
+export { type RotateCertificateOptions, rotateCertificate } from './rotation/rotate.ts';
 export {
   type Clock,
   createTokenClient,

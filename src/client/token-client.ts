@@ -2,6 +2,7 @@ import { createAssertion, type ScopeFormat } from './assertion.ts';
 import { ConfigurationError } from './errors.ts';
 import { type AssertionAlg, loadSigningKey, type PrivateKeyInput } from './keys.ts';
 import { type RetryOptions, retryPolicy } from './retry.ts';
+import { type AutoRotateOptions, AutoRotation, type Credential } from './rotation/auto-rotate.ts';
 import { type FetchLike, requestToken, type TokenResponse } from './token-request.ts';
 import { auditHint, resolveTokenUrl } from './token-url.ts';
 
@@ -35,6 +36,11 @@ interface CommonOptions {
   refreshMargin?: number;
   /** Per token request. Default 10 000 ms. */
   timeoutMs?: number;
+  /**
+   * Rotate the certificate before it expires, through the rotation API, and keep the new key and
+   * id in `store` (see docs/client.md, "Rotating certificates").
+   */
+  autoRotate?: AutoRotateOptions;
 }
 
 /** Exactly one of `tokenUrl` (certmint, or a NetSuite Company URL) and `accountId` (NetSuite). */
@@ -54,7 +60,10 @@ export interface TokenClient {
   /** Forgets the cached token: the next call fetches a new one. */
   invalidate(): void;
   readonly tokenUrl: string;
+  /** The algorithm of the current key. */
   readonly alg: AssertionAlg;
+  /** The certificate id assertions currently carry (it changes when autoRotate rotates). */
+  readonly certificateId: string;
 }
 
 interface Entry {
@@ -94,9 +103,35 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
 
   let cached: Entry | undefined;
   let inflight: Promise<Entry> | undefined;
+  /** Bumped when autoRotate switches certificates: tokens fetched before are not cached. */
+  let generation = 0;
+  let inflightGeneration = 0;
+  const auto = o.autoRotate
+    ? new AutoRotation(
+        o.autoRotate,
+        { certificateId: o.certificateId, signingKey },
+        {
+          tokenUrl,
+          clientId: o.clientId,
+          fetch: fetchFn,
+          clock,
+          retry: o.retry,
+          timeoutMs: o.timeoutMs,
+          scopeFormat,
+          onSwap: () => {
+            generation += 1;
+            cached = undefined;
+          },
+        },
+      )
+    : undefined;
+  const fixed: Credential = { certificateId: o.certificateId, signingKey };
+  const credential = (): Credential => auto?.current ?? fixed;
 
   const load = (): Promise<Entry> => {
-    if (inflight) return inflight;
+    if (inflight && inflightGeneration === generation) return inflight;
+    const gen = generation;
+    const cred = credential();
     const p = (async (): Promise<Entry> => {
       const startedAt = clock.now();
       const response = await requestToken({
@@ -107,8 +142,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
         hint,
         makeAssertion: () =>
           createAssertion({
-            signingKey,
-            certificateId: o.certificateId,
+            signingKey: cred.signingKey,
+            certificateId: cred.certificateId,
             clientId: o.clientId,
             audience,
             scopes,
@@ -128,10 +163,12 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
         responsePromise: Promise.resolve(response),
         refreshAt: startedAt + keep * 1000,
       };
-      cached = entry;
+      // A token of a certificate replaced meanwhile goes to its callers only, not to the cache.
+      if (gen === generation) cached = entry;
       return entry;
     })();
     inflight = p;
+    inflightGeneration = gen;
     // Clear the slot whatever happens, so a failure is not cached and the next call retries.
     p.then(
       () => {
@@ -147,11 +184,20 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   const fresh = (): Entry | undefined =>
     cached !== undefined && clock.now() < cached.refreshAt ? cached : undefined;
 
-  const getToken = (): Promise<string> =>
+  const tokenNow = (): Promise<string> =>
     fresh()?.token ?? load().then((e) => e.response.access_token);
-
-  const getTokenResponse = (): Promise<TokenResponse> =>
+  const responseNow = (): Promise<TokenResponse> =>
     fresh()?.responsePromise ?? load().then((e) => e.response);
+
+  // With autoRotate, first the stored credential and, when due, the rotation (one for all callers).
+  const getToken = (): Promise<string> => {
+    const wait = auto?.ready();
+    return wait === undefined ? tokenNow() : wait.then(tokenNow);
+  };
+  const getTokenResponse = (): Promise<TokenResponse> => {
+    const wait = auto?.ready();
+    return wait === undefined ? responseNow() : wait.then(responseNow);
+  };
 
   const send = (url: string | URL, init: RequestInit | undefined, token: string) => {
     const headers = new Headers(init?.headers);
@@ -161,7 +207,12 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
 
   return {
     tokenUrl,
-    alg: signingKey.alg,
+    get alg() {
+      return credential().signingKey.alg;
+    },
+    get certificateId() {
+      return credential().certificateId;
+    },
     getToken,
     getTokenResponse,
     invalidate() {

@@ -55,6 +55,9 @@ export const AUDIT_EVENT_TYPES = [
   // two-factor enrolment; the entity's console sessions ended with it.
   'password.reset',
   'two_factor.reset',
+  // An expiry notice about a certificate was delivered (success) or given up (failure), by email
+  // or webhook; certificate, client, entity and role name the mapping.
+  'mapping.expiry_notice',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export const isAuditEventType = (t: string): t is AuditEventType =>

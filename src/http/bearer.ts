@@ -26,8 +26,13 @@ export async function requireBearer(
   if (token === null) throw new OAuthError('invalid_token', null);
   const active = await ctx.services.tokens.validate(accountId, token);
   if (!active) throw new OAuthError('invalid_token', null);
+  // RFC 6750 §3.1: the description may say which scope is missing (nothing secret: the token is good).
   if (scope && !active.claims.scope.includes(scope))
-    throw new OAuthError('insufficient_scope', null);
+    throw new OAuthError(
+      'insufficient_scope',
+      null,
+      `this resource needs an access token with the ${scope} scope`,
+    );
   return active;
 }
 

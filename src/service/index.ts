@@ -5,6 +5,11 @@
 
 export { type Bootstrapped, FIRST_ACCOUNT_ID, FIRST_ADMIN_EMAIL } from './bootstrap.ts';
 export {
+  type ExpiringCertificate,
+  type ExpiringQuery,
+  listExpiring,
+} from './certificates/expiring.ts';
+export {
   type CertificateCapability,
   capabilityOf,
   listIntegrationCertificates,
@@ -27,6 +32,13 @@ export {
   type ServiceDeps,
   SYSTEM,
 } from './context.ts';
+export {
+  type NoticeAttempt,
+  type NoticePassResult,
+  type NoticeSettings,
+  type Notices,
+  signWebhook,
+} from './notices/index.ts';
 export { requireAdministrator, requireAnyPermission } from './records/access.ts';
 export {
   type CreateAccountInput,

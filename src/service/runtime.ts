@@ -12,6 +12,7 @@ import {
 } from '../crypto/master-key.ts';
 import { type Clock, systemClock } from '../domain/clock.ts';
 import { DEFAULT_SQLITE_PATH, openStore } from '../store/open.ts';
+import type { NoticeSettings } from './notices/index.ts';
 import { createServices, type Services } from './services.ts';
 
 /** For embedders who build their own store and master key before `createServices`. */
@@ -41,6 +42,8 @@ export interface OpenServicesOptions {
   /** A long-running server: SQLite checkpoints move to a worker thread, the key loads now. */
   serving?: boolean;
   clock?: Clock;
+  /** Certificate expiry notices (thresholds, SMTP, webhook); none configured: none sent. */
+  notices?: NoticeSettings;
 }
 
 /**
@@ -84,11 +87,18 @@ export async function openServices(opts: OpenServicesOptions): Promise<Services>
     await store.close();
     throw e;
   }
-  return createServices({
-    store,
-    master,
-    clock,
-    publicUrl: opts.publicUrl ?? 'http://127.0.0.1:8080',
-    ownsStore: true,
-  });
+  try {
+    return createServices({
+      store,
+      master,
+      clock,
+      publicUrl: opts.publicUrl ?? 'http://127.0.0.1:8080',
+      ownsStore: true,
+      notices: opts.notices,
+    });
+  } catch (e) {
+    // A bad notice setting: nothing may stay open behind the error.
+    await store.close();
+    throw e;
+  }
 }

@@ -10,6 +10,7 @@ import type { Store } from '../store/ports.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { type BoundAll, bindAll } from './bind.ts';
 import { type Bootstrapped, bootstrapEmptyStore } from './bootstrap.ts';
+import { listExpiring } from './certificates/expiring.ts';
 import {
   listIntegrationCertificates,
   revokeIntegrationCertificate,
@@ -18,6 +19,7 @@ import {
 import { listMappings } from './certificates/views.ts';
 import { type ConsoleAuth, createConsoleAuth } from './console-auth/index.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from './context.ts';
+import { createNotices, type NoticeSettings, type Notices } from './notices/index.ts';
 import { requireAdministrator } from './records/access.ts';
 import { createAccount, getAccount, listAccounts, refreshSandbox } from './records/accounts.ts';
 import { listAudit } from './records/audit.ts';
@@ -65,6 +67,7 @@ const RECORDS = {
   createMapping,
   revokeMapping,
   listMappings,
+  listExpiring,
   listAudit,
 };
 
@@ -86,6 +89,8 @@ export interface ServicesOptions {
   clock?: Clock;
   /** Close the store when the services close (true when the services opened it). */
   ownsStore?: boolean;
+  /** Certificate expiry notices: thresholds and channels (none: no notices are sent). */
+  notices?: NoticeSettings | undefined;
 }
 
 /** Where background jobs report failures (a logger's warn). */
@@ -121,6 +126,8 @@ export interface Services {
   close(): Promise<void>;
   /** Console sign-in, sessions, two-factor and the administrative resets of both. */
   readonly consoleAuth: ConsoleAuth;
+  /** Certificate expiry notices (email, webhook), sent once per threshold across all nodes. */
+  readonly notices: Notices;
 }
 
 export function createServices(opts: ServicesOptions): Services {
@@ -133,6 +140,7 @@ export function createServices(opts: ServicesOptions): Services {
   const audit = new AuditWriter(store.audit);
   const tokens = new TokenService({ store, clock, cache, keys, audit, publicUrl });
   const consoleAuth = createConsoleAuth({ store, clock, master: opts.master, records: cache });
+  const notices = createNotices(deps, { settings: opts.notices, publicUrl });
   let purge: NodeJS.Timeout | null = null;
   let closed: Promise<void> | null = null;
 
@@ -173,6 +181,7 @@ export function createServices(opts: ServicesOptions): Services {
     },
     bootstrap: () => bootstrapEmptyStore(deps),
     consoleAuth,
+    notices,
     startBackgroundJobs(log) {
       if (purge !== null || closed !== null) return;
       purge = setInterval(() => {
@@ -186,11 +195,13 @@ export function createServices(opts: ServicesOptions): Services {
           .catch((err: unknown) => log(err, 'console session and lockout purge'));
       }, PURGE_INTERVAL_MS);
       purge.unref();
+      notices.start(log);
     },
     close() {
       closed ??= (async () => {
         if (purge !== null) clearInterval(purge);
         purge = null;
+        await notices.close();
         await audit.drain();
         cache.close();
         keys.close();

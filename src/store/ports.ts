@@ -13,7 +13,15 @@ import type { Permission, Role } from '../domain/permissions.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { SigningKeyRecord } from '../domain/signing-key.ts';
 
+import type { NoticeStore } from './notice-port.ts';
+
 export type { SigningKeyRecord } from '../domain/signing-key.ts';
+export type {
+  NoticeDelivery,
+  NoticeKey,
+  NoticeOutcome,
+  NoticeStore,
+} from './notice-port.ts';
 
 export interface AccountStore {
   /** Creates the account and its built-in Administrator role (id 3). False if the id exists. */
@@ -358,6 +366,7 @@ export interface Store {
   readonly revokedTokens: RevokedTokenStore;
   readonly changes: ChangeFeed;
   readonly console: ConsoleStore;
+  readonly notices: NoticeStore;
   /** Resolves once every pending write is done and connections are closed. */
   close(): Promise<void>;
 }

@@ -126,6 +126,20 @@ export interface RevokedTokensTable {
   expires_at: number;
 }
 
+export interface NoticeDeliveriesTable {
+  certificate_id: string;
+  threshold_days: number;
+  channel: string;
+  account_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  claimed_at: number;
+  claimed_by: string;
+  finished_at: number | null;
+  last_error: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   entities: EntitiesTable;
@@ -137,4 +151,5 @@ export interface Database {
   replay: ReplayTable;
   signing_keys: SigningKeysTable;
   revoked_tokens: RevokedTokensTable;
+  notice_deliveries: NoticeDeliveriesTable;
 }

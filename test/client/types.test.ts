@@ -133,6 +133,7 @@ describe('public types of certmint/client', () => {
       'InvalidTokenError',
       'JwksError',
       'NetworkError',
+      'RotationError',
       'TokenRequestError',
       'accountHostForm',
       'authenticate',
@@ -140,11 +141,19 @@ describe('public types of certmint/client', () => {
       'createTokenClient',
       'createTokenVerifier',
       'fastifyBearerAuth',
+      'fileCredentialStore',
       'isAccountId',
       'netsuiteTokenUrl',
+      'rotateCertificate',
       'verifiedToken',
     ]);
-    for (const E of [ConfigurationError, NetworkError, TokenRequestError, JwksError]) {
+    for (const E of [
+      ConfigurationError,
+      NetworkError,
+      TokenRequestError,
+      JwksError,
+      client.RotationError,
+    ]) {
       assert.equal(E.prototype instanceof CertmintClientError, true);
     }
   });

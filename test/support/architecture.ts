@@ -44,7 +44,8 @@ const PACKAGES: Readonly<Record<string, readonly string[]>> = {
     'asn1js',
   ],
   store: ['node:', 'kysely', 'better-sqlite3', 'pg'],
-  service: ['node:', 'otpauth', 'qrcode'],
+  // nodemailer: certificate expiry notices by email (service/notices/email.ts).
+  service: ['node:', 'otpauth', 'qrcode', 'nodemailer'],
   console: ['node:', 'fastify', '@fastify/', 'eta', 'qrcode'],
   http: ['node:', 'fastify', '@fastify/'],
   // jose: `certmint token --decode` prints the token's header and claims.

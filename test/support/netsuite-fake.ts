@@ -21,6 +21,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { ROTATION_PREFIX, rotationRequest } from './netsuite-rotation.ts';
 
 export const TOKEN_PATH = '/services/rest/auth/oauth2/v1/token';
 export const KEYS_PATH = '/services/rest/auth/oauth2/v1/keys';
@@ -97,7 +98,12 @@ export class NetsuiteFake {
   readonly issued: string[] = [];
   private readonly revoked = new Set<string>();
   private readonly scripted: ScriptedAnswer[] = [];
-  private readonly certs = new Map<string, KeyObject>();
+  /** Mapped certificates by id: the token endpoint's keys (the rotation API adds and removes). */
+  readonly certs = new Map<string, KeyObject>();
+  /** The scopes each issued access token carries. */
+  readonly scopesOf = new Map<string, string[]>();
+  /** Revoked through the rotation API. */
+  readonly revokedCertificates = new Set<string>();
   private readonly signingKey: KeyObject;
   private readonly signingPublicJwk: Record<string, unknown>;
   readonly signingKid: string;
@@ -106,7 +112,7 @@ export class NetsuiteFake {
 
   private constructor(
     private readonly server: Server,
-    private readonly o: NetsuiteFakeOptions,
+    readonly o: NetsuiteFakeOptions,
   ) {
     const { port } = server.address() as AddressInfo;
     this.origin = `http://127.0.0.1:${port}`;
@@ -159,6 +165,11 @@ export class NetsuiteFake {
     return this.o.basePath ?? '';
   }
 
+  /** The rotation API's certificates collection of this client. */
+  get certificatesUrl(): string {
+    return `${this.origin}${this.base}${ROTATION_PREFIX}${this.o.clientId}/certificates`;
+  }
+
   get tokenUrl(): string {
     return `${this.origin}${this.base}${TOKEN_PATH}`;
   }
@@ -197,6 +208,7 @@ export class NetsuiteFake {
       return json(res, 200, { keys: [this.signingPublicJwk] });
     }
     if (path === RESOURCE_PATH) return this.resource(r, res);
+    if (path.startsWith(ROTATION_PREFIX)) return rotationRequest(this, r, res, path);
     json(res, 404, { error: 'not_found' });
   }
 
@@ -254,6 +266,7 @@ export class NetsuiteFake {
       jti: `${this.o.account}.a-a.${randomUUID()}_${this.now()}`,
     });
     this.issued.push(accessToken);
+    this.scopesOf.set(accessToken, refusal.scopes);
     json(res, 200, {
       access_token: accessToken,
       expires_in: this.o.expiresIn ?? 3600,
@@ -334,7 +347,7 @@ function b64(x: unknown): string {
   return Buffer.from(JSON.stringify(x)).toString('base64url');
 }
 
-function json(res: ServerResponse, status: number, body: unknown): undefined {
+export function json(res: ServerResponse, status: number, body: unknown): undefined {
   res.writeHead(status, { 'content-type': 'application/json;charset=utf-8' });
   res.end(JSON.stringify(body));
 }

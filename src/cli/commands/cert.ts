@@ -1,7 +1,9 @@
 /**
- * `certmint cert generate|check`: make a client certificate without OpenSSL, and check a
- * certificate against exactly the policy the server applies on upload (src/crypto/certificate.ts via src/service/certificates/tools.ts).
- * Neither touches the store, so neither needs `--db`.
+ * `certmint cert generate|check|rotate|expiring`: make a client certificate without OpenSSL,
+ * check a certificate against exactly the policy the server applies on upload
+ * (src/crypto/certificate.ts via src/service/certificates/tools.ts), rotate a mapped certificate
+ * through the rotation API (cert-rotate.ts), list those expiring soon (cert-expiring.ts). Only
+ * `expiring` reads the store (`--db`).
  */
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
@@ -25,6 +27,8 @@ import { CliError } from '../errors.ts';
 import { warnIfNotIgnored } from '../git-ignore.ts';
 import { resolvePath } from '../io.ts';
 import { globalOptions, isoTime, readFileCapped, write } from '../output.ts';
+import { addExpiringCommand } from './cert-expiring.ts';
+import { addRotateCommand } from './cert-rotate.ts';
 
 export interface CertCommandDeps {
   /** Where output goes (default: stdout, one trailing newline added). */
@@ -74,7 +78,7 @@ export function certCommand(deps: CertCommandDeps = {}): Command {
   const out = deps.write ?? write;
   const clock = deps.clock ?? systemClock;
   const cert = new Command('cert').description(
-    'make a client certificate (no OpenSSL needed) or check one against the upload rules',
+    'make a client certificate (no OpenSSL needed), check one against the upload rules, rotate one, list those expiring',
   );
 
   cert
@@ -235,5 +239,7 @@ export function certCommand(deps: CertCommandDeps = {}): Command {
       out(lines.join('\n'));
     });
 
+  addRotateCommand(cert, out);
+  addExpiringCommand(cert);
   return cert;
 }

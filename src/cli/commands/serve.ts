@@ -4,11 +4,14 @@ import pino from 'pino';
 import { systemClock } from '../../domain/clock.ts';
 import { CliError } from '../errors.ts';
 import { firstLogin, firstLoginText } from '../first-login.ts';
+import { addNoticeOptions, describeNotices } from '../notice-options.ts';
 import { globalOptions, write } from '../output.ts';
 import {
   describeStore,
   LOG_LEVELS,
   masterSecret,
+  type NoticeFlags,
+  noticeSettings,
   type ServeFlags,
   type ServeSettings,
   serveSettings,
@@ -34,7 +37,7 @@ function listenError(e: unknown, s: ServeSettings): unknown {
 }
 
 export function serveCommand(): Command {
-  return new Command('serve')
+  const serve = new Command('serve')
     .description('run the authorization server (token endpoint, JWKS, admin API, console)')
     .option('--port <n>', 'port to listen on (default: $PORT, else 8080)')
     .option('--host <addr>', 'address to listen on (default: $HOST, else 127.0.0.1)')
@@ -55,15 +58,17 @@ export function serveCommand(): Command {
     .option(
       '--secret-file <file>',
       'file holding the secret that encrypts signing keys (default: $CERTMINT_SECRET)',
-    )
+    );
+  return addNoticeOptions(serve)
     .addHelpText(
       'after',
       '\nExample:\n  certmint serve --port 8080\n  certmint serve --db postgres://user@db/certmint --host 0.0.0.0 --public-url https://auth.example.com\n\n' +
         'Token-signing keys are encrypted with CERTMINT_SECRET (or --secret-file), else with a key file created beside the database.',
     )
-    .action(async (o: ServeFlags, cmd: Command) => {
+    .action(async (o: ServeFlags & NoticeFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       const { port, publicUrl, ...s } = serveSettings(o);
+      const notices = noticeSettings(o);
       const { openServices } = await import('../../service/runtime.ts');
       const services = await openServices({
         db: g.db,
@@ -72,6 +77,7 @@ export function serveCommand(): Command {
         filesDir: g.location.dir,
         serving: true,
         clock: systemClock,
+        notices,
       });
       write(`store: ${describeStore(g.location)} (${services.dialect})`);
       // Told right away: a later failure (port busy) must not lose where the password is.
@@ -94,6 +100,7 @@ export function serveCommand(): Command {
       }
       write(`certmint listening on ${address} (signing keys: ${services.signingKeys.source})`);
       write(`issuer of an account A: ${publicUrl}/accounts/A`);
+      write(describeNotices(notices));
       let closing = false;
       const shutdown = (signal: string) => {
         if (closing) return;

@@ -40,7 +40,7 @@ export function capabilityOf(actor: Actor, accountId: string): CertificateCapabi
   }
   throw forbidden(
     'permission.missing',
-    'your role needs "Manage own OAuth 2.0 Client Credentials Certificates" or "OAuth 2.0 Authorized Applications Management"',
+    'the certificate rotation API needs a role with "Manage own OAuth 2.0 Client Credentials Certificates" or "OAuth 2.0 Authorized Applications Management"',
   );
 }
 

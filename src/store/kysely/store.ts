@@ -9,6 +9,7 @@ import { entityStore } from './entities.ts';
 import { integrationStore } from './integrations.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { mappingStore } from './mappings.ts';
+import { noticeStore } from './notices.ts';
 import { replayStore } from './replay.ts';
 import { revokedTokenStore } from './revoked-tokens.ts';
 import { roleStore } from './roles.ts';
@@ -64,6 +65,7 @@ export function kyselyStore(ctx: StoreContext, close: () => Promise<void>): Stor
     revokedTokens: life.wrap(revokedTokenStore(ctx)),
     changes: { subscribe: (listener) => ctx.feed.subscribe(listener) },
     console: life.wrap(consoleStore(ctx)),
+    notices: life.wrap(noticeStore(ctx)),
     close: () => {
       closing ??= life.drain().then(close);
       return closing;
