@@ -33,9 +33,9 @@ const htmlEscape = (s: string): string =>
 
 /** The certificate policy's refusals, word for word (test/crypto/certificate.test.ts). */
 const RSA_2048_REFUSAL =
-  "The certificate's RSA key has 2048 bits; only 3072 or 4096 bits are accepted: make a new key pair, e.g. `certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem`";
+  `The certificate's RSA key has 2048 bits, and only 3072 or 4096 bits are accepted: make a new key pair, for example with "certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem"`;
 const FILE_NAME_REFUSAL =
-  '"public.txt" is not a certificate file name: upload the public certificate as a .cer, .pem or .crt file';
+  'The file name "public.txt" is not that of a certificate: upload the public certificate as a .cer, .pem or .crt file';
 
 interface SignedIn {
   f: ConsoleFixture;
