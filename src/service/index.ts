@@ -13,7 +13,14 @@ export {
   uploadCertificate,
 } from './certificates/rotation.ts';
 export {
+  type MappableEntity,
+  type MappableRole,
+  type MappingChoices,
+  mappingChoices,
+} from './certificates/choices.ts';
+export {
   EXPIRES_SOON_MS,
+  EXPIRING_WITHIN_MS,
   listMappings,
   type MappingStatus,
   type MappingView,
@@ -29,6 +36,8 @@ export {
 } from './context.ts';
 export { requireAdministrator, requireAnyPermission } from './records/access.ts';
 export {
+  type AccountFamily,
+  accountFamily,
   type CreateAccountInput,
   createAccount,
   getAccount,
@@ -41,6 +50,7 @@ export {
   listAudit,
   MAX_AUDIT_LIMIT,
 } from './records/audit.ts';
+export { auditActorNames } from './records/audit-actors.ts';
 export {
   assignRole,
   type CreateEntityInput,
@@ -63,7 +73,12 @@ export {
   updateIntegration,
   verifyClientSecret,
 } from './records/integrations.ts';
-export { type CreateMappingInput, createMapping, revokeMapping } from './records/mappings.ts';
+export {
+  type CreatedMapping,
+  type CreateMappingInput,
+  createMapping,
+  revokeMapping,
+} from './records/mappings.ts';
 export {
   checkPasswordPolicy,
   hashPassword,

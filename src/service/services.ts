@@ -15,12 +15,20 @@ import {
   revokeIntegrationCertificate,
   uploadCertificate,
 } from './certificates/rotation.ts';
+import { mappingChoices } from './certificates/choices.ts';
 import { listMappings } from './certificates/views.ts';
 import { type ConsoleAuth, createConsoleAuth } from './console-auth/index.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from './context.ts';
 import { requireAdministrator } from './records/access.ts';
-import { createAccount, getAccount, listAccounts, refreshSandbox } from './records/accounts.ts';
+import {
+  accountFamily,
+  createAccount,
+  getAccount,
+  listAccounts,
+  refreshSandbox,
+} from './records/accounts.ts';
 import { listAudit } from './records/audit.ts';
+import { auditActorNames } from './records/audit-actors.ts';
 import {
   assignRole,
   createEntity,
@@ -46,6 +54,7 @@ const RECORDS = {
   createAccount,
   getAccount,
   listAccounts,
+  accountFamily,
   refreshSandbox,
   createEntity,
   getEntity,
@@ -65,7 +74,9 @@ const RECORDS = {
   createMapping,
   revokeMapping,
   listMappings,
+  mappingChoices,
   listAudit,
+  auditActorNames,
 };
 
 const CERTIFICATES = {
