@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { FLASH_TTL_MS } from '../../src/service/console-auth/index.ts';
+import { type ConsoleFlash, FLASH_TTL_MS } from '../../src/service/console-auth/index.ts';
 import { describeEachStore } from '../support/stores.ts';
 import {
   ADMIN_EMAIL,
@@ -38,7 +38,7 @@ describeEachStore('console-auth flash', (f) => {
       assert.equal(await fx.auth.takeFlash(sessionId), null, 'a reload shows nothing');
       // Another kind replaces the earlier one; the last one set is what the next page gets.
       await fx.auth.setFlash(sessionId, flash);
-      const codes = { kind: 'recovery_codes', codes: ['ABCD-EFGH-IJKL-MNOP'] } as const;
+      const codes: ConsoleFlash = { kind: 'recovery_codes', codes: ['ABCD-EFGH-IJKL-MNOP'] };
       await fx.auth.setFlash(sessionId, codes);
       assert.deepEqual(await fx.auth.takeFlash(sessionId), codes);
     } finally {
