@@ -130,7 +130,11 @@ export const DETAIL_EXPLANATIONS: Readonly<Record<DetailCode, Explanation>> = {
 
 /** What each kind of event records. A failure with a detail code is explained by the code. */
 export const EVENT_EXPLANATIONS: Readonly<Record<AuditEventType, Explanation>> = {
-  token: { meaning: 'An access token was requested with a client assertion.', action: null },
+  token: {
+    meaning:
+      'An access token was issued to a client that signed its request with a mapped certificate.',
+    action: null,
+  },
   introspect: {
     meaning: 'A client asked whether an access token is active (RFC 7662).',
     action: null,
@@ -184,9 +188,17 @@ export const isAdministrativeEvent = (type: AuditEventType): boolean => !CLIENT_
 
 /** The explanation of one event: its failure's detail code, else its type. */
 export function explainAuditEvent(e: Pick<AuditEvent, 'type' | 'result' | 'detail'>): Explanation {
-  if (e.result === 'failure' && e.detail !== null) return DETAIL_EXPLANATIONS[e.detail];
+  if (e.result === 'failure') {
+    return e.detail === null ? FAILED_WITHOUT_DETAIL : DETAIL_EXPLANATIONS[e.detail];
+  }
   return EVENT_EXPLANATIONS[e.type];
 }
+
+/** Every failure the server records has a detail code; this covers a record without one. */
+const FAILED_WITHOUT_DETAIL: Explanation = {
+  meaning: 'The request failed; no reason was recorded.',
+  action: null,
+};
 
 /** One line: the meaning, then what to do. */
 export const describeAuditEvent = (e: Pick<AuditEvent, 'type' | 'result' | 'detail'>): string => {

@@ -1,0 +1,36 @@
+/**
+ * The console's registered routes, read from Fastify itself (an onRoute hook on an app that
+ * mounts the console the way buildApp does), so a test can compare its list of pages and forms
+ * with what really exists: a new page or form is never left out of the checks unnoticed.
+ */
+import Fastify from 'fastify';
+import { consoleRoutes } from '../../src/console/plugin.ts';
+import type { Services } from '../../src/service/services.ts';
+
+export interface ConsoleRoute {
+  method: string;
+  url: string;
+}
+
+export async function consoleRouteList(services: Services): Promise<ConsoleRoute[]> {
+  const app = Fastify();
+  const routes: ConsoleRoute[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: r.url });
+    }
+  });
+  await app.register(consoleRoutes, { services });
+  await app.ready();
+  await app.close();
+  // Fastify registers a prefixed '/' twice ('/console' and '/console/'): one page.
+  const seen = new Set<string>();
+  return routes
+    .map((r) => ({ ...r, url: r.url === '/console' ? '/console/' : r.url }))
+    .filter((r) => {
+      const key = `${r.method} ${r.url}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
