@@ -42,7 +42,9 @@ export function menuFor(user: ConsoleUser | null | undefined): Menu {
  * The banner of every page of a sandbox or release preview: which account this is, so nobody
  * takes it for production (null in production).
  */
-export function accountBanner(accountId: string): { kind: string; id: string; parentId: string } | null {
+export function accountBanner(
+  accountId: string,
+): { kind: string; id: string; parentId: string } | null {
   const parsed = parseAccountId(accountId);
   if (parsed.parentId === null) return null;
   const kind = parsed.kind === 'sandbox' ? 'Sandbox' : 'Release Preview';

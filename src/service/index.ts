@@ -5,6 +5,12 @@
 
 export { type Bootstrapped, FIRST_ACCOUNT_ID, FIRST_ADMIN_EMAIL } from './bootstrap.ts';
 export {
+  type MappableEntity,
+  type MappableRole,
+  type MappingChoices,
+  mappingChoices,
+} from './certificates/choices.ts';
+export {
   type CertificateCapability,
   capabilityOf,
   listIntegrationCertificates,
@@ -12,12 +18,6 @@ export {
   type UploadInput,
   uploadCertificate,
 } from './certificates/rotation.ts';
-export {
-  type MappableEntity,
-  type MappableRole,
-  type MappingChoices,
-  mappingChoices,
-} from './certificates/choices.ts';
 export {
   EXPIRES_SOON_MS,
   EXPIRING_WITHIN_MS,

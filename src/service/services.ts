@@ -10,12 +10,12 @@ import type { Store } from '../store/ports.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { type BoundAll, bindAll } from './bind.ts';
 import { type Bootstrapped, bootstrapEmptyStore } from './bootstrap.ts';
+import { mappingChoices } from './certificates/choices.ts';
 import {
   listIntegrationCertificates,
   revokeIntegrationCertificate,
   uploadCertificate,
 } from './certificates/rotation.ts';
-import { mappingChoices } from './certificates/choices.ts';
 import { listMappings } from './certificates/views.ts';
 import { type ConsoleAuth, createConsoleAuth } from './console-auth/index.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from './context.ts';

@@ -260,7 +260,7 @@ describe('console layout in a real browser', { skip: SKIP, timeout: 240_000 }, (
 
   step('tells expired, expiring, revoked and warned rows apart in words', async () => {
     await page.goto(`${base}/console/m2m`);
-    const text = await page.locator('#mappings tbody').innerText();
+    const text = (await page.locator('#mappings tbody').textContent()) ?? '';
     for (const words of [
       'Expired',
       'Expires in 25 days',

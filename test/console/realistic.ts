@@ -9,8 +9,9 @@
  * clock set back (the certificate was valid when it was mapped), so the list shows expired and
  * revoked rows as a real account accumulates them.
  */
-import { generateCertificate } from '../../src/crypto/generate.ts';
+
 import type { AssertionAlg } from '../../src/crypto/algorithms.ts';
+import { generateCertificate } from '../../src/crypto/generate.ts';
 import type { AuditEvent, DetailCode } from '../../src/domain/audit.ts';
 import type { Actor, ServiceDeps } from '../../src/service/context.ts';
 import {

@@ -20,6 +20,7 @@ export async function consoleRouteList(services: Services): Promise<ConsoleRoute
       if (method !== 'HEAD') routes.push({ method, url: r.url });
     }
   });
+  // biome-ignore lint/nursery/noMisusedPromises: fastify awaits async plugins
   await app.register(consoleRoutes, { services });
   await app.ready();
   await app.close();

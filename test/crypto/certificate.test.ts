@@ -282,7 +282,7 @@ describe('inspectCertificate refuses keys', () => {
     refuses(
       () => inspectCertificate(m.certPem, { now: Date.now() }),
       CODES.ecExplicitParameters,
-      "The certificate's EC key is written with explicit curve parameters instead of a named curve: make the key again with \"-pkeyopt ec_param_enc:named_curve\" (or use \"certmint cert generate --alg ES256\")",
+      'The certificate\'s EC key is written with explicit curve parameters instead of a named curve: make the key again with "-pkeyopt ec_param_enc:named_curve" (or use "certmint cert generate --alg ES256")',
     );
   });
 });

@@ -122,7 +122,7 @@ describe('evaluateCertificate: keys', () => {
     refusedWith(
       evaluateCertificate(reading({ key: { type: 'ec', parameters: 'explicit' } }), START),
       CODES.ecExplicitParameters,
-      "The certificate's EC key is written with explicit curve parameters instead of a named curve: make the key again with \"-pkeyopt ec_param_enc:named_curve\" (or use \"certmint cert generate --alg ES256\")",
+      'The certificate\'s EC key is written with explicit curve parameters instead of a named curve: make the key again with "-pkeyopt ec_param_enc:named_curve" (or use "certmint cert generate --alg ES256")',
     );
   });
 
