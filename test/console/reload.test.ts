@@ -12,7 +12,6 @@ import {
   createAccount,
   createEntity,
   createIntegration,
-  createMapping,
   createRole,
   SYSTEM,
 } from '../../src/service/index.ts';
