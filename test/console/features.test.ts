@@ -149,6 +149,20 @@ describe('console features', () => {
     );
   });
 
+  it('keeps the entity, role and application chosen when a file is too large', async () => {
+    await b.get('/console/m2m');
+    const big = await b.upload(
+      '/console/m2m',
+      { view: 'dialog', entity: String(entityId), role: String(roleId), integration: clientId },
+      { field: 'certificate', name: 'big.pem', content: Buffer.alloc(70 * 1024, 65) },
+    );
+    assert.equal(big.statusCode, 413);
+    assert.match(big.body, /The file is larger than 64 KiB/);
+    assert.match(big.body, new RegExp(`<option value="${entityId}" data-roles="[^"]*" selected>`));
+    assert.match(big.body, new RegExp(`<option value="${roleId}" selected>`));
+    assert.match(big.body, new RegExp(`<option value="${clientId}" selected>`));
+  });
+
   it("shows the certificate policy's warnings after an upload, once", async () => {
     await b.get('/console/m2m');
     const res = await b.upload(

@@ -8,7 +8,7 @@
  * warnings reach the page after the redirect through the session's one-time flash.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { field, fileField } from '../body.ts';
+import { field, fileField, normalizeBody } from '../body.ts';
 import { BASE, MAX_UPLOAD_BYTES } from '../config.ts';
 import { consoleErrorHandler, isUserError, statusOf } from '../errors.ts';
 import { render } from '../render.ts';
@@ -119,9 +119,11 @@ const formValuesOf = (req: FastifyRequest): FormValues => ({
  * with the choices kept (the form puts its text fields before the file, so they were read).
  */
 function uploadErrorHandler(env: ConsoleEnv) {
-  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+  return async (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const tooLarge = err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_FILES_LIMIT';
     if (!tooLarge || !req.consoleUser) return consoleErrorHandler(err, req, reply);
+    // The parser stopped at the file: the body holds the parts read before it, unconverted.
+    await normalizeBody(req);
     const formError =
       err.code === 'FST_FILES_LIMIT'
         ? 'Upload one certificate file at a time.'
