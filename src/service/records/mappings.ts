@@ -119,13 +119,13 @@ export async function insertMapping(
     case 'certificate_taken':
       throw conflict(
         'mapping.certificate_taken',
-        'this certificate is already mapped (certificates can never be reused, even after revocation): ' +
+        'The certificate is already mapped (certificates can never be reused, even after revocation): ' +
           'generate a new key pair and certificate',
       );
     case 'key_taken':
       throw conflict(
         'mapping.key_taken',
-        "this certificate's public key already belongs to another mapping (keys can never be reused, " +
+        "The certificate's public key already belongs to another mapping (keys can never be reused, " +
           'even after revocation): generate a new key pair and certificate',
       );
     case 'limit_reached':
