@@ -5,14 +5,22 @@
  */
 import Fastify from 'fastify';
 import { consoleRoutes } from '../../src/console/plugin.ts';
-import type { Services } from '../../src/service/services.ts';
+import { loadMasterKey } from '../../src/crypto/master-key.ts';
+import { createServices } from '../../src/service/services.ts';
+import type { Store } from '../../src/store/ports.ts';
 
 export interface ConsoleRoute {
   method: string;
   url: string;
 }
 
-export async function consoleRouteList(services: Services): Promise<ConsoleRoute[]> {
+/** The routes, from a console mounted over services on `store` (nothing is stored). */
+export async function consoleRouteList(store: Store): Promise<ConsoleRoute[]> {
+  const services = createServices({
+    store,
+    master: loadMasterKey({ secret: 'route-list-secret-0123456789', keyFile: '/nonexistent' }),
+    publicUrl: 'http://127.0.0.1',
+  });
   const app = Fastify();
   const routes: ConsoleRoute[] = [];
   app.addHook('onRoute', (r) => {
@@ -24,6 +32,7 @@ export async function consoleRouteList(services: Services): Promise<ConsoleRoute
   await app.register(consoleRoutes, { services });
   await app.ready();
   await app.close();
+  await services.close();
   // Fastify registers a prefixed '/' twice ('/console' and '/console/'): one page.
   const seen = new Set<string>();
   return routes
