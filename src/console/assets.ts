@@ -1,5 +1,6 @@
 /**
- * The console's stylesheet and script, read once at start-up and served from /console/assets.
+ * The console's stylesheet, script and icon, read once at start-up and served from
+ * /console/assets.
  * No CDN and no inline code: the CSP allows only these same-origin files.
  */
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,10 @@ const ASSETS: Record<string, { type: string; body: Buffer }> = {
   'console.js': {
     type: 'text/javascript; charset=utf-8',
     body: readFileSync(join(import.meta.dirname, 'assets', 'console.js')),
+  },
+  'favicon.svg': {
+    type: 'image/svg+xml',
+    body: readFileSync(join(import.meta.dirname, 'assets', 'favicon.svg')),
   },
 };
 

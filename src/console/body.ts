@@ -21,16 +21,24 @@ function isPart(v: unknown): v is { type: string; value?: unknown } {
   return typeof v === 'object' && v !== null && 'type' in v && 'fieldname' in v;
 }
 
-/** preValidation hook: replaces `req.body` with plain fields (null-prototype object). */
+/** Bodies already turned into fields: converting one again would lose them. */
+const normalized = new WeakSet<object>();
+
+/**
+ * preValidation hook: replaces `req.body` with plain fields (null-prototype object). Also
+ * called by an error handler when the multipart parser stopped early (the parts read so far);
+ * a body converted already is left as it is.
+ */
 export async function normalizeBody(req: FastifyRequest): Promise<void> {
   const body: unknown = req.body;
   const out: Fields = Object.create(null) as Fields;
+  normalized.add(out);
   if (typeof body === 'string') {
     for (const [k, v] of new URLSearchParams(body)) add(out, k, v);
     req.body = out;
     return;
   }
-  if (typeof body !== 'object' || body === null) return;
+  if (typeof body !== 'object' || body === null || normalized.has(body)) return;
   for (const [k, raw] of Object.entries(body)) {
     for (const part of Array.isArray(raw) ? raw : [raw]) {
       if (!isPart(part)) continue;

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseAccountId } from '../domain/account.ts';
 import { roleHas } from '../domain/permissions.ts';
 import { BASE } from './config.ts';
 import type { ConsoleUser } from './session.ts';
@@ -35,6 +36,19 @@ export function menuFor(user: ConsoleUser | null | undefined): Menu {
     audit: manage,
     administrator: r.id === 3,
   };
+}
+
+/**
+ * The banner of every page of a sandbox or release preview: which account this is, so nobody
+ * takes it for production (null in production).
+ */
+export function accountBanner(
+  accountId: string,
+): { kind: string; id: string; parentId: string } | null {
+  const parsed = parseAccountId(accountId);
+  if (parsed.parentId === null) return null;
+  const kind = parsed.kind === 'sandbox' ? 'Sandbox' : 'Release Preview';
+  return { kind, id: parsed.id, parentId: parsed.parentId };
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -86,6 +100,7 @@ export function render(
       roleName: user.role.name,
     },
     menu: menuFor(user),
+    banner: user ? accountBanner(user.actor.accountId) : null,
     fmt,
   });
   return reply

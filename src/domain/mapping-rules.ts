@@ -8,7 +8,7 @@
 import type { Entity } from './entity.ts';
 import { policy } from './errors.ts';
 import type { Integration } from './integration.ts';
-import type { Role } from './permissions.ts';
+import { PERMISSIONS, type Role, roleHas } from './permissions.ts';
 
 export function checkIntegrationAcceptsMappings(accountId: string, integration: Integration): void {
   if (!integration.m2mGrant) {
@@ -52,4 +52,32 @@ export function checkRoleMayBeMapped(accountId: string, entity: Entity, role: Ro
       },
     );
   }
+}
+
+/**
+ * What the administrator should know about a mapping although it was accepted: the policy's
+ * certificate warnings, and a role that cannot use the tokens the mapping would obtain.
+ */
+export interface MappingWarning {
+  code:
+    | 'mapping.role_cannot_log_in'
+    | 'certificate.validity_shortened'
+    | 'certificate.not_yet_valid';
+  message: string;
+}
+
+/**
+ * NetSuite accepts a mapping to a role without "Log in using OAuth 2.0 Access Tokens", and every
+ * token request through it then fails (MissingPermission): say so when it is made and listed.
+ */
+export function roleLoginWarning(
+  role: Pick<Role, 'id' | 'name' | 'permissions'>,
+): MappingWarning | null {
+  if (roleHas(role, 'oauth2_access_token_login')) return null;
+  return {
+    code: 'mapping.role_cannot_log_in',
+    message:
+      `The role ${role.name} (id ${role.id}) lacks "${PERMISSIONS.oauth2_access_token_login}": ` +
+      'token requests with this certificate fail until the permission is added to the role',
+  };
 }

@@ -57,6 +57,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_req, reply) =>
     reply.code(404).send({ error: 'not_found', message: 'no such endpoint' }),
   );
+  // A browser opening the server's root lands on the console; API clients keep the 404.
+  app.get('/', (req, reply) =>
+    /\btext\/html\b/.test(req.headers.accept ?? '')
+      ? reply.redirect('/console', 302)
+      : reply.callNotFound(),
+  );
 
   const routes: Array<[(app: FastifyInstance) => Promise<void>, string]> = [
     [healthRoutes, ''],

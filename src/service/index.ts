@@ -5,6 +5,12 @@
 
 export { type Bootstrapped, FIRST_ACCOUNT_ID, FIRST_ADMIN_EMAIL } from './bootstrap.ts';
 export {
+  type MappableEntity,
+  type MappableRole,
+  type MappingChoices,
+  mappingChoices,
+} from './certificates/choices.ts';
+export {
   type ExpiringCertificate,
   type ExpiringQuery,
   listExpiring,
@@ -19,6 +25,7 @@ export {
 } from './certificates/rotation.ts';
 export {
   EXPIRES_SOON_MS,
+  EXPIRING_WITHIN_MS,
   listMappings,
   type MappingStatus,
   type MappingView,
@@ -41,6 +48,8 @@ export {
 } from './notices/index.ts';
 export { requireAdministrator, requireAnyPermission } from './records/access.ts';
 export {
+  type AccountFamily,
+  accountFamily,
   type CreateAccountInput,
   createAccount,
   getAccount,
@@ -53,6 +62,7 @@ export {
   listAudit,
   MAX_AUDIT_LIMIT,
 } from './records/audit.ts';
+export { auditActorNames } from './records/audit-actors.ts';
 export {
   assignRole,
   type CreateEntityInput,
@@ -75,7 +85,12 @@ export {
   updateIntegration,
   verifyClientSecret,
 } from './records/integrations.ts';
-export { type CreateMappingInput, createMapping, revokeMapping } from './records/mappings.ts';
+export {
+  type CreatedMapping,
+  type CreateMappingInput,
+  createMapping,
+  revokeMapping,
+} from './records/mappings.ts';
 export {
   checkPasswordPolicy,
   hashPassword,

@@ -10,6 +10,7 @@ import type { Store } from '../store/ports.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { type BoundAll, bindAll } from './bind.ts';
 import { type Bootstrapped, bootstrapEmptyStore } from './bootstrap.ts';
+import { mappingChoices } from './certificates/choices.ts';
 import { listExpiring } from './certificates/expiring.ts';
 import {
   listIntegrationCertificates,
@@ -21,8 +22,15 @@ import { type ConsoleAuth, createConsoleAuth } from './console-auth/index.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from './context.ts';
 import { createNotices, type NoticeSettings, type Notices } from './notices/index.ts';
 import { requireAdministrator } from './records/access.ts';
-import { createAccount, getAccount, listAccounts, refreshSandbox } from './records/accounts.ts';
+import {
+  accountFamily,
+  createAccount,
+  getAccount,
+  listAccounts,
+  refreshSandbox,
+} from './records/accounts.ts';
 import { listAudit } from './records/audit.ts';
+import { auditActorNames } from './records/audit-actors.ts';
 import {
   assignRole,
   createEntity,
@@ -48,6 +56,7 @@ const RECORDS = {
   createAccount,
   getAccount,
   listAccounts,
+  accountFamily,
   refreshSandbox,
   createEntity,
   getEntity,
@@ -68,7 +77,9 @@ const RECORDS = {
   revokeMapping,
   listMappings,
   listExpiring,
+  mappingChoices,
   listAudit,
+  auditActorNames,
 };
 
 const CERTIFICATES = {

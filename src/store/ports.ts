@@ -261,6 +261,17 @@ export interface ConsoleSessionStore {
   deleteForEntity(accountId: string, entityId: number): Promise<number>;
   /** Deletes sessions past `expiresAt` or idle since before `idleBefore`; returns how many. */
   expire(now: number, idleBefore: number): Promise<number>;
+  /**
+   * Keeps one value (sealed by the service; opaque here) for the session's next page, replacing
+   * any earlier one: a once-only secret shown after a redirect. A rotation of the session id
+   * drops it. False when the session does not exist.
+   */
+  setFlash(idHash: string, sealed: string): Promise<boolean>;
+  /**
+   * Reads and clears the session's flash in one step: of two concurrent takes only one gets it,
+   * so a value is handed out at most once. Null when there is none.
+   */
+  takeFlash(idHash: string): Promise<string | null>;
 }
 
 export interface TwoFactorRecord {

@@ -309,7 +309,7 @@ describe('cert check', () => {
       ['cert', 'check', m['rsa-2048'].certPath],
       'certificate.rsa_key_size',
     );
-    assert.match(e.message, /2048 bits; only 3072 or 4096 bits are accepted/);
+    assert.match(e.message, /2048 bits, and only 3072 or 4096 bits are accepted/);
     const v = await validity(m.expired.certPath);
     await policyError(
       ['cert', 'check', m.expired.certPath],
@@ -350,11 +350,11 @@ describe('the real certmint binary', () => {
     assert.equal(r.stdout, '');
     assert.equal(
       r.stderr,
-      "certmint: The certificate's RSA key has 2048 bits; only 3072 or 4096 bits are accepted: make a new key pair, e.g. `certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem`\n",
+      `certmint: The certificate's RSA key has 2048 bits, and only 3072 or 4096 bits are accepted: make a new key pair, for example with "certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem"\n`,
     );
     const k = certmint(['cert', 'check', m['ec-p256'].keyPath]);
     assert.equal(k.code, 1);
-    assert.match(k.stderr, /^certmint: This is a private key, not a certificate/);
+    assert.match(k.stderr, /^certmint: The file is a private key, not a certificate/);
     for (const line of m['ec-p256'].keyPem.split('\n').filter((l) => l.length > 8)) {
       assert.ok(!k.stderr.includes(line) && !k.stdout.includes(line));
     }

@@ -218,7 +218,7 @@ describe('console authorization', () => {
     });
   });
 
-  it('a certificate manager who is not Administrator maps by entity and role id', async () => {
+  it('a certificate manager who is not Administrator maps from lists of what it may map', async () => {
     const deps = { store: f.store, clock: f.clock };
     const A = f.admin.accountId;
     const managers = await createRole(deps, SYSTEM, {
@@ -235,8 +235,18 @@ describe('console authorization', () => {
     assert.notEqual(enrolled.secret, null, 'mapping management requires two-factor');
     const page = await b.get('/console/m2m');
     assert.equal(page.statusCode, 200);
-    // Entities and roles are Administrator records: the form asks for ids instead of names.
-    assert.match(page.body, /<input type="number" name="entity"/);
+    // Entities and roles are Administrator records; the form lists only what may be mapped
+    // (active entities holding active roles), by name.
+    assert.doesNotMatch(page.body, /<input type="number" name="entity"/);
+    assert.match(page.body, new RegExp(`<option value="${svcId}" data-roles="${m2mRoleId}"`));
+    assert.match(page.body, new RegExp(`<option value="${m2mRoleId}">M2M</option>`));
+    // A role that cannot log in with access tokens says so before anything is mapped to it.
+    assert.match(
+      page.body,
+      new RegExp(
+        `<option value="${managers.id}">Cert Managers \\(cannot log in with access tokens\\)</option>`,
+      ),
+    );
     // The list itself names the mapped entity (one service read, whoever may see the list).
     const mapped = await f.store.entities.get(A, 2);
     assert.ok(mapped);

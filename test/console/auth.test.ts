@@ -166,8 +166,14 @@ describe('console sign-in', () => {
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /That code is not valid/);
     const ok = await b.post('/console/login/two-factor', { code: totpCode(secret, f.clock.now()) });
-    assert.equal(ok.statusCode, 200);
-    assert.match(ok.body, /These codes are shown only once/);
+    // POST/redirect/GET: the codes are on the page the confirmation redirects to, once.
+    assert.equal(ok.statusCode, 303);
+    assert.equal(ok.headers.location, '/console/login/recovery-codes');
+    const codes = await b.get('/console/login/recovery-codes');
+    assert.match(codes.body, /These codes are shown only once/);
+    const reload = await b.get('/console/login/recovery-codes');
+    assert.match(reload.body, /Your recovery codes were shown once and cannot be shown again/);
+    assert.equal(reload.body.includes('id="recovery-codes"'), false);
     assert.equal((await b.get('/console/')).statusCode, 200);
     f.clock.advance(30_000);
 

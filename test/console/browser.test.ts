@@ -9,13 +9,13 @@
  * message in the dialog; a user without the permission is refused.
  *
  * Without /usr/bin/chromium the suite is skipped with the reason (CI installs it with apt).
- * With CERTMINT_SCREENSHOTS=1 it writes docs/console/*.png.
+ * The screenshots in docs/console/ are taken by layout.test.ts, with realistic data.
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it, type TestOptions } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { Secret, TOTP } from 'otpauth';
@@ -39,8 +39,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const SKIP = existsSync(CHROMIUM)
   ? false
   : `chromium is not installed at ${CHROMIUM} (apt-get install chromium); browser tests skipped`;
-const SHOTS = process.env.CERTMINT_SCREENSHOTS === '1';
-const SHOT_DIR = resolve(import.meta.dirname, '../../docs/console');
 
 const totp = (secret: string): string =>
   TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: Date.now() });
@@ -55,10 +53,6 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
   let admin: Bootstrapped;
   let roleId = 0;
   let svcId = 0;
-
-  const shot = async (name: string): Promise<void> => {
-    if (SHOTS) await page.screenshot({ path: join(SHOT_DIR, `${name}.png`), fullPage: true });
-  };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'certmint-e2e-'));
@@ -113,7 +107,7 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
         '--no-first-run',
       ],
     });
-    const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
@@ -149,7 +143,6 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     assert.equal(new URL(page.url()).pathname, '/console/login');
     await page.fill('input[name=email]', admin.email);
     await page.fill('input[name=password]', admin.password);
-    await shot('sign-in');
     await page.click('button[type=submit]');
     await page.waitForURL('**/console/login/two-factor');
     const secret = (await page.textContent('#totp-secret'))?.trim() ?? '';
@@ -160,7 +153,6 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
         .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0),
       true,
     );
-    await shot('totp-enrolment');
     await page.fill('input[name=code]', totp(secret));
     await page.click('button[type=submit]');
     await page.waitForSelector('text=Save your recovery codes');
@@ -187,7 +179,6 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
       assert.match(secret, /^[0-9a-f]{64}$/);
       await page.click('button[data-copy=client-secret]');
       assert.equal(await page.evaluate('navigator.clipboard.readText()'), secret);
-      await shot('integration-created');
       await page.click('a:has-text("Done")');
       assert.equal((await page.content()).includes(secret), false);
     },
@@ -211,7 +202,6 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     await page.hover('nav.menubar >> text=Integration');
     await page.hover('nav.menubar >> text=Manage Authentication');
     await page.hover('nav.menubar >> text=OAuth 2.0 Client Credentials (M2M) Setup');
-    if (SHOTS) await page.screenshot({ path: join(SHOT_DIR, 'menu.png') });
     await page.click('nav.menubar >> text=OAuth 2.0 Client Credentials (M2M) Setup');
     await page.waitForSelector('h1:has-text("OAuth 2.0 Client Credentials (M2M) Setup")');
     await page.click('text=Create New');
@@ -227,7 +217,6 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     await dialog.locator('select[name=role]').selectOption({ label: 'Orders Integration' });
     await dialog.locator('select[name=integration]').selectOption({ label: 'Orders App' });
     await dialog.locator('input[type=file]').setInputFiles(cert.certPath);
-    await shot('m2m-create-dialog');
     await dialog.locator('button:has-text("Save")').click();
     await page.waitForSelector('text=is mapped. Clients can now use it');
     const row = page.locator('#mappings tbody tr').first();
@@ -237,7 +226,6 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     assert.ok(cells.some((c) => c.includes('Orders App')));
     assert.ok(cells.some((c) => c.includes('P-256')));
     assert.equal(await page.locator('#mappings tbody tr.soon').count(), 1);
-    await shot('m2m-setup');
   });
 
   step(
@@ -295,7 +283,6 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
       assert.ok(
         (await page.textContent('#failure-chart .legend'))?.includes('CertificateRevoked (1)'),
       );
-      await shot('audit-trail');
     },
   );
 
@@ -313,34 +300,8 @@ describe('console in a real browser', { skip: SKIP, timeout: 90_000 }, () => {
     await page.waitForSelector('dialog#new-mapping .alert.error');
     assert.equal(await dialog.evaluate((d) => (d as unknown as { open: boolean }).open), true);
     assert.match((await dialog.locator('.alert.error').textContent()) ?? '', /2048/);
-    await shot('m2m-refused-upload');
     assert.equal(await page.locator('#mappings tbody tr').count(), 3, 'nothing was saved');
   });
-
-  step(
-    'captures the other pages for the docs',
-    {
-      skip: !SHOTS && 'CERTMINT_SCREENSHOTS is not 1',
-    },
-    async () => {
-      await page.locator('dialog#new-mapping').getByText('Cancel').click();
-      for (const [path, name] of [
-        ['/console/', 'home'],
-        ['/console/integrations', 'integrations'],
-        ['/console/entities', 'users'],
-        ['/console/entities/2', 'user'],
-        ['/console/roles', 'roles'],
-        ['/console/roles/1000/edit', 'role-edit'],
-        ['/console/accounts', 'accounts'],
-        ['/console/accounts/refresh?sandbox=TSTDRV0000001_SB1', 'sandbox-refresh'],
-      ] as const) {
-        await page.goto(`${base}${path}`);
-        await shot(name);
-      }
-      await page.goto(`${base}/console/m2m`);
-      await page.click('text=Create New');
-    },
-  );
 
   step('refuses a user without the permission', async () => {
     await page.locator('dialog#new-mapping').getByText('Cancel').click();

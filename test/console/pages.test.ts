@@ -32,10 +32,9 @@ const htmlEscape = (s: string): string =>
     .replace(/'/g, '&#39;');
 
 /** The certificate policy's refusals, word for word (test/crypto/certificate.test.ts). */
-const RSA_2048_REFUSAL =
-  "The certificate's RSA key has 2048 bits; only 3072 or 4096 bits are accepted: make a new key pair, e.g. `certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem`";
+const RSA_2048_REFUSAL = `The certificate's RSA key has 2048 bits, and only 3072 or 4096 bits are accepted: make a new key pair, for example with "certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem"`;
 const FILE_NAME_REFUSAL =
-  '"public.txt" is not a certificate file name: upload the public certificate as a .cer, .pem or .crt file';
+  'The file name "public.txt" is not that of a certificate: upload the public certificate as a .cer, .pem or .crt file';
 
 interface SignedIn {
   f: ConsoleFixture;
@@ -93,12 +92,16 @@ describe('console record pages', () => {
 
   it('creates an integration and shows its client secret once, with a warning', async () => {
     await b.get('/console/integrations/new');
-    const res = await b.post('/console/integrations', {
+    const created = await b.post('/console/integrations', {
       name: 'Orders App',
       state: 'enabled',
       m2m: '1',
       scope: ['restlets', 'rest_webservices'],
     });
+    // POST/redirect/GET: the secret is on the page the create redirects to.
+    assert.equal(created.statusCode, 303);
+    assert.match(String(created.headers.location), /^\/console\/integrations\/\d+\/created$/);
+    const res = await b.get(String(created.headers.location));
     assert.equal(res.statusCode, 200);
     assert.match(res.body, /the client secret is shown only this once/);
     const clientId = /id="client-id" class="secret">([0-9a-f]{64})</.exec(res.body)?.[1] ?? '';

@@ -219,7 +219,11 @@ export async function signIn(
   res = await b.post('/console/login/two-factor', { code: totpCode(secret, clock.now()) });
   clock.advance(30_000);
   if (enrolling) {
-    if (res.statusCode !== 200) throw new Error(`enrolment refused: ${res.statusCode}`);
+    // POST/redirect/GET: the codes are on the page the confirmation redirects to.
+    if (res.statusCode !== 303 || res.headers.location !== '/console/login/recovery-codes') {
+      throw new Error(`enrolment refused: ${res.statusCode}`);
+    }
+    res = await b.get('/console/login/recovery-codes');
     return { secret, recoveryCodes: recoveryCodesOf(res.body) };
   }
   if (res.statusCode !== 303) throw new Error(`code refused: ${res.statusCode}`);

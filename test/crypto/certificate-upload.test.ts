@@ -35,7 +35,7 @@ before(async () => {
 });
 
 const PRIVATE_KEY_MESSAGE =
-  'This is a private key, not a certificate: keep it secret and never upload it anywhere. Upload the public certificate (e.g. public.pem) instead';
+  'The file is a private key, not a certificate: keep it secret and never upload it anywhere; upload the public certificate (for example public.pem) instead';
 
 /** The refusal must not contain any line (or any 16-character piece) of the key. */
 function assertNotEchoed(message: string, secret: string | Buffer): void {
@@ -101,7 +101,7 @@ describe('parseCertificateUpload refuses what is not one certificate', () => {
   });
 
   const CSR =
-    'This is a certificate signing request (CSR), not a certificate: upload a certificate instead, e.g. a self-signed one from `openssl req -new -x509 …` or `certmint cert generate`';
+    'The file is a certificate signing request (CSR), not a certificate: upload a certificate instead, for example a self-signed one from "openssl req -new -x509 …" or "certmint cert generate"';
 
   it('a CSR, PEM and DER', async () => {
     const m = get('csr');
@@ -111,7 +111,7 @@ describe('parseCertificateUpload refuses what is not one certificate', () => {
   });
 
   const CHAIN = (n: number) =>
-    `The file holds ${n} certificates; upload exactly one: the client's own certificate, without any chain or CA certificates`;
+    `The file holds ${n} certificates: upload exactly one, the client's own certificate, without any chain or CA certificates`;
 
   it('a private key or a CSR relabelled as CERTIFICATE is still called what it is', async () => {
     const keyDer = await runOpenssl(['pkey', '-in', get('ec-p256').keyPath, '-outform', 'DER']);
@@ -162,7 +162,7 @@ describe('parseCertificateUpload refuses what is not one certificate', () => {
     refuses(
       () => parseCertificateUpload(text),
       CODES.surroundingText,
-      'The file has text around the certificate: upload only the block from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE----- (e.g. `openssl x509 -in cert.pem -out public.pem`)',
+      'The file has text around the certificate: upload only the block from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE----- (for example the output of "openssl x509 -in cert.pem -out public.pem")',
     );
   });
 
@@ -171,7 +171,7 @@ describe('parseCertificateUpload refuses what is not one certificate', () => {
     refuses(
       () => parseCertificateUpload(spki),
       CODES.publicKey,
-      'This is a bare public key, not a certificate: wrap it in a self-signed X.509 certificate (`openssl req -new -x509 -key private.pem -days 365 -out public.pem`) and upload that',
+      'The file is a bare public key, not a certificate: wrap it in a self-signed X.509 certificate (for example with "openssl req -new -x509 -key private.pem -days 365 -out public.pem") and upload that',
     );
   });
 
@@ -223,7 +223,7 @@ describe('parseCertificateUpload refuses what is not one certificate', () => {
 
   it('an empty or blank file', () => {
     const EMPTY =
-      'The file is empty: upload the public certificate (PEM or DER), e.g. public.pem made by `certmint cert generate` or `openssl req -new -x509`';
+      'The file is empty: upload the public certificate (PEM or DER), for example the public.pem made by "certmint cert generate" or "openssl req -new -x509"';
     for (const input of ['', Buffer.alloc(0), '  \r\n\t', Buffer.from('\n\n')]) {
       refuses(() => parseCertificateUpload(input), CODES.empty, EMPTY);
     }
@@ -235,7 +235,7 @@ describe('parseCertificateUpload refuses what is not one certificate', () => {
     const padded = m.keyPem + ' '.repeat(MAX_CERTIFICATE_BYTES + 1 - m.keyPem.length);
     assert.equal(Buffer.byteLength(padded), MAX_CERTIFICATE_BYTES + 1);
     const message =
-      'The file is 65537 bytes; one certificate is far smaller (the limit is 65536 bytes): upload only the public certificate (one PEM block or DER), not a bundle or archive';
+      'The file is 65537 bytes, and one certificate is far smaller (the limit is 65536 bytes): upload only the public certificate (one PEM block or DER), not a bundle or archive';
     refuses(() => parseCertificateUpload(padded), CODES.tooLarge, message);
     refuses(() => parseCertificateUpload(Buffer.from(padded)), CODES.tooLarge, message);
     // Exactly at the limit the size is fine (and the content decides).

@@ -235,7 +235,7 @@ describe('inspectCertificate refuses keys', () => {
     refuses(
       () => inspectCertificate(get('rsa-2048').certPem, { now: Date.now() }),
       CODES.rsaKeySize,
-      "The certificate's RSA key has 2048 bits; only 3072 or 4096 bits are accepted: make a new key pair, e.g. `certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem`",
+      `The certificate's RSA key has 2048 bits, and only 3072 or 4096 bits are accepted: make a new key pair, for example with "certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem"`,
     );
   });
 
@@ -243,7 +243,7 @@ describe('inspectCertificate refuses keys', () => {
     refuses(
       () => inspectCertificate(get('secp256k1').certPem, { now: Date.now() }),
       CODES.ecCurve,
-      `The certificate's EC key uses curve secp256k1; only P-256, P-384 and P-521 are accepted (ES256/ES384/ES512): ${MAKE_NEW}`,
+      `The certificate's EC key uses curve secp256k1, and only P-256, P-384 and P-521 are accepted (ES256/ES384/ES512): ${MAKE_NEW}`,
     );
   });
 
@@ -255,7 +255,7 @@ describe('inspectCertificate refuses keys', () => {
       refuses(
         () => inspectCertificate(get(kind).certPem, { now: Date.now() }),
         CODES.eddsaKey,
-        `The certificate has an ${name} key; EdDSA cannot sign NetSuite-style client assertions: use an EC key on P-256, P-384 or P-521 (ES256/ES384/ES512) or an RSA 3072/4096-bit key (PS256/PS384/PS512): ${MAKE_NEW}`,
+        `The certificate has an ${name} key, and EdDSA cannot sign NetSuite-style client assertions: use an EC key on P-256, P-384 or P-521 (ES256/ES384/ES512) or an RSA 3072/4096-bit key (PS256/PS384/PS512); ${MAKE_NEW}`,
       );
     });
   }
@@ -264,7 +264,7 @@ describe('inspectCertificate refuses keys', () => {
     refuses(
       () => inspectCertificate(get('dsa').certPem, { now: Date.now() }),
       CODES.keyType,
-      `The certificate has a DSA key; only RSA 3072/4096-bit and EC P-256/P-384/P-521 keys are accepted: ${MAKE_NEW}`,
+      `The certificate has a DSA key, and only RSA 3072/4096-bit and EC P-256/P-384/P-521 keys are accepted: ${MAKE_NEW}`,
     );
   });
 
@@ -282,7 +282,7 @@ describe('inspectCertificate refuses keys', () => {
     refuses(
       () => inspectCertificate(m.certPem, { now: Date.now() }),
       CODES.ecExplicitParameters,
-      "The certificate's EC key is written with explicit curve parameters instead of a named curve: make the key again with `-pkeyopt ec_param_enc:named_curve` (or use `certmint cert generate --alg ES256`)",
+      'The certificate\'s EC key is written with explicit curve parameters instead of a named curve: make the key again with "-pkeyopt ec_param_enc:named_curve" (or use "certmint cert generate --alg ES256")',
     );
   });
 });
@@ -294,7 +294,7 @@ describe('the file name', () => {
       refuses(
         () => inspectCertificate(m.certPem, { fileName, now: Date.now() }),
         CODES.fileName,
-        `"${fileName}" is not a certificate file name: upload the public certificate as a .cer, .pem or .crt file`,
+        `The file name "${fileName}" is not that of a certificate: upload the public certificate as a .cer, .pem or .crt file`,
       );
     }
     // Checked first: even an empty upload is refused for its name.
@@ -306,7 +306,7 @@ describe('the file name', () => {
     refuses(
       () => inspectCertificate(get('ec-p256').certPem, { fileName, now: Date.now() }),
       CODES.fileName,
-      `"${'a'.repeat(57)}..." is not a certificate file name: upload the public certificate as a .cer, .pem or .crt file`,
+      `The file name "${'a'.repeat(57)}..." is not that of a certificate: upload the public certificate as a .cer, .pem or .crt file`,
     );
   });
 });

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { isDomainError } from '../../src/domain/errors.ts';
 
 export const MAKE_NEW =
-  'make a new key pair and certificate, e.g. `certmint cert generate --alg ES256 --out public.pem --key-out private.pem`';
+  'make a new key pair and certificate, for example with "certmint cert generate --alg ES256 --out public.pem --key-out private.pem"';
 
 export const UNREADABLE =
-  'This is not a readable X.509 certificate: upload one certificate in PEM (-----BEGIN CERTIFICATE-----) or DER form';
+  'The file is not a readable X.509 certificate: upload one certificate in PEM (-----BEGIN CERTIFICATE-----) or DER form';
 
 /** Asserts a policy refusal with exactly this code and message. */
 export function refuses(fn: () => unknown, code: string, message: string | RegExp): void {

@@ -21,7 +21,7 @@ it('an RSA 8192-bit certificate is refused: use 3072 or 4096 bits', async () => 
       assert.equal(e.code, CERTIFICATE_POLICY_CODES.rsaKeySize);
       assert.equal(
         e.message,
-        "The certificate's RSA key has 8192 bits; only 3072 or 4096 bits are accepted: make a new key pair, e.g. `certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem`",
+        `The certificate's RSA key has 8192 bits, and only 3072 or 4096 bits are accepted: make a new key pair, for example with "certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem"`,
       );
       return true;
     },

@@ -144,7 +144,7 @@ describe('the key, from the SubjectPublicKeyInfo (RFC 5280 §4.1.2.7)', () => {
       refuses(
         () => inspectCertificate(pem, { now: Date.now() }),
         CODES.ecCurve,
-        `The certificate's EC key uses curve brainpoolP256r1; only P-256, P-384 and P-521 are accepted (ES256/ES384/ES512): ${MAKE_NEW}`,
+        `The certificate's EC key uses curve brainpoolP256r1, and only P-256, P-384 and P-521 are accepted (ES256/ES384/ES512): ${MAKE_NEW}`,
       );
     });
 
@@ -154,7 +154,7 @@ describe('the key, from the SubjectPublicKeyInfo (RFC 5280 §4.1.2.7)', () => {
       refuses(
         () => inspectCertificate(pem, { now: Date.now() }),
         CODES.keyType,
-        `The certificate has a X25519 key; only RSA 3072/4096-bit and EC P-256/P-384/P-521 keys are accepted: ${MAKE_NEW}`,
+        `The certificate has a X25519 key, and only RSA 3072/4096-bit and EC P-256/P-384/P-521 keys are accepted: ${MAKE_NEW}`,
       );
     });
   });
@@ -174,7 +174,7 @@ describe('the key, from the SubjectPublicKeyInfo (RFC 5280 §4.1.2.7)', () => {
       refuses(
         () => inspectCertificate(edited, { now: Date.now() }),
         CODES.ecCurve,
-        `The certificate's EC key uses curve unnamed; only P-256, P-384 and P-521 are accepted (ES256/ES384/ES512): ${MAKE_NEW}`,
+        `The certificate's EC key uses curve unnamed, and only P-256, P-384 and P-521 are accepted (ES256/ES384/ES512): ${MAKE_NEW}`,
       );
     }
   });

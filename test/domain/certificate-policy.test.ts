@@ -21,7 +21,7 @@ import type { DomainError } from '../../src/domain/errors.ts';
 import type { CertificateFacts } from '../../src/domain/mapping.ts';
 
 const MAKE_NEW =
-  'make a new key pair and certificate, e.g. `certmint cert generate --alg ES256 --out public.pem --key-out private.pem`';
+  'make a new key pair and certificate, for example with "certmint cert generate --alg ES256 --out public.pem --key-out private.pem"';
 const at = (iso: string) => Date.parse(iso);
 const START = at('2026-03-10T08:00:00Z');
 const YEAR = 365 * 86_400_000;
@@ -100,7 +100,7 @@ describe('evaluateCertificate: keys', () => {
         refusedWith(
           evaluateCertificate(reading({ key: { type: 'rsa', spki, modulusBits: bits } }), START),
           CODES.rsaKeySize,
-          `The certificate's RSA key has ${bits} bits; only 3072 or 4096 bits are accepted: make a new key pair, e.g. \`certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem\``,
+          `The certificate's RSA key has ${bits} bits, and only 3072 or 4096 bits are accepted: make a new key pair, for example with "certmint cert generate --alg PS256 --bits 3072 --out public.pem --key-out private.pem"`,
         );
       }
     });
@@ -111,18 +111,18 @@ describe('evaluateCertificate: keys', () => {
       refusedWith(
         evaluateCertificate(reading({ key: { type: 'ec', parameters: 'named', curve } }), START),
         CODES.ecCurve,
-        `The certificate's EC key uses curve ${curve}; only P-256, P-384 and P-521 are accepted (ES256/ES384/ES512): ${MAKE_NEW}`,
+        `The certificate's EC key uses curve ${curve}, and only P-256, P-384 and P-521 are accepted (ES256/ES384/ES512): ${MAKE_NEW}`,
       );
     }
     refusedWith(
       evaluateCertificate(reading({ key: { type: 'ec', parameters: 'unnamed' } }), START),
       CODES.ecCurve,
-      `The certificate's EC key uses curve unnamed; only P-256, P-384 and P-521 are accepted (ES256/ES384/ES512): ${MAKE_NEW}`,
+      `The certificate's EC key uses curve unnamed, and only P-256, P-384 and P-521 are accepted (ES256/ES384/ES512): ${MAKE_NEW}`,
     );
     refusedWith(
       evaluateCertificate(reading({ key: { type: 'ec', parameters: 'explicit' } }), START),
       CODES.ecExplicitParameters,
-      "The certificate's EC key is written with explicit curve parameters instead of a named curve: make the key again with `-pkeyopt ec_param_enc:named_curve` (or use `certmint cert generate --alg ES256`)",
+      'The certificate\'s EC key is written with explicit curve parameters instead of a named curve: make the key again with "-pkeyopt ec_param_enc:named_curve" (or use "certmint cert generate --alg ES256")',
     );
   });
 
@@ -131,13 +131,13 @@ describe('evaluateCertificate: keys', () => {
       refusedWith(
         evaluateCertificate(reading({ key: { type: 'eddsa', name } }), START),
         CODES.eddsaKey,
-        `The certificate has an ${name} key; EdDSA cannot sign NetSuite-style client assertions: use an EC key on P-256, P-384 or P-521 (ES256/ES384/ES512) or an RSA 3072/4096-bit key (PS256/PS384/PS512): ${MAKE_NEW}`,
+        `The certificate has an ${name} key, and EdDSA cannot sign NetSuite-style client assertions: use an EC key on P-256, P-384 or P-521 (ES256/ES384/ES512) or an RSA 3072/4096-bit key (PS256/PS384/PS512); ${MAKE_NEW}`,
       );
     }
     refusedWith(
       evaluateCertificate(reading({ key: { type: 'other', name: 'DSA' } }), START),
       CODES.keyType,
-      `The certificate has a DSA key; only RSA 3072/4096-bit and EC P-256/P-384/P-521 keys are accepted: ${MAKE_NEW}`,
+      `The certificate has a DSA key, and only RSA 3072/4096-bit and EC P-256/P-384/P-521 keys are accepted: ${MAKE_NEW}`,
     );
   });
 
@@ -261,7 +261,7 @@ describe('the upload: file name and size', () => {
       assert.equal(r?.code, CODES.fileName);
       assert.equal(
         r?.message,
-        `"${name}" is not a certificate file name: upload the public certificate as a .cer, .pem or .crt file`,
+        `The file name "${name}" is not that of a certificate: upload the public certificate as a .cer, .pem or .crt file`,
       );
     }
   });
@@ -275,7 +275,7 @@ describe('the upload: file name and size', () => {
     assert.equal(r?.code, CODES.tooLarge);
     assert.equal(
       r?.message,
-      'The file is 65537 bytes; one certificate is far smaller (the limit is 65536 bytes): upload only the public certificate (one PEM block or DER), not a bundle or archive',
+      'The file is 65537 bytes, and one certificate is far smaller (the limit is 65536 bytes): upload only the public certificate (one PEM block or DER), not a bundle or archive',
     );
   });
 });

@@ -150,6 +150,7 @@ describeEachStore('REST APIs', (factory) => {
       assert.equal(body.invalidated, false);
       assert.match(body.certificate_id, /^[A-Za-z0-9_-]{43}$/);
       assert.match(body.certificate, /BEGIN CERTIFICATE/);
+      assert.deepEqual(body.warnings, [], "certmint's extension: nothing to warn about");
 
       const other = await generateCertificate({ alg: 'ES256', now: f.clock.now() - 1000 });
       const refused = await f.app.inject({
@@ -160,6 +161,43 @@ describeEachStore('REST APIs', (factory) => {
       });
       assert.equal(refused.statusCode, 403);
       assert.equal(refused.json().error, 'permission.own_certificates_only');
+    });
+
+    it('adds the warnings of an accepted certificate: a role that cannot log in, a validity shortened', async () => {
+      const app = await ownIntegration();
+      const deps = { store: f.store, clock: f.clock };
+      const reports = await createRole(deps, SYSTEM, {
+        accountId: f.accountId,
+        name: 'Reports',
+        permissions: [],
+      });
+      const svc = await createEntity(deps, SYSTEM, { accountId: f.accountId, name: 'reports-svc' });
+      await assignRole(deps, SYSTEM, {
+        accountId: f.accountId,
+        entityId: svc.id,
+        roleId: reports.id,
+      });
+      const g = await generateCertificate({ alg: 'ES256', now: f.clock.now() - 1000, days: 1000 });
+      const res = await f.app.inject({
+        method: 'POST',
+        url: certsUrl(app.clientId),
+        headers: { authorization: `Bearer ${await bearer(manager)}` },
+        payload: { fileContent: g.certificatePem, role: reports.id, entity: String(svc.id) },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const warnings = res.json().warnings as Array<{ code: string; message: string }>;
+      assert.deepEqual(
+        warnings.map((w) => w.code),
+        ['mapping.role_cannot_log_in', 'certificate.validity_shortened'],
+      );
+      assert.equal(
+        warnings[0]?.message,
+        `The role Reports (id ${reports.id}) lacks "Log in using OAuth 2.0 Access Tokens": token requests with this certificate fail until the permission is added to the role`,
+      );
+      assert.match(
+        warnings[1]?.message ?? '',
+        /^The certificate is valid until .*validity shortened to two years/,
+      );
     });
 
     it('refuses a bad certificate with the policy message and changes nothing', async () => {

@@ -183,6 +183,33 @@ describeEachStore('store: console', (f) => {
     assert.equal(await store.console.twoFactor.reset('530', 999), false);
   });
 
+  it('keeps a flash until it is taken once; a newer one replaces it; a rotation drops it', async () => {
+    const sessions = store.console.sessions;
+    const rec = session({ stage: 'active' });
+    await sessions.create(rec);
+    assert.equal(await sessions.takeFlash(rec.idHash), null, 'none yet');
+    assert.equal(await sessions.setFlash(rec.idHash, 'sealed-1'), true);
+    assert.equal(await sessions.setFlash(rec.idHash, 'sealed-2'), true);
+    assert.deepEqual(await sessions.get(rec.idHash), rec, 'the session itself is unchanged');
+    assert.equal(await sessions.takeFlash(rec.idHash), 'sealed-2');
+    assert.equal(await sessions.takeFlash(rec.idHash), null, 'taken once');
+    // Concurrent takes (two reloads racing): exactly one gets the value.
+    await sessions.setFlash(rec.idHash, 'sealed-3');
+    const taken = await Promise.all(
+      Array.from({ length: 6 }, () => sessions.takeFlash(rec.idHash)),
+    );
+    assert.deepEqual(
+      taken.filter((t) => t !== null),
+      ['sealed-3'],
+    );
+    await sessions.setFlash(rec.idHash, 'sealed-4');
+    const next = randomId();
+    assert.equal(await sessions.rotate(rec.idHash, next, {}), true);
+    assert.equal(await sessions.takeFlash(next), null, 'a new id starts without a flash');
+    assert.equal(await sessions.setFlash(randomId(), 'sealed-5'), false, 'no such session');
+    assert.equal(await sessions.takeFlash(randomId()), null);
+  });
+
   it('locks an email after maxFailures failures in the window, until lockMs has passed', async () => {
     const email = `lock-${randomId()}@example.com`;
     assert.equal(await store.console.lockout.lockedUntil(email, T0), null);

@@ -1,5 +1,6 @@
 /** `certmint audit list`: the audit trail (NetSuite's Login Audit Trail) of an account. */
 import { Command, Option } from 'commander';
+import { describeAuditEvent } from '../../domain/audit-explanations.ts';
 import { SYSTEM } from '../../service/context.ts';
 import type { AuditQuery } from '../../service/index.ts';
 import { emit, isoTime, table, withServices } from '../output.ts';
@@ -23,9 +24,11 @@ export function auditCommand(): Command {
     .option('--from <time>', 'from this time (ISO 8601 or ms), inclusive')
     .option('--to <time>', 'until this time (ISO 8601 or ms), exclusive')
     .option('--before <eventId>', 'only events older than this event id (paging)')
+    .option('--explain', 'add a column saying what each event means and what to do')
     .addHelpText(
       'after',
-      '\nExample:\n  certmint audit list --account 123456 --result failure --limit 20',
+      '\nExamples:\n  certmint audit list --account 123456 --result failure --limit 20\n' +
+        '  certmint audit list --account 123456 --result failure --explain',
     )
     .action(
       async (
@@ -39,6 +42,7 @@ export function auditCommand(): Command {
           from?: string;
           to?: string;
           before?: string;
+          explain?: boolean;
         },
         cmd: Command,
       ) => {
@@ -55,7 +59,9 @@ export function auditCommand(): Command {
         };
         await withServices(cmd, async (svc, g) => {
           const events = await svc.records.listAudit(SYSTEM, query);
-          emit(g, events, () =>
+          // JSON always carries the explanation; the table only with --explain (it is long).
+          const described = events.map((e) => ({ ...e, description: describeAuditEvent(e) }));
+          emit(g, described, () =>
             table(
               [
                 'ID',
@@ -67,8 +73,9 @@ export function auditCommand(): Command {
                 'CERTIFICATE ID',
                 'ENTITY',
                 'ROLE',
+                ...(opts.explain ? ['EXPLANATION'] : []),
               ],
-              events.map((e) => [
+              described.map((e) => [
                 String(e.id ?? '-'),
                 isoTime(e.at),
                 e.type,
@@ -78,6 +85,7 @@ export function auditCommand(): Command {
                 e.certificateId ?? '-',
                 e.entityId === null ? '-' : String(e.entityId),
                 e.roleId === null ? '-' : String(e.roleId),
+                ...(opts.explain ? [e.description] : []),
               ]),
             ),
           );

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { Mapping } from '../../domain/mapping.ts';
 import { SYSTEM } from '../../service/context.ts';
 import { CliError } from '../errors.ts';
+import { io } from '../io.ts';
 import { emit, isoTime, readFileCapped, table, withServices } from '../output.ts';
 
 /** base64url(SHA-256): 43 characters. */
@@ -58,6 +59,8 @@ export function mappingCommand(): Command {
             certificate: bytes,
             fileName: basename(opts.certificate),
           });
+          // Accepted, but the administrator should know (also in the JSON, as `warnings`).
+          for (const w of m.warnings) io().stderr(`certmint: warning: ${w.message}\n`);
           emit(g, withoutPem(m), () =>
             [
               `mapped certificate ${m.certificateId}`,

@@ -25,11 +25,11 @@ document.addEventListener('click', (event) => {
     }
     return;
   }
-  const copy = event.target.closest('[data-copy]');
+  const copy = event.target.closest('[data-copy], [data-copy-value]');
   if (copy) {
-    const source = document.getElementById(copy.getAttribute('data-copy'));
-    if (!source || !navigator.clipboard) return;
-    navigator.clipboard.writeText(source.innerText.trim()).then(() => {
+    const text = copyText(copy);
+    if (text === null || !navigator.clipboard) return;
+    navigator.clipboard.writeText(text).then(() => {
       const label = copy.textContent;
       copy.textContent = 'Copied';
       setTimeout(() => {
@@ -38,6 +38,18 @@ document.addEventListener('click', (event) => {
     });
   }
 });
+
+// What a copy button copies: its own value (a truncated id), or the text of the element it
+// names, one line per list item (recovery codes).
+function copyText(button) {
+  const value = button.getAttribute('data-copy-value');
+  if (value !== null) return value;
+  const source = document.getElementById(button.getAttribute('data-copy'));
+  if (!source) return null;
+  const items = source.querySelectorAll('li');
+  if (items.length > 0) return Array.from(items, (li) => li.textContent.trim()).join('\n');
+  return source.textContent.trim();
+}
 
 // Roles offered for a mapping: only those the chosen entity holds (the server checks again).
 function filterRoles(entitySelect) {

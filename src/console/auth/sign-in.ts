@@ -8,6 +8,7 @@
  * per-email lockout that counts wrong passwords and wrong codes alike.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseAccountId } from '../../domain/account.ts';
 import type { Continued } from '../../service/console-auth/index.ts';
 import { field, rawField } from '../body.ts';
 import { BASE, SIGN_IN_RATE_PER_MINUTE } from '../config.ts';
@@ -22,6 +23,16 @@ export const signInRateLimit = {
 
 export const lockedMessage = (until: number): string =>
   `Too many failed sign-in attempts for this email address. Try again after ${fmt.time(until)} UTC.`;
+
+/** A well-formed account id (canonical form), or null: it is only ever echoed in a notice. */
+function accountIdOrNull(input: unknown): string | null {
+  if (typeof input !== 'string' || input === '') return null;
+  try {
+    return parseAccountId(input).id;
+  } catch {
+    return null;
+  }
+}
 
 const NEXT: Record<Continued['kind'], string> = {
   choose: `${BASE}/login/choose`,
@@ -46,9 +57,12 @@ export async function signInRoutes(app: FastifyInstance, env: ConsoleEnv): Promi
   app.get('/login', async (req, reply) => {
     if (req.consoleUser) return reply.redirect(`${BASE}/`, 303);
     const q = req.query as Record<string, string | undefined>;
+    const next = accountIdOrNull(q.account);
     const notice =
       q.signed_out === '1'
-        ? 'You have signed out.'
+        ? next
+          ? `You have signed out. Sign in again and choose ${next} to work in it.`
+          : 'You have signed out.'
         : q.expired === '1'
           ? 'Your session has ended. Sign in again.'
           : undefined;
@@ -95,8 +109,11 @@ export async function signInRoutes(app: FastifyInstance, env: ConsoleEnv): Promi
     return onward(env, req, reply, result);
   });
 
+  // "Sign in to <sandbox>" on the Accounts page signs out and names the account to choose.
   app.post('/logout', async (req, reply) => {
     await endSession(env, req, reply);
-    return reply.redirect(`${BASE}/login?signed_out=1`, 303);
+    const next = accountIdOrNull(field(req, 'account'));
+    const then = next ? `&account=${encodeURIComponent(next)}` : '';
+    return reply.redirect(`${BASE}/login?signed_out=1${then}`, 303);
   });
 }

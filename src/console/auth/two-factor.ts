@@ -1,9 +1,9 @@
 /**
  * The two-factor sign-in page, for roles that require it: on first use the enrolment page (QR
- * code, key and otpauth URI; recovery codes shown once after the first code confirms it), then
- * a TOTP code or a one-time recovery code at every sign-in. The console-auth service checks
- * the codes and counts the wrong ones toward the per-email lockout; a lockout ends the
- * half-finished session.
+ * code, key and otpauth URI; recovery codes shown once after the first code confirms it, on the
+ * page that POST redirects to, from the session's one-time flash), then a TOTP code or a
+ * one-time recovery code at every sign-in. The console-auth service checks the codes and counts
+ * the wrong ones toward the per-email lockout; a lockout ends the half-finished session.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
@@ -40,6 +40,15 @@ async function stepPage(
 }
 
 export async function twoFactorRoutes(app: FastifyInstance, env: ConsoleEnv): Promise<void> {
+  // The recovery codes of a new enrolment, shown once: a reload finds them gone.
+  app.get('/login/recovery-codes', async (req, reply) => {
+    if (!req.consoleUser) return reply.redirect(`${BASE}/login`, 303);
+    const flash = await env.auth.takeFlash(sessionIdOf(env, req));
+    const codes = flash?.kind === 'recovery_codes' ? flash.codes : null;
+    req.consoleUser = null; // the layout shows no menu on this interstitial page
+    return render(req, reply, 'recovery-codes', { codes }, { title: 'Recovery codes' });
+  });
+
   app.get('/login/two-factor', async (req, reply) => {
     const prompt = await env.auth.twoFactorPrompt(sessionIdOf(env, req));
     if (!prompt) return reply.redirect(`${BASE}/login`, 303);
@@ -64,17 +73,13 @@ export async function twoFactorRoutes(app: FastifyInstance, env: ConsoleEnv): Pr
         return render(req, reply, 'login', data, { title: 'Sign in', status: 429 });
       }
       case 'enrolled':
+        // POST/redirect/GET: the codes wait, sealed, in the new session's one-time flash.
         useSession(env, req, reply, result.sessionId);
-        req.consoleUser = null; // the layout shows no menu on this interstitial page
-        return render(
-          req,
-          reply,
-          'recovery-codes',
-          { codes: result.recoveryCodes },
-          {
-            title: 'Recovery codes',
-          },
-        );
+        await env.auth.setFlash(result.sessionId, {
+          kind: 'recovery_codes',
+          codes: result.recoveryCodes,
+        });
+        return reply.redirect(`${BASE}/login/recovery-codes`, 303);
       case 'signed_in':
         useSession(env, req, reply, result.sessionId);
         return reply.redirect(

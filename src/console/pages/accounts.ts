@@ -1,7 +1,8 @@
 /**
- * Setup > Company > Accounts: the signed-in account; from a production account, create a
- * sandbox or release preview, and refresh a sandbox after a confirmation that says its M2M
- * setup will be cleared. The service decides who may (Administrator of the production account).
+ * Setup > Company > Accounts: the signed-in account; from a production account, its sandboxes
+ * and release preview (refresh a sandbox after a confirmation that says its M2M setup will be
+ * cleared; sign in to one), and the forms that create them ("new sandbox" suggests the next
+ * free number). The service decides who may (Administrator of the production account).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseAccountId } from '../../domain/account.ts';
@@ -56,6 +57,8 @@ export async function accountRoutes(
     const { actor } = userOf(req);
     requireAdministrator(actor, actor.accountId);
     const account = await records.getAccount(actor, actor.accountId);
+    const family =
+      account.kind === 'production' ? await records.accountFamily(actor, account.id) : null;
     const q = req.query as Record<string, string | undefined>;
     const notice = q.created
       ? `Account ${q.created} was created. Its Administrator role has no users yet: run a sandbox refresh to copy this account's users into it.`
@@ -69,6 +72,9 @@ export async function accountRoutes(
       {
         account,
         kindLabel: KIND_LABELS[account.kind],
+        kindLabels: KIND_LABELS,
+        related: family?.related ?? [],
+        nextSandbox: family?.nextSandboxNumber ?? 1,
         ...(notice && !extra.error && { notice }),
         ...(extra.error && { error: extra.error }),
       },

@@ -1,10 +1,14 @@
 /**
  * Setup > Users/Roles > View Login Audit Trail: a filterable table (result, detail code, client
  * id, time range) and a chart of failures by detail code over the chosen period (default: the
- * last 24 hours). Filters are validated by the service; a bad one is shown, not a 500.
+ * last 24 hours). Each row says in plain words what happened and what to do (the texts of
+ * domain/audit-explanations.ts, as the CLI and docs/http.md), and who made an administrative
+ * change (an entity, or the command line). Filters are validated by the service; a bad one is
+ * shown, not a 500.
  */
 import type { FastifyInstance } from 'fastify';
 import { type AuditEvent, DETAIL_CODES } from '../../domain/audit.ts';
+import { explainAuditEvent, isAdministrativeEvent } from '../../domain/audit-explanations.ts';
 import { type AuditQuery, MAX_AUDIT_LIMIT } from '../../service/index.ts';
 import { isUserError } from '../errors.ts';
 import { render } from '../render.ts';
@@ -28,6 +32,14 @@ const text = (v: unknown): string => (typeof v === 'string' ? v.trim().slice(0, 
 /** `<input type="datetime-local">` has no zone: the page says UTC, so read it as UTC. */
 const utc = (local: string): string =>
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local) ? `${local}:00Z` : local;
+
+/** Who made an administrative change; blank for client requests (their columns say who). */
+function actorLabel(e: AuditEvent, names: ReadonlyMap<number, string>): string {
+  if (!isAdministrativeEvent(e.type)) return '';
+  if (e.actor === null) return 'Command line';
+  const name = names.get(e.actor);
+  return name === undefined ? `entity ${e.actor}` : `${name} (entity ${e.actor})`;
+}
 
 export async function auditRoutes(app: FastifyInstance, opts: { env: ConsoleEnv }): Promise<void> {
   const { env } = opts;
@@ -68,6 +80,9 @@ export async function auditRoutes(app: FastifyInstance, opts: { env: ConsoleEnv 
         limit: MAX_AUDIT_LIMIT,
       });
       const chart = failureChart(failures, from, to);
+      const shown = events.slice(0, TABLE_LIMIT);
+      const actorIds = [...new Set(shown.flatMap((e) => (e.actor === null ? [] : [e.actor])))];
+      const names = await records.auditActorNames(actor, actor.accountId, actorIds);
       return render(
         req,
         reply,
@@ -75,7 +90,11 @@ export async function auditRoutes(app: FastifyInstance, opts: { env: ConsoleEnv 
         {
           q,
           detailCodes: DETAIL_CODES,
-          events: events.slice(0, TABLE_LIMIT),
+          events: shown.map((e) => ({
+            ...e,
+            explanation: explainAuditEvent(e),
+            actorLabel: actorLabel(e, names),
+          })),
           more: events.length > TABLE_LIMIT,
           chart,
           range: { from, to },

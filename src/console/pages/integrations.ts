@@ -1,7 +1,8 @@
 /**
- * Setup > Integration > Manage Integrations: list, create (client id and secret shown once, on
- * the response to the create itself — never stored, never redirected to, never cached), edit
- * (name, state, M2M grant, scopes).
+ * Setup > Integration > Manage Integrations: list, create, edit (name, state, M2M grant,
+ * scopes). A create redirects (POST/redirect/GET) to the new record's page, which shows the
+ * client secret once: it travels in the session's sealed one-time flash, never in a URL, and is
+ * gone after that page was shown (a reload shows the record without it; pages are never cached).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Integration } from '../../domain/integration.ts';
@@ -12,7 +13,7 @@ import { field, fieldList } from '../body.ts';
 import { BASE } from '../config.ts';
 import { isUserError, statusOf } from '../errors.ts';
 import { render } from '../render.ts';
-import type { ConsoleEnv } from '../session.ts';
+import { type ConsoleEnv, sessionIdOf } from '../session.ts';
 import { userOf } from './guard.ts';
 
 const SCOPE_LABELS: Record<Scope, string> = {
@@ -59,11 +60,27 @@ function formPage(
   );
 }
 
+function createdPage(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  integration: Integration,
+  clientSecret: string | null,
+): FastifyReply {
+  return render(
+    req,
+    reply,
+    'integration-created',
+    { integration, clientSecret },
+    { title: `Integration created: ${integration.name}`, section: 'integrations' },
+  );
+}
+
 export async function integrationRoutes(
   app: FastifyInstance,
   opts: { env: ConsoleEnv },
 ): Promise<void> {
-  const { records } = opts.env.services;
+  const { env } = opts;
+  const { records } = env.services;
 
   app.get('/integrations', async (req, reply) => {
     const user = userOf(req);
@@ -109,13 +126,16 @@ export async function integrationRoutes(
         m2mGrant: form.m2m,
         scopes: form.scopes,
       });
-      return render(
-        req,
-        reply,
-        'integration-created',
-        { integration: created.integration, clientSecret: created.clientSecret },
-        { title: 'Integration created', section: 'integrations' },
-      );
+      const kept = await env.auth.setFlash(sessionIdOf(env, req), {
+        kind: 'integration_created',
+        integrationId: created.integration.id,
+        clientSecret: created.clientSecret,
+      });
+      if (!kept) {
+        // The session ended meanwhile: this answer is the secret's only showing.
+        return createdPage(req, reply, created.integration, created.clientSecret);
+      }
+      return reply.redirect(`${BASE}/integrations/${created.integration.id}/created`, 303);
     } catch (e) {
       if (!isUserError(e)) throw e;
       return formPage(
@@ -126,6 +146,19 @@ export async function integrationRoutes(
         statusOf(e),
       );
     }
+  });
+
+  // The page after a create: the secret if this session's flash holds it, else the record only.
+  app.get('/integrations/:id/created', async (req, reply) => {
+    const user = userOf(req);
+    const { id } = req.params as { id: string };
+    const integration = await records.getIntegration(user.actor, user.actor.accountId, id);
+    const flash = await env.auth.takeFlash(sessionIdOf(env, req));
+    const secret =
+      flash?.kind === 'integration_created' && flash.integrationId === integration.id
+        ? flash.clientSecret
+        : null;
+    return createdPage(req, reply, integration, secret);
   });
 
   app.get('/integrations/:id/edit', async (req, reply) => {

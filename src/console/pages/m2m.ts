@@ -1,18 +1,20 @@
 /**
  * Setup > Integration > Manage Authentication > OAuth 2.0 Client Credentials (M2M) Setup.
- * The list, Create New (a dialog on the list page; a plain page without JavaScript) and Revoke
- * (a confirmation page). Every action is a service call with the signed-in actor: the service
- * checks the permission, the account and the certificate policy, and writes nothing when it
- * refuses; the refusal's message is shown in the dialog.
+ * The list (with a filter and a banner for certificates about to expire), Create New (a dialog
+ * on the list page; a plain page without JavaScript) and Revoke (a confirmation page). Every
+ * action is a service call with the signed-in actor: the service checks the permission, the
+ * account and the certificate policy, and writes nothing when it refuses; the refusal's message
+ * is shown in the dialog, with the entity, role and application still chosen. A new mapping's
+ * warnings reach the page after the redirect through the session's one-time flash.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { MappingView } from '../../service/index.ts';
-import { field, fileField } from '../body.ts';
+import { field, fileField, normalizeBody } from '../body.ts';
 import { BASE, MAX_UPLOAD_BYTES } from '../config.ts';
-import { consoleErrorHandler, isForbidden, isUserError, statusOf } from '../errors.ts';
+import { consoleErrorHandler, isUserError, statusOf } from '../errors.ts';
 import { render } from '../render.ts';
-import type { ConsoleEnv, ConsoleUser } from '../session.ts';
+import { type ConsoleEnv, sessionIdOf } from '../session.ts';
 import { userOf } from './guard.ts';
+import { counts, filterRows, formOptions, rowsOf, showOf } from './m2m-view.ts';
 
 interface FormValues {
   entity: string;
@@ -22,98 +24,60 @@ interface FormValues {
 
 const EMPTY_FORM: FormValues = { entity: '', role: '', integration: '' };
 
-/**
- * Entities and roles are Administrator-level records in the service layer. A role with only
- * the M2M permission gets null here and the form asks for the ids instead of listing names.
- */
-async function orNull<T>(p: Promise<T>): Promise<T | null> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isForbidden(e)) return null;
-    throw e;
-  }
+interface Extra {
+  formError?: string;
+  form?: FormValues;
+  status?: number;
 }
 
-/** What the Create New form picks from (entities and roles only for an Administrator). */
-async function formRecords(env: ConsoleEnv, user: ConsoleUser) {
+/** What the Create New form picks from; the service decides who may see it. */
+async function formRecords(env: ConsoleEnv, req: FastifyRequest) {
+  const { actor } = userOf(req);
   const { records } = env.services;
-  const { accountId } = user.actor;
-  const [integrations, entities, roles] = await Promise.all([
-    records.listIntegrations(user.actor, accountId),
-    orNull(records.listEntities(user.actor, accountId)),
-    orNull(records.listRoles(user.actor, accountId)),
+  const [integrations, choices] = await Promise.all([
+    records.listIntegrations(actor, actor.accountId),
+    records.mappingChoices(actor, actor.accountId),
   ]);
-  return { integrations, entities, roles };
+  return formOptions(integrations, choices);
 }
 
-/** What the Create New form offers: M2M integrations, active entities and their active roles. */
-function formOptions(r: Awaited<ReturnType<typeof formRecords>>) {
-  const activeRoles = (r.roles ?? []).filter((x) => x.active);
-  const activeIds = new Set(activeRoles.map((x) => x.id));
-  return {
-    integrations: r.integrations.filter((i) => i.m2mGrant),
-    entities:
-      r.entities === null || r.roles === null
-        ? null
-        : r.entities
-            .filter((e) => e.active)
-            .map((e) => ({
-              id: e.id,
-              name: e.name,
-              email: e.email,
-              roles: e.roleIds.filter((id) => activeIds.has(id)).join(' '),
-            })),
-    roles: activeRoles,
-  };
-}
-
-function rowsOf(mappings: readonly MappingView[]) {
-  return [...mappings]
-    .sort((a, b) => b.createdAt - a.createdAt)
-    .map((m) => ({
-      ...m,
-      application: m.integrationName ?? `integration ${m.integrationId}`,
-      entity: m.entityName ?? `entity ${m.entityId}`,
-      role: m.roleName ?? `role ${m.roleId}`,
-      keyInfo: m.curve ?? `${m.keySize} bits`,
-      rowClass:
-        m.status === 'revoked'
-          ? 'revoked'
-          : m.status === 'expired'
-            ? 'expired'
-            : m.expiresSoon
-              ? 'soon'
-              : '',
-    }));
-}
-
-function noticeOf(q: Record<string, string | undefined>): string | undefined {
-  if (q.created) return `Certificate ${q.created} is mapped. Clients can now use it as their kid.`;
-  if (q.revoked) return `Certificate ${q.revoked} is revoked.`;
-  return undefined;
+/** The notice after a create or revoke; the warnings of a create come from the flash. */
+async function noticeOf(env: ConsoleEnv, req: FastifyRequest) {
+  const q = req.query as Record<string, string | undefined>;
+  if (q.created) {
+    const flash = await env.auth.takeFlash(sessionIdOf(env, req));
+    const warnings =
+      flash?.kind === 'mapping_created' && flash.certificateId === q.created ? flash.warnings : [];
+    return { created: q.created, warnings };
+  }
+  if (q.revoked) return { revoked: q.revoked };
+  return {};
 }
 
 async function listPage(
   env: ConsoleEnv,
   req: FastifyRequest,
   reply: FastifyReply,
-  extra: { formError?: string; form?: FormValues; status?: number } = {},
+  extra: Extra = {},
 ): Promise<FastifyReply> {
-  const user = userOf(req);
-  const mappings = await env.services.records.listMappings(user.actor, user.actor.accountId);
-  const r = await formRecords(env, user);
-  const notice = noticeOf(req.query as Record<string, string | undefined>);
+  const { actor } = userOf(req);
+  const mappings = await env.services.records.listMappings(actor, actor.accountId);
+  const form = await formRecords(env, req);
+  const all = rowsOf(mappings, env.services.clock.now());
+  const show = showOf((req.query as Record<string, unknown>).show);
+  const notice = extra.formError ? {} : await noticeOf(env, req);
   return render(
     req,
     reply,
     'm2m',
     {
-      rows: rowsOf(mappings),
-      ...formOptions(r),
+      rows: filterRows(all, show),
+      show,
+      counts: counts(all),
+      ...form,
       form: extra.form ?? EMPTY_FORM,
       ...(extra.formError && { formError: extra.formError }),
-      ...(notice && !extra.formError && { notice }),
+      notice,
     },
     {
       title: 'OAuth 2.0 Client Credentials (M2M) Setup',
@@ -127,18 +91,15 @@ async function newPage(
   env: ConsoleEnv,
   req: FastifyRequest,
   reply: FastifyReply,
-  extra: { formError?: string; form?: FormValues; status?: number } = {},
+  extra: Extra = {},
 ): Promise<FastifyReply> {
-  const user = userOf(req);
-  // Same permission as the list: the page must not show records to someone who may not map.
-  await env.services.records.listMappings(user.actor, user.actor.accountId);
-  const r = await formRecords(env, user);
+  const form = await formRecords(env, req);
   return render(
     req,
     reply,
     'm2m-new',
     {
-      ...formOptions(r),
+      ...form,
       form: extra.form ?? EMPTY_FORM,
       ...(extra.formError && { formError: extra.formError }),
     },
@@ -146,17 +107,30 @@ async function newPage(
   );
 }
 
-/** The upload was too big for the multipart limits: say so in the dialog, like a policy refusal. */
+/** The text fields of the upload form (multipart: parsed before the file). */
+const formValuesOf = (req: FastifyRequest): FormValues => ({
+  entity: field(req, 'entity'),
+  role: field(req, 'role'),
+  integration: field(req, 'integration'),
+});
+
+/**
+ * The upload was too big for the multipart limits: say so in the dialog, like a policy refusal,
+ * with the choices kept (the form puts its text fields before the file, so they were read).
+ */
 function uploadErrorHandler(env: ConsoleEnv) {
-  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+  return async (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const tooLarge = err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_FILES_LIMIT';
     if (!tooLarge || !req.consoleUser) return consoleErrorHandler(err, req, reply);
+    // The parser stopped at the file: the body holds the parts read before it, unconverted.
+    await normalizeBody(req);
     const formError =
       err.code === 'FST_FILES_LIMIT'
         ? 'Upload one certificate file at a time.'
         : `The file is larger than ${MAX_UPLOAD_BYTES / 1024} KiB, so it cannot be a certificate: ` +
           'upload only the public certificate (.cer, .pem or .crt).';
-    return listPage(env, req, reply, { formError, status: 413 });
+    const again = field(req, 'view') === 'page' ? newPage : listPage;
+    return again(env, req, reply, { formError, form: formValuesOf(req), status: 413 });
   };
 }
 
@@ -169,11 +143,7 @@ export async function m2mRoutes(app: FastifyInstance, opts: { env: ConsoleEnv })
 
   app.post('/m2m', { errorHandler: uploadErrorHandler(env) }, async (req, reply) => {
     const user = userOf(req);
-    const form: FormValues = {
-      entity: field(req, 'entity'),
-      role: field(req, 'role'),
-      integration: field(req, 'integration'),
-    };
+    const form = formValuesOf(req);
     const again = field(req, 'view') === 'page' ? newPage : listPage;
     const file = fileField(req, 'certificate');
     if (!file || file.filename === '') {
@@ -189,6 +159,11 @@ export async function m2mRoutes(app: FastifyInstance, opts: { env: ConsoleEnv })
         certificate: await file.toBuffer(),
         fileName: file.filename,
       });
+      await env.auth.setFlash(sessionIdOf(env, req), {
+        kind: 'mapping_created',
+        certificateId: mapping.certificateId,
+        warnings: mapping.warnings,
+      });
       return reply.redirect(
         `${BASE}/m2m?created=${encodeURIComponent(mapping.certificateId)}`,
         303,
@@ -203,7 +178,9 @@ export async function m2mRoutes(app: FastifyInstance, opts: { env: ConsoleEnv })
     const user = userOf(req);
     const { certificateId } = req.params as { certificateId: string };
     const mappings = await records.listMappings(user.actor, user.actor.accountId);
-    const m = rowsOf(mappings).find((x) => x.certificateId === certificateId);
+    const m = rowsOf(mappings, env.services.clock.now()).find(
+      (x) => x.certificateId === certificateId,
+    );
     if (!m) {
       return render(
         req,

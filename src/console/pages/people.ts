@@ -173,6 +173,10 @@ export async function peopleRoutes(app: FastifyInstance, opts: { env: ConsoleEnv
 
   app.post('/entities/:id/roles', async (req, reply) => {
     const { actor } = userOf(req);
+    if (field(req, 'role') === '') {
+      const { id } = req.params as { id: string };
+      return entityPage(req, reply, id, { error: 'Choose the role to assign.', status: 400 });
+    }
     return entityAction(req, reply, 'assigned', (entityId) =>
       records.assignRole(actor, {
         accountId: actor.accountId,

@@ -87,6 +87,9 @@ export async function rotationRoutes(app: FastifyInstance): Promise<void> {
         valid_from: day(m.validFrom),
         valid_until: day(m.validUntil),
         invalidated: false,
+        // certmint's extension of NetSuite's shape: what the caller should know although the
+        // certificate was accepted (codes and messages; empty when nothing).
+        warnings: m.warnings.map((w) => ({ code: w.code, message: w.message })),
       };
     }),
   );

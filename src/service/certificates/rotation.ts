@@ -17,7 +17,7 @@ import type { Mapping } from '../../domain/mapping.ts';
 import { roleHas } from '../../domain/permissions.ts';
 import type { Actor, ServiceDeps } from '../context.ts';
 import { findIntegration } from '../records/integrations.ts';
-import { insertMapping, mappingOf, revokeFound } from '../records/mappings.ts';
+import { type CreatedMapping, insertMapping, mappingOf, revokeFound } from '../records/mappings.ts';
 import { accountIdOf, existingAccount } from '../records/validate.ts';
 import { type MappingView, mappingViews } from './views.ts';
 
@@ -92,7 +92,7 @@ export async function uploadCertificate(
   deps: ServiceDeps,
   actor: Actor,
   input: UploadInput,
-): Promise<Mapping> {
+): Promise<CreatedMapping> {
   const { account, capability } = await scopeOf(deps, actor, input.accountId);
   if (capability.kind === 'own' && Number(input.entityId) !== capability.entityId) {
     throw forbidden(

@@ -5,6 +5,7 @@
  * NetSuite rotation API all show this view (each filters or reshapes it).
  */
 import { isMappingActive, type Mapping } from '../../domain/mapping.ts';
+import { type MappingWarning, roleLoginWarning } from '../../domain/mapping-rules.ts';
 import type { Actor, ServiceDeps } from '../context.ts';
 import { permittedAccount } from '../records/access.ts';
 import { MANAGE_ALL } from '../records/mappings.ts';
@@ -12,6 +13,8 @@ import { MANAGE_ALL } from '../records/mappings.ts';
 const DAY = 24 * 60 * 60 * 1000;
 /** NetSuite warns by email when a certificate has less than two months left. */
 export const EXPIRES_SOON_MS = 60 * DAY;
+/** "Expiring": active and ending within this long (the console's filter and banner). */
+export const EXPIRING_WITHIN_MS = 30 * DAY;
 
 export type MappingStatus = 'active' | 'revoked' | 'expired' | 'not_yet_valid';
 
@@ -19,6 +22,13 @@ export interface MappingView extends Mapping {
   status: MappingStatus;
   /** Active and less than 60 days of validity left. */
   expiresSoon: boolean;
+  /** Active and ending within 30 days (EXPIRING_WITHIN_MS): replace it now. */
+  expiring: boolean;
+  /**
+   * Why a mapping that is not revoked or expired still cannot obtain tokens, as its records are
+   * now (its role lacks "Log in using OAuth 2.0 Access Tokens"); empty otherwise.
+   */
+  warnings: MappingWarning[];
   /** The integration's client id and name, for display (null if the record vanished). */
   clientId: string | null;
   integrationName: string | null;
@@ -60,7 +70,7 @@ export async function mappingViews(
   ]);
   const integrationById = new Map(integrations.map((i) => [i.id, i]));
   const entityName = new Map(entities.map((e) => [e.id, e.name]));
-  const roleName = new Map(roles.map((r) => [r.id, r.name]));
+  const roleById = new Map(roles.map((r) => [r.id, r]));
   const now = deps.clock.now();
   return mappings
     .filter((m) => filter.integrationId === undefined || m.integrationId === filter.integrationId)
@@ -68,15 +78,20 @@ export async function mappingViews(
     .map((m) => {
       const status = mappingStatus(m, now);
       const integration = integrationById.get(m.integrationId);
+      const role = roleById.get(m.roleId);
+      const usable = status === 'active' || status === 'not_yet_valid';
+      const roleWarning = usable && role ? roleLoginWarning(role) : null;
       return {
         ...m,
         status,
         expiresSoon: status === 'active' && m.validUntil - now < EXPIRES_SOON_MS,
+        expiring: status === 'active' && m.validUntil - now <= EXPIRING_WITHIN_MS,
+        warnings: roleWarning ? [roleWarning] : [],
         clientId: integration?.clientId ?? null,
         integrationName: integration?.name ?? null,
         applicationId: integration?.applicationId ?? null,
         entityName: entityName.get(m.entityId) ?? null,
-        roleName: roleName.get(m.roleId) ?? null,
+        roleName: role?.name ?? null,
       };
     });
 }

@@ -15,6 +15,7 @@ import {
   twoFactorStatus,
 } from './admin.ts';
 import { authenticate } from './authenticate.ts';
+import { setFlash, takeFlash } from './flash.ts';
 import { IDLE_TIMEOUT_MS, LOCKOUT } from './policy.ts';
 import { sessions as sessionsOf } from './sessions.ts';
 import { choicesOf, choose, signIn } from './sign-in.ts';
@@ -25,6 +26,7 @@ import type {
   ChooseResult,
   CodeResult,
   ConsoleAuthDeps,
+  ConsoleFlash,
   EntityActor,
   PurgeResult,
   SignInResult,
@@ -34,6 +36,7 @@ import type {
 
 export { type SetPasswordInput, storeRecords } from './admin.ts';
 export { requiresTwoFactor } from './authenticate.ts';
+export { FLASH_TTL_MS } from './flash.ts';
 export * from './policy.ts';
 export type * from './types.ts';
 
@@ -65,6 +68,13 @@ export interface ConsoleAuth {
   resetTwoFactor(actor: Actor, accountId: string, entityId: number | string): Promise<void>;
   /** Administrator: set or clear the entity's console password; its sessions end; audited. */
   setPassword(actor: Actor, input: SetPasswordInput): Promise<void>;
+  /**
+   * Keeps a value for the signed-in session's next page, sealed, replacing any earlier one
+   * (POST/redirect/GET); false when the session is not signed in.
+   */
+  setFlash(sessionId: string | undefined, flash: ConsoleFlash): Promise<boolean>;
+  /** The session's flash, at most once: taking it clears it, whatever it holds. */
+  takeFlash(sessionId: string | undefined): Promise<ConsoleFlash | null>;
   /** Deletes expired sessions and lockout records that no longer count. */
   purgeExpired(now: number): Promise<PurgeResult>;
 }
@@ -87,6 +97,8 @@ export function createConsoleAuth(deps: ConsoleAuthDeps): ConsoleAuth {
     resetTwoFactor: (actor, accountId, entityId) =>
       resetTwoFactor(deps, actor, accountId, entityId),
     setPassword: (actor, input) => setConsolePassword(deps, actor, input),
+    setFlash: (id, flash) => setFlash(deps, sessions, id, flash),
+    takeFlash: (id) => takeFlash(deps, sessions, id),
     async purgeExpired(now) {
       const [sessionCount, lockouts] = await Promise.all([
         store.sessions.expire(now, now - IDLE_TIMEOUT_MS),

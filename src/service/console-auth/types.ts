@@ -98,3 +98,19 @@ export interface PurgeResult {
   sessions: number;
   lockouts: number;
 }
+
+/**
+ * A value shown once on the page after a redirect (flash.ts): never in a URL, gone after it
+ * was shown.
+ */
+export type ConsoleFlash =
+  /** A new integration's client secret (stored only hashed: this is its one showing). */
+  | { kind: 'integration_created'; integrationId: number; clientSecret: string }
+  /** Recovery codes made at two-factor enrolment. */
+  | { kind: 'recovery_codes'; codes: string[] }
+  /** A new mapping, and what its creator should know although it was accepted. */
+  | {
+      kind: 'mapping_created';
+      certificateId: string;
+      warnings: { code: string; message: string }[];
+    };

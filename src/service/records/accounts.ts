@@ -8,7 +8,7 @@ import { auditEvent } from '../../domain/audit.ts';
 import { conflict, forbidden, invalidInput, notFound } from '../../domain/errors.ts';
 import type { RefreshResult } from '../../store/ports.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from '../context.ts';
-import { requireAdministrator } from './access.ts';
+import { adminAccount, requireAdministrator } from './access.ts';
 import { auditChange } from './admin-audit.ts';
 import { accountIdOf, existingAccount } from './validate.ts';
 
@@ -128,4 +128,43 @@ export async function refreshSandbox(
     auditEvent('sandbox.refresh', sandbox.id, now, { actor: actorEntityId(actor) }),
   ]);
   return { ...result, account: { ...sandbox, refreshedAt: now } };
+}
+
+export interface AccountFamily {
+  production: Account;
+  /** Its sandboxes (by number) and release preview. */
+  related: Account[];
+  /** The smallest sandbox number not yet taken (what "new sandbox" suggests). */
+  nextSandboxNumber: number;
+}
+
+const sandboxNumber = (id: string): number => Number(/_SB([0-9]+)$/.exec(id)?.[1] ?? 0);
+
+/**
+ * A production account with its sandboxes and release preview: what its Administrator may
+ * create, refresh and sign in to.
+ */
+export async function accountFamily(
+  deps: ServiceDeps,
+  actor: Actor,
+  productionId: string,
+): Promise<AccountFamily> {
+  const production = await adminAccount(deps, actor, productionId);
+  if (production.kind !== 'production') {
+    throw invalidInput(
+      'account.not_production',
+      `${production.id} is a ${production.kind} account: only a production account has sandboxes and a release preview`,
+    );
+  }
+  const related = (await deps.store.accounts.list())
+    .filter((a) => a.parentId === production.id)
+    .sort(
+      (a, b) =>
+        (a.kind === b.kind ? 0 : a.kind === 'sandbox' ? -1 : 1) ||
+        sandboxNumber(a.id) - sandboxNumber(b.id),
+    );
+  const taken = new Set(related.map((a) => sandboxNumber(a.id)));
+  let next = 1;
+  while (taken.has(next)) next++;
+  return { production, related, nextSandboxNumber: next };
 }

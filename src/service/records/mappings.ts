@@ -22,6 +22,8 @@ import {
   checkEntityMayBeMapped,
   checkIntegrationAcceptsMappings,
   checkRoleMayBeMapped,
+  type MappingWarning,
+  roleLoginWarning,
 } from '../../domain/mapping-rules.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from '../context.ts';
 import { permittedAccount } from './access.ts';
@@ -30,6 +32,13 @@ import { findIntegration } from './integrations.ts';
 import { existingRole } from './roles.ts';
 
 export const MANAGE_ALL = ['oauth2_authorized_apps_management'] as const;
+
+/**
+ * A new mapping and what its creator should know although it was accepted: its role cannot log
+ * in with access tokens, its validity was shortened, it is not valid yet. Every interface shows
+ * the warnings (console notice, CLI stderr and JSON, rotation API `warnings`).
+ */
+export type CreatedMapping = Mapping & { warnings: MappingWarning[] };
 
 export interface CreateMappingInput {
   accountId: string;
@@ -63,7 +72,7 @@ export async function createMapping(
   deps: ServiceDeps,
   actor: Actor,
   input: CreateMappingInput,
-): Promise<Mapping> {
+): Promise<CreatedMapping> {
   const account = await permittedAccount(deps, actor, input.accountId, MANAGE_ALL);
   return insertMapping(deps, actor, account, input);
 }
@@ -77,7 +86,7 @@ export async function insertMapping(
   actor: Actor,
   account: Account,
   input: Omit<CreateMappingInput, 'accountId'>,
-): Promise<Mapping> {
+): Promise<CreatedMapping> {
   const integration = await findIntegration(deps, account.id, input.clientId);
   checkIntegrationAcceptsMappings(account.id, integration);
   const entity = await existingEntity(deps, account.id, input.entityId);
@@ -87,8 +96,8 @@ export async function insertMapping(
   const now = deps.clock.now();
   // Loaded on first use: the X.509 parser is large, and the CLI's other record commands (one
   // process each) should not pay for it at start-up.
-  const { inspectCertificate } = await import('../../crypto/certificate.ts');
-  const facts = inspectCertificate(input.certificate, {
+  const { checkCertificate } = await import('../../crypto/certificate.ts');
+  const { facts, warnings } = checkCertificate(input.certificate, {
     ...(input.fileName === undefined ? {} : { fileName: input.fileName }),
     now,
   });
@@ -110,13 +119,13 @@ export async function insertMapping(
     case 'certificate_taken':
       throw conflict(
         'mapping.certificate_taken',
-        'this certificate is already mapped (certificates can never be reused, even after revocation): ' +
+        'The certificate is already mapped (certificates can never be reused, even after revocation): ' +
           'generate a new key pair and certificate',
       );
     case 'key_taken':
       throw conflict(
         'mapping.key_taken',
-        "this certificate's public key already belongs to another mapping (keys can never be reused, " +
+        "The certificate's public key already belongs to another mapping (keys can never be reused, " +
           'even after revocation): generate a new key pair and certificate',
       );
     case 'limit_reached':
@@ -129,7 +138,8 @@ export async function insertMapping(
   await deps.store.audit.append([
     mappingEvent(actor, now, 'mapping.create', mapping, integration.clientId),
   ]);
-  return mapping;
+  const roleWarning = roleLoginWarning(role);
+  return { ...mapping, warnings: [...(roleWarning ? [roleWarning] : []), ...warnings] };
 }
 
 /** Revokes a mapping for good: its certificate can never be mapped again. */

@@ -1,6 +1,6 @@
 /**
  * The console's storage: sessions, two-factor state (columns of `entities`) and the per-email
- * sign-in lockout (console-lockout.ts). Tables are those of migration 0002; their types are
+ * sign-in lockout (console-lockout.ts). Tables are those of migrations 0002 and 0005 (the flash column); their types are
  * added to the shared schema here with `withTables`, so the rest of the store does not see them.
  */
 import type { Kysely } from 'kysely';
@@ -26,6 +26,8 @@ interface ConsoleSessionsTable {
   role_id: number | null;
   two_factor_done: DbBool;
   pending_totp_secret: string | null;
+  /** Migration 0005: the sealed one-time value of setFlash/takeFlash. */
+  flash: string | null;
   created_at: number;
   last_seen_at: number;
   expires_at: number;
@@ -63,6 +65,8 @@ function toRow(ctx: StoreContext, s: ConsoleSession): ConsoleSessionsTable {
     role_id: s.roleId,
     two_factor_done: ctx.bool(s.twoFactorDone),
     pending_totp_secret: s.pendingTotpSecret,
+    // A new row (or a rotated id) starts without a flash.
+    flash: null,
     created_at: s.createdAt,
     last_seen_at: s.lastSeenAt,
     expires_at: s.expiresAt,
@@ -202,6 +206,35 @@ export function consoleStore(ctx: StoreContext): ConsoleStore {
           .executeTakeFirst();
         return num(r.numDeletedRows);
       },
+
+      async setFlash(idHash, sealed) {
+        const r = await db
+          .updateTable('console_sessions')
+          .set({ flash: sealed })
+          .where('id_hash', '=', idHash)
+          .executeTakeFirst();
+        return num(r.numUpdatedRows) === 1;
+      },
+
+      takeFlash: (idHash) =>
+        // Read and clear under the row lock (PostgreSQL) / write lock (SQLite): two reloads
+        // racing for one flash cannot both get it.
+        inTx(async (trx) => {
+          let q = trx
+            .selectFrom('console_sessions')
+            .select('flash')
+            .where('id_hash', '=', idHash)
+            .where('flash', 'is not', null);
+          if (ctx.forUpdate) q = q.forUpdate();
+          const row = await q.executeTakeFirst();
+          if (!row || row.flash === null) return null;
+          await trx
+            .updateTable('console_sessions')
+            .set({ flash: null })
+            .where('id_hash', '=', idHash)
+            .execute();
+          return row.flash;
+        }),
     },
 
     twoFactor: {

@@ -1,0 +1,235 @@
+/**
+ * What each audit detail code and event type means, in plain language, and what to do about it.
+ * The one source of these texts: the console's Login Audit Trail, `certmint audit list`
+ * (`--explain`, and `description` in `--json`) and the table in docs/http.md (a test keeps that
+ * table equal to `auditExplanationTables()`).
+ */
+import {
+  AUDIT_EVENT_TYPES,
+  type AuditEvent,
+  type AuditEventType,
+  DETAIL_CODES,
+  type DetailCode,
+} from './audit.ts';
+
+export interface Explanation {
+  /** What happened, in one sentence. */
+  meaning: string;
+  /** What to do about it; null when there is nothing to do. */
+  action: string | null;
+}
+
+/** Why a token, introspection or revocation request failed (the client saw only the error). */
+export const DETAIL_EXPLANATIONS: Readonly<Record<DetailCode, Explanation>> = {
+  UnsupportedAlgo: {
+    meaning:
+      'The assertion was signed with an algorithm certmint does not accept, or one that does not fit the mapped key.',
+    action:
+      'Sign with ES256 for a P-256 key, ES384 for P-384, ES512 for P-521, or PS256, PS384 or PS512 for an RSA key; RS256, HS256 and none are never accepted.',
+  },
+  TokenValidityTooBroad: {
+    meaning: 'The assertion was valid for more than an hour (exp minus iat over 3600 seconds).',
+    action: 'Set exp at most 3600 seconds after iat; a few minutes is usual.',
+  },
+  SignatureValidation: {
+    meaning: "The assertion's signature does not verify with the mapped certificate's public key.",
+    action:
+      'Sign with the private key that belongs to the certificate named in kid; after a rotation, check that the client uses the new key and the new certificate id together.',
+  },
+  MissingKeyId: {
+    meaning: 'The assertion has no kid header.',
+    action: 'Put the certificate id shown on the M2M Setup page in the kid header.',
+  },
+  MissingKey: {
+    meaning: "No certificate with the assertion's kid is mapped in this account.",
+    action:
+      'Check the kid against the certificate ids on the M2M Setup page of this account (a sandbox has its own mappings; a refresh clears them).',
+  },
+  InvalidIssuer: {
+    meaning:
+      "The assertion's iss is not the client id of the integration the certificate is mapped to.",
+    action: "Set iss to the client id of the integration shown on the certificate's row.",
+  },
+  TokenNotAcceptable: {
+    meaning: "The assertion's iat or nbf lies more than 10 seconds in the future.",
+    action: "Correct the client's clock (use NTP) and set iat to the current time.",
+  },
+  TokenExpired: {
+    meaning: 'The assertion had already expired (its exp has passed) when it arrived.',
+    action: "Make a new assertion for each request and check the client's clock.",
+  },
+  IntegrationBlocked: {
+    meaning: 'The integration record is blocked.',
+    action: "Set the integration's state to Enabled on Manage Integrations, if it should work.",
+  },
+  ScopeMismatched: {
+    meaning: 'The request asked for a scope that the integration record does not allow.',
+    action: 'Ask only for scopes checked on the integration, or check the scope there.',
+  },
+  InvalidScope: {
+    meaning: 'The request named no scope, or a scope certmint does not know.',
+    action:
+      'Ask for restlets, rest_webservices or suite_analytics, in the assertion or the scope parameter.',
+  },
+  EntityOrRoleDisabled: {
+    meaning: 'The mapped entity or role is inactive, or the entity no longer holds the role.',
+    action:
+      'Activate the entity and the role and assign the role to the entity, or map a certificate to another entity and role.',
+  },
+  InvalidIntegration: {
+    meaning: 'The integration record the certificate is mapped to no longer exists.',
+    action: 'Map a new certificate to an existing integration record.',
+  },
+  InvalidAudience: {
+    meaning: "The assertion's aud is neither this account's token endpoint URL nor its issuer.",
+    action:
+      'Set aud to the token endpoint URL of this account (a sandbox has its own); a list with several audiences is refused.',
+  },
+  AssertionReplayed: {
+    meaning: 'The same assertion (same jti, or the same signed content) was used before.',
+    action: 'Make a new assertion, with a new jti, for every token request.',
+  },
+  CertificateRevoked: {
+    meaning: 'The certificate in kid has been revoked.',
+    action: 'Map a new certificate and give the client its certificate id and private key.',
+  },
+  CertificateExpired: {
+    meaning: 'The certificate in kid has expired (or passed its two-year limit).',
+    action: 'Map a new certificate and give the client its certificate id and private key.',
+  },
+  CertificateNotYetValid: {
+    meaning: 'The certificate in kid is not valid yet: its validity starts later.',
+    action: 'Wait until its start time, or map a certificate that is already valid.',
+  },
+  MalformedAssertion: {
+    meaning:
+      'The client assertion is missing or is not a well-formed signed JWT (three parts, a JSON header and claims, at most 16 KiB, no crit header, numeric exp and iat after one another).',
+    action:
+      'Send the signed JWT as client_assertion, with client_assertion_type urn:ietf:params:oauth:client-assertion-type:jwt-bearer and numeric iat and exp claims.',
+  },
+  GrantNotAllowed: {
+    meaning:
+      'The integration record does not have the Client Credentials (Machine to Machine) Grant checked.',
+    action: 'Check Client Credentials (Machine to Machine) Grant on the integration record.',
+  },
+  MissingPermission: {
+    meaning: 'The mapped role lacks "Log in using OAuth 2.0 Access Tokens".',
+    action: 'Add "Log in using OAuth 2.0 Access Tokens" to the role on Manage Roles.',
+  },
+  InvalidRequest: {
+    meaning:
+      'The request body was not a form within limits, repeated a parameter, or had no grant_type.',
+    action:
+      'Send one application/x-www-form-urlencoded body with each parameter once and grant_type=client_credentials.',
+  },
+  UnsupportedGrantType: {
+    meaning: 'The grant_type was not client_credentials.',
+    action: 'Send grant_type=client_credentials.',
+  },
+};
+
+/** What each kind of event records. A failure with a detail code is explained by the code. */
+export const EVENT_EXPLANATIONS: Readonly<Record<AuditEventType, Explanation>> = {
+  token: {
+    meaning:
+      'An access token was issued to a client that signed its request with a mapped certificate.',
+    action: null,
+  },
+  introspect: {
+    meaning: 'A client asked whether an access token is active (RFC 7662).',
+    action: null,
+  },
+  revoke: { meaning: 'A client revoked one of its access tokens (RFC 7009).', action: null },
+  'mapping.create': {
+    meaning: 'A certificate was mapped to an integration, entity and role.',
+    action: null,
+  },
+  'mapping.revoke': {
+    meaning: 'A certificate mapping was revoked; tokens it issued stopped working.',
+    action: null,
+  },
+  'mapping.expiry_notice': {
+    meaning:
+      'An expiry notice about this certificate was sent by email or webhook (or given up after its retries).',
+    action: 'Rotate the certificate before it expires: certmint cert rotate, or the rotation API.',
+  },
+  'sandbox.refresh': {
+    meaning: 'The sandbox was refreshed from production: its M2M setup was cleared.',
+    action: 'Map new certificates in the sandbox for the clients that use it.',
+  },
+  'keys.rotate': {
+    meaning:
+      'A new token-signing key was made; the old one stays published until its tokens expire.',
+    action: null,
+  },
+  'account.create': { meaning: 'A sandbox or release preview account was created.', action: null },
+  'entity.create': { meaning: 'An entity (user) was created.', action: null },
+  'entity.update': { meaning: "An entity's details or active state were changed.", action: null },
+  'entity.role_assign': { meaning: 'A role was assigned to an entity.', action: null },
+  'entity.role_unassign': {
+    meaning: 'A role was removed from an entity; mappings to that entity and role stop working.',
+    action: null,
+  },
+  'role.create': { meaning: 'A role was created.', action: null },
+  'role.update': { meaning: "A role's name, state or permissions were changed.", action: null },
+  'integration.create': { meaning: 'An integration record was created.', action: null },
+  'integration.update': {
+    meaning: "An integration record's name, state, grant or scopes were changed.",
+    action: null,
+  },
+  'password.reset': {
+    meaning: "An entity's console password was set or cleared; its console sessions ended.",
+    action: null,
+  },
+  'two_factor.reset': {
+    meaning: "An entity's two-factor enrolment was reset; it enrols again at its next sign-in.",
+    action: null,
+  },
+};
+
+/** Event types that record a change made by a person or the command line (not a client). */
+const CLIENT_EVENTS: ReadonlySet<AuditEventType> = new Set(['token', 'introspect', 'revoke']);
+export const isAdministrativeEvent = (type: AuditEventType): boolean => !CLIENT_EVENTS.has(type);
+
+/** The explanation of one event: its failure's detail code, else its type. */
+export function explainAuditEvent(e: Pick<AuditEvent, 'type' | 'result' | 'detail'>): Explanation {
+  if (e.result === 'failure') {
+    return e.detail === null ? FAILED_WITHOUT_DETAIL : DETAIL_EXPLANATIONS[e.detail];
+  }
+  return EVENT_EXPLANATIONS[e.type];
+}
+
+/** Every failure the server records has a detail code; this covers a record without one. */
+const FAILED_WITHOUT_DETAIL: Explanation = {
+  meaning: 'The request failed; no reason was recorded.',
+  action: null,
+};
+
+/** One line: the meaning, then what to do. */
+export const describeAuditEvent = (e: Pick<AuditEvent, 'type' | 'result' | 'detail'>): string => {
+  const x = explainAuditEvent(e);
+  return x.action === null ? x.meaning : `${x.meaning} ${x.action}`;
+};
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|');
+
+/** The docs' Markdown tables of detail codes and event types, generated from the texts above. */
+export function auditExplanationTables(): string {
+  const details = DETAIL_CODES.map((code) => {
+    const x = DETAIL_EXPLANATIONS[code];
+    return `| \`${code}\` | ${cell(x.meaning)} | ${cell(x.action ?? '')} |`;
+  });
+  const events = AUDIT_EVENT_TYPES.map((type) => {
+    const x = EVENT_EXPLANATIONS[type];
+    return `| \`${type}\` | ${cell(x.meaning)} | ${cell(x.action ?? '')} |`;
+  });
+  return [
+    '| Detail code | What it means | What to do |',
+    '|---|---|---|',
+    ...details,
+    '',
+    '| Event type | What it records | What to do |',
+    '|---|---|---|',
+    ...events,
+  ].join('\n');
+}
