@@ -106,7 +106,12 @@ export class TokenService {
     });
   }
 
-  /** POST introspect (RFC 7662 §2): the caller authenticates with an assertion. */
+  /**
+   * POST introspect (RFC 7662 §2): the caller authenticates with an assertion and learns about
+   * its own tokens only. Another client's token, however valid, is `active: false`: RFC 7662
+   * §2.2 lets the server limit what it tells a caller, and one integration has no business
+   * reading another's `sub` and scopes (revoke already ignores foreign tokens the same way).
+   */
   introspect(
     accountId: string,
     body: string,
@@ -140,14 +145,8 @@ export class TokenService {
   /** POST revoke (RFC 7009 §2): only the client's own tokens; unknown tokens answer 200 too. */
   revoke(accountId: string, body: string, remoteAddress: string | null): Promise<void> {
     return this.audited('revoke', accountId, body, remoteAddress, async (form, trace, now) => {
-      const { client, active } = await this.authenticatedTokenCall(
-        accountId,
-        form,
-        'revoke',
-        now,
-        trace,
-      );
-      if (active && active.claims.client_id === client.integration.clientId) {
+      const { active } = await this.authenticatedTokenCall(accountId, form, 'revoke', now, trace);
+      if (active) {
         await this.d.store.revokedTokens.add(
           accountId,
           active.claims.jti,
@@ -213,7 +212,10 @@ export class TokenService {
     await this.claimOnce(accountId, client);
     const token = form.get('token');
     if (token === undefined) throw new OAuthError('invalid_request', 'InvalidRequest');
-    return { client, active: await this.validate(accountId, token) };
+    const active = await this.validate(accountId, token);
+    // Only tokens issued to the caller: another client's token is as good as unknown.
+    const own = active !== null && active.claims.client_id === client.integration.clientId;
+    return { client, active: own ? active : null };
   }
 
   private authenticate(
