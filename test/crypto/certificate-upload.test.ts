@@ -161,7 +161,7 @@ describe('parseCertificateUpload refuses what is not one certificate', () => {
     const text = (await runOpenssl(['x509', '-in', get('ec-p256').certPath, '-text'])).toString();
     assert.match(text, /^Certificate:/);
     const plain = parseCertificateUpload(get('ec-p256').certPem);
-    assert.equal(parseCertificateUpload(text).certificateId, plain.certificateId);
+    assert.equal(parseCertificateUpload(text).reading.certificateId, plain.reading.certificateId);
     refuses(
       () => parseCertificateUpload(`${get('ec-p256').certPem}${text.split('-----BEGIN')[0]}`),
       CODES.surroundingText,
