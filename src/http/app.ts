@@ -13,6 +13,8 @@ import { metadataRoutes } from './routes/metadata.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { rotationRoutes } from './routes/rotation.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
+import { SHARED_SCHEMAS } from './schemas.ts';
+import { asRefusal, errorBodyOf } from './validation.ts';
 
 export interface AppDeps {
   /** The composition root (service/services.ts): every use case the routes call. */
@@ -46,12 +48,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     (_req, body, done) => done(null, body),
   );
 
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  // Errors no handler caught: Fastify's own (schema refusals, bad JSON, body too large) and
+  // those of routes outside an account.
   app.setErrorHandler((err, req, reply) =>
-    sendError(reply, err, {
+    sendError(reply, asRefusal(err, req), {
       realm: null,
       explain: ctx.explainErrors,
       scheme: 'Bearer',
       log: req.log,
+      api: errorBodyOf(req) === 'api',
     }),
   );
   app.setNotFoundHandler((_req, reply) =>
