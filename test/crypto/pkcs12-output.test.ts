@@ -52,9 +52,15 @@ it('`openssl pkcs12 -nokeys` output (Bag Attributes before the block) is accepte
   assert.equal(text.match(/-----BEGIN CERTIFICATE-----/g)?.length, 1);
   const parsed = parseCertificateUpload(text);
   assert.match(parsed.reading.certificateId, /^[A-Za-z0-9_-]{43}$/);
-  assert.equal(parsed.reading.certificateId, parseCertificateUpload(leaf.certPem).reading.certificateId);
+  assert.equal(
+    parsed.reading.certificateId,
+    parseCertificateUpload(leaf.certPem).reading.certificateId,
+  );
   // As bytes (a file upload) too.
-  assert.equal(parseCertificateUpload(Buffer.from(text)).reading.certificateId, parsed.reading.certificateId);
+  assert.equal(
+    parseCertificateUpload(Buffer.from(text)).reading.certificateId,
+    parsed.reading.certificateId,
+  );
 });
 
 it('the same output holding two certificates is refused as a chain', async () => {

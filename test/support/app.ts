@@ -2,10 +2,10 @@
  * The app as tests build it: services on a test store (not owned: the test closes the store)
  * and buildApp over them; closing the app also closes the services (drains the audit writer).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { loadMasterKey } from '../../src/crypto/master-key.ts';
 import type { Clock } from '../../src/domain/clock.ts';
-import { buildApp } from '../../src/http/app.ts';
+import { type AppDeps, buildApp } from '../../src/http/app.ts';
 import { createServices, type Services } from '../../src/service/services.ts';
 import type { Store } from '../../src/store/ports.ts';
 
@@ -16,6 +16,10 @@ export interface TestAppOptions {
   publicUrl: string;
   clock?: Clock;
   explainErrors?: boolean;
+  /** A pino logger whose lines the test reads (default: none). */
+  logger?: FastifyBaseLogger;
+  /** Further buildApp options (timeouts, limits). */
+  app?: Partial<Omit<AppDeps, 'services'>>;
 }
 
 export async function testApp(
@@ -27,7 +31,12 @@ export async function testApp(
     publicUrl: o.publicUrl,
     ...(o.clock && { clock: o.clock }),
   });
-  const app = await buildApp({ services, explainErrors: o.explainErrors ?? false });
+  const app = await buildApp({
+    ...o.app,
+    services,
+    explainErrors: o.explainErrors ?? false,
+    ...(o.logger && { logger: o.logger }),
+  });
   app.addHook('onClose', () => services.close());
   return { app, services };
 }
