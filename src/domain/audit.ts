@@ -28,6 +28,7 @@ export const DETAIL_CODES = [
   'MissingPermission',
   'InvalidRequest',
   'UnsupportedGrantType',
+  'RateLimited',
 ] as const;
 export type DetailCode = (typeof DETAIL_CODES)[number];
 export const isDetailCode = (c: string): c is DetailCode =>

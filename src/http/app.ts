@@ -14,6 +14,7 @@ import { oauthRoutes } from './routes/oauth.ts';
 import { rotationRoutes } from './routes/rotation.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
 import { SHARED_SCHEMAS } from './schemas.ts';
+import { httpServerOptions, type ServerLimits, serverLimits } from './server-limits.ts';
 import { asRefusal, errorBodyOf } from './validation.ts';
 
 export interface AppDeps {
@@ -24,12 +25,20 @@ export interface AppDeps {
   /** A pino logger (default: none). */
   logger?: FastifyBaseLogger;
   trustProxy?: boolean;
+  /** Timeouts and the connection cap (defaults: DEFAULT_SERVER_LIMITS, server-limits.ts). */
+  limits?: Partial<ServerLimits>;
 }
 
 export const BODY_LIMIT = 256 * 1024 + 1024;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const limits = serverLimits(deps.limits);
   const app = Fastify({
+    // Slow clients must not hold sockets forever (server-limits.ts).
+    http: httpServerOptions(limits),
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Per-request info logs cost ~10% on the token endpoint; server errors are still logged
     // by our error handler (http/errors.ts).
@@ -38,6 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: deps.trustProxy ?? false,
     return503OnClosing: true,
   });
+  app.server.maxConnections = limits.maxConnections;
   const ctx: AppContext = { services: deps.services, explainErrors: deps.explainErrors ?? false };
   app.decorate('certmint', ctx);
 

@@ -32,6 +32,7 @@ const quote = (s: string) => s.replace(/["\\]/g, '');
 export function sendError(reply: FastifyReply, err: unknown, ctx: ErrorContext): FastifyReply {
   reply.header('cache-control', 'no-store');
   if (err instanceof OAuthError) {
+    if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
     const body: Record<string, string> = { error: err.error };
     const description = ctx.explain && err.detail ? err.detail : err.description;
     if (description) body.error_description = description;

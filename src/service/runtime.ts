@@ -12,7 +12,7 @@ import {
 } from '../crypto/master-key.ts';
 import { type Clock, systemClock } from '../domain/clock.ts';
 import { DEFAULT_SQLITE_PATH, openStore } from '../store/open.ts';
-import { createServices, type Services } from './services.ts';
+import { createServices, type Services, type ServicesOptions } from './services.ts';
 
 /** For embedders who build their own store and master key before `createServices`. */
 export { keyFileFor, loadMasterKey, type MasterKey } from '../crypto/master-key.ts';
@@ -41,6 +41,8 @@ export interface OpenServicesOptions {
   /** A long-running server: SQLite checkpoints move to a worker thread, the key loads now. */
   serving?: boolean;
   clock?: Clock;
+  /** OAuth endpoint rate limits of this node (default: DEFAULT_RATE_LIMITS). */
+  rateLimits?: ServicesOptions['rateLimits'];
 }
 
 /**
@@ -90,5 +92,6 @@ export async function openServices(opts: OpenServicesOptions): Promise<Services>
     clock,
     publicUrl: opts.publicUrl ?? 'http://127.0.0.1:8080',
     ownsStore: true,
+    ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
   });
 }

@@ -38,6 +38,7 @@ import {
 } from './records/integrations.ts';
 import { createMapping, revokeMapping } from './records/mappings.ts';
 import { createRole, getRole, listRoles, updateRole } from './records/roles.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './token/rate-limit.ts';
 import { RecordCache } from './token/record-cache.ts';
 import { SigningKeys } from './token/signing-keys.ts';
 import { TokenService } from './token/token-service.ts';
@@ -86,6 +87,8 @@ export interface ServicesOptions {
   clock?: Clock;
   /** Close the store when the services close (true when the services opened it). */
   ownsStore?: boolean;
+  /** OAuth endpoint rate limits of this node (default: DEFAULT_RATE_LIMITS). */
+  rateLimits?: Partial<RateLimits>;
 }
 
 /** Where background jobs report failures (a logger's warn). */
@@ -131,7 +134,8 @@ export function createServices(opts: ServicesOptions): Services {
   const cache = new RecordCache(store, clock);
   const keys = new SigningKeys(store, clock, opts.master);
   const audit = new AuditWriter(store.audit);
-  const tokens = new TokenService({ store, clock, cache, keys, audit, publicUrl });
+  const limiter = new RateLimiter(clock, { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits });
+  const tokens = new TokenService({ store, clock, cache, keys, audit, limiter, publicUrl });
   const consoleAuth = createConsoleAuth({ store, clock, master: opts.master, records: cache });
   let purge: NodeJS.Timeout | null = null;
   let closed: Promise<void> | null = null;

@@ -6,7 +6,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { loadMasterKey } from '../../src/crypto/master-key.ts';
 import type { Clock } from '../../src/domain/clock.ts';
 import { type AppDeps, buildApp } from '../../src/http/app.ts';
-import { createServices, type Services } from '../../src/service/services.ts';
+import { createServices, type Services, type ServicesOptions } from '../../src/service/services.ts';
 import type { Store } from '../../src/store/ports.ts';
 
 export interface TestAppOptions {
@@ -18,6 +18,8 @@ export interface TestAppOptions {
   explainErrors?: boolean;
   /** A pino logger whose lines the test reads (default: none). */
   logger?: FastifyBaseLogger;
+  /** OAuth endpoint rate limits (default: the services' defaults). */
+  rateLimits?: ServicesOptions['rateLimits'];
   /** Further buildApp options (timeouts, limits). */
   app?: Partial<Omit<AppDeps, 'services'>>;
 }
@@ -30,6 +32,7 @@ export async function testApp(
     master: loadMasterKey({ secret: o.secret, keyFile: '/nonexistent' }),
     publicUrl: o.publicUrl,
     ...(o.clock && { clock: o.clock }),
+    ...(o.rateLimits && { rateLimits: o.rateLimits }),
   });
   const app = await buildApp({
     ...o.app,

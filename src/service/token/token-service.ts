@@ -24,6 +24,7 @@ import {
 } from './client-auth.ts';
 import { type Form, parseForm } from './form.ts';
 import { serverMetadata } from './metadata.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import type { RecordCache } from './record-cache.ts';
 import { requestedScopes } from './scope.ts';
 import type { SigningKeys } from './signing-keys.ts';
@@ -34,6 +35,8 @@ export interface TokenServiceDeps {
   cache: RecordCache;
   keys: SigningKeys;
   audit: AuditWriter;
+  /** Per-address and per-client request limits (rate-limit.ts). */
+  limiter: RateLimiter;
   /** e.g. http://127.0.0.1:8080 (no trailing slash). */
   publicUrl: string;
 }
@@ -177,7 +180,8 @@ export class TokenService {
   /**
    * Runs `step` on the parsed form and records the outcome in the audit trail before the answer
    * leaves: success, or the OAuthError's detail code. Other errors are server faults: logged by
-   * the HTTP layer, not audited as a client's failure.
+   * the HTTP layer, not audited as a client's failure. The address's rate limit comes first,
+   * before anything is parsed.
    */
   private async audited<T>(
     type: AuditEventType,
@@ -189,6 +193,7 @@ export class TokenService {
     const now = this.d.clock.now();
     const trace = emptyTrace();
     try {
+      this.d.limiter.admitAddress(remoteAddress);
       const result = await step(parseForm(body), trace, now);
       await this.record(type, accountId, now, trace, null, remoteAddress);
       return result;
@@ -218,7 +223,8 @@ export class TokenService {
     return { client, active: own ? active : null };
   }
 
-  private authenticate(
+  /** The client checks (client-auth.ts), then its rate limit: charged once it is proven. */
+  private async authenticate(
     accountId: string,
     form: Form,
     endpoint: Endpoint,
@@ -228,7 +234,9 @@ export class TokenService {
     // The token endpoint or the issuer; introspect and revoke also accept their own URL.
     const audiences = [this.endpoint(accountId, 'token'), this.issuer(accountId)];
     if (endpoint !== 'token') audiences.push(this.endpoint(accountId, endpoint));
-    return authenticateClient(this.d.cache, accountId, form, audiences, now, trace);
+    const client = await authenticateClient(this.d.cache, accountId, form, audiences, now, trace);
+    this.d.limiter.admitClient(client.integration.clientId);
+    return client;
   }
 
   /** Replay check last: an atomic unique insert, so parallel copies cannot all pass. */
