@@ -20,6 +20,12 @@ import { type ConsoleAuth, createConsoleAuth } from './console-auth/index.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from './context.ts';
 import { requireAdministrator } from './records/access.ts';
 import { createAccount, getAccount, listAccounts, refreshSandbox } from './records/accounts.ts';
+import {
+  auditRefusals,
+  inputSpec,
+  positionalSpec,
+  type RefusalSpec,
+} from './records/admin-audit.ts';
 import { listAudit } from './records/audit.ts';
 import {
   assignRole,
@@ -74,6 +80,31 @@ const CERTIFICATES = {
   upload: uploadCertificate,
   revoke: revokeIntegrationCertificate,
 };
+
+/** Every administrative use case: how its refusals are audited (records/admin-audit.ts). */
+const RECORD_REFUSALS = {
+  createAccount: inputSpec('account.create', 'id'),
+  refreshSandbox: positionalSpec('sandbox.refresh'),
+  createEntity: inputSpec('entity.create'),
+  updateEntity: positionalSpec('entity.update', 'entityId'),
+  assignRole: inputSpec('entity.role_assign'),
+  unassignRole: inputSpec('entity.role_unassign'),
+  setPassword: inputSpec('password.reset'),
+  createRole: inputSpec('role.create'),
+  updateRole: positionalSpec('role.update', 'roleId'),
+  createIntegration: inputSpec('integration.create'),
+  updateIntegration: positionalSpec('integration.update', 'clientId'),
+  createMapping: inputSpec('mapping.create'),
+  revokeMapping: positionalSpec('mapping.revoke', 'certificateId'),
+} satisfies Partial<Record<keyof typeof RECORDS, RefusalSpec>>;
+const CERTIFICATE_REFUSALS = {
+  upload: inputSpec('mapping.create'),
+  revoke: positionalSpec('mapping.revoke', 'clientId', 'certificateId'),
+} satisfies Partial<Record<keyof typeof CERTIFICATES, RefusalSpec>>;
+const CONSOLE_AUTH_REFUSALS = {
+  setPassword: inputSpec('password.reset'),
+  resetTwoFactor: positionalSpec('two_factor.reset', 'entityId'),
+} satisfies Partial<Record<keyof ConsoleAuth, RefusalSpec>>;
 
 /** How often expired replay and revoked-token records are deleted. */
 export const PURGE_INTERVAL_MS = 60_000;
@@ -136,7 +167,26 @@ export function createServices(opts: ServicesOptions): Services {
   const audit = new AuditWriter(store.audit);
   const limiter = new RateLimiter(clock, { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits });
   const tokens = new TokenService({ store, clock, cache, keys, audit, limiter, publicUrl });
-  const consoleAuth = createConsoleAuth({ store, clock, master: opts.master, records: cache });
+  const consoleAuth = auditRefusals(
+    deps,
+    createConsoleAuth({ store, clock, master: opts.master, records: cache }),
+    CONSOLE_AUTH_REFUSALS,
+  );
+  const rotateKey = auditRefusals(
+    deps,
+    {
+      async rotate(actor: Actor, accountId: string) {
+        const account = await getAccount(deps, actor, accountId);
+        requireAdministrator(actor, account.id);
+        const kid = await keys.rotate(account.id);
+        await store.audit.append([
+          auditEvent('keys.rotate', account.id, clock.now(), { actor: actorEntityId(actor) }),
+        ]);
+        return { accountId: account.id, kid };
+      },
+    },
+    { rotate: positionalSpec('keys.rotate') },
+  );
   let purge: NodeJS.Timeout | null = null;
   let closed: Promise<void> | null = null;
 
@@ -144,8 +194,8 @@ export function createServices(opts: ServicesOptions): Services {
     clock,
     publicUrl,
     dialect: store.dialect,
-    records: bindAll(deps, RECORDS),
-    certificates: bindAll(deps, CERTIFICATES),
+    records: auditRefusals(deps, bindAll(deps, RECORDS), RECORD_REFUSALS),
+    certificates: auditRefusals(deps, bindAll(deps, CERTIFICATES), CERTIFICATE_REFUSALS),
     tokens,
     signingKeys: {
       get source() {
@@ -156,15 +206,7 @@ export function createServices(opts: ServicesOptions): Services {
         await keys.signer(accountId);
         return keys.jwks(accountId);
       },
-      async rotate(actor, accountId) {
-        const account = await getAccount(deps, actor, accountId);
-        requireAdministrator(actor, account.id);
-        const kid = await keys.rotate(account.id);
-        await store.audit.append([
-          auditEvent('keys.rotate', account.id, clock.now(), { actor: actorEntityId(actor) }),
-        ]);
-        return { accountId: account.id, kid };
-      },
+      rotate: rotateKey.rotate,
     },
     accountExists: async (accountId) => (await cache.account(accountId)) !== null,
     async ready() {

@@ -102,11 +102,18 @@ export function addressKey(address: string | null): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(plain);
   if (mapped) return mapped[1] as string;
   if (!plain.includes(':')) return plain;
-  const groups = expandIPv6(plain);
-  return groups === null ? plain : `${groups.slice(0, 4).join(':')}::/64`;
+  // Fast path: the first four groups are written out before any `::`.
+  const head = plain.split('::', 1)[0]?.split(':', 5) ?? [];
+  const groups = head.length >= 4 && head.length <= 8 ? head : expandIPv6(plain);
+  if (groups === null) return plain;
+  const prefix = groups.slice(0, 4);
+  if (!prefix.every((g) => HEX_GROUP.test(g))) return plain;
+  return `${prefix.map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
-/** The eight 16-bit groups of an IPv6 address (hex, no leading zeros), or null. */
+const HEX_GROUP = /^[0-9a-f]{1,4}$/;
+
+/** The eight 16-bit groups of an IPv6 address (hex), or null. */
 function expandIPv6(address: string): string[] | null {
   const halves = address.split('::');
   if (halves.length > 2) return null;
@@ -125,8 +132,7 @@ function expandIPv6(address: string): string[] | null {
   const missing = 8 - head.length - tail.length;
   if (missing < 0 || (halves.length === 1 && missing !== 0)) return null;
   const all = [...head, ...Array<string>(missing).fill('0'), ...tail];
-  if (!all.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return null;
-  return all.map((g) => Number.parseInt(g, 16).toString(16));
+  return all.every((g) => HEX_GROUP.test(g)) ? all : null;
 }
 
 /** Both limits of one node. Each `admit…` throws the audited 429 (`RateLimited`) when spent. */
