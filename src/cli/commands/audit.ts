@@ -6,7 +6,7 @@ import { emit, isoTime, table, withServices } from '../output.ts';
 
 export function auditCommand(): Command {
   const audit = new Command('audit').description(
-    'audit trail: every token request with its precise failure reason, and administrative events',
+    'audit trail: every token request with its precise failure reason, and administrative events (refused ones too, with their reason and actor)',
   );
 
   audit
@@ -67,6 +67,7 @@ export function auditCommand(): Command {
                 'CERTIFICATE ID',
                 'ENTITY',
                 'ROLE',
+                'ACTOR',
               ],
               events.map((e) => [
                 String(e.id ?? '-'),
@@ -78,6 +79,7 @@ export function auditCommand(): Command {
                 e.certificateId ?? '-',
                 e.entityId === null ? '-' : String(e.entityId),
                 e.roleId === null ? '-' : String(e.roleId),
+                e.actor === null ? '-' : String(e.actor),
               ]),
             ),
           );
