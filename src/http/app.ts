@@ -15,7 +15,7 @@ import { rotationRoutes } from './routes/rotation.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
 import { SHARED_SCHEMAS } from './schemas.ts';
 import { httpServerOptions, type ServerLimits, serverLimits } from './server-limits.ts';
-import { asRefusal, errorBodyOf } from './validation.ts';
+import { asRefusal, errorBodyForUrl, errorBodyOf, routerRefusal } from './validation.ts';
 
 export interface AppDeps {
   /** The composition root (service/services.ts): every use case the routes call. */
@@ -46,6 +46,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     trustProxy: deps.trustProxy ?? false,
     return503OnClosing: true,
+    // URLs the router refuses (bad percent-encoding, an over-long segment) get our error body.
+    frameworkErrors: (err, req, reply) =>
+      sendError(reply, routerRefusal(err), {
+        realm: null,
+        explain: false,
+        scheme: 'Bearer',
+        log: req.log,
+        api: errorBodyForUrl(req.url) === 'api',
+      }),
   });
   app.server.maxConnections = limits.maxConnections;
   const ctx: AppContext = { services: deps.services, explainErrors: deps.explainErrors ?? false };

@@ -121,3 +121,18 @@ export function asRefusal(err: unknown, req: FastifyRequest): unknown {
     ? invalidInput('request.invalid', message)
     : new OAuthError('invalid_request', null, message);
 }
+
+/** Before routing there is no route config: the admin and rotation APIs are told by their URL. */
+export const errorBodyForUrl = (url: string): ErrorBody =>
+  url.startsWith('/api/') || /\/oauth2\/v1\/clients\//.test(url) ? 'api' : 'oauth';
+
+/** Fastify's router refusals (`frameworkErrors`), with a message that does not echo the URL. */
+export function routerRefusal(err: FastifyError): { statusCode: number; message: string } {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return { statusCode: 414, message: 'a path segment is too long (at most 100 characters)' };
+  }
+  if (err.code === 'FST_ERR_BAD_URL') {
+    return { statusCode: 400, message: 'the URL is not valid: check its percent-encoding' };
+  }
+  return { statusCode: 400, message: 'the request could not be routed' };
+}

@@ -82,6 +82,28 @@ describe('schema refusals', () => {
     assert.equal((await f.audit()).length, before, 'a refused request is not audited');
   });
 
+  it('URLs the router refuses: the same error bodies, without echoing the URL', async () => {
+    const long = 'a'.repeat(101);
+    const oauth = await get(`/accounts/${long}${OAUTH}/keys`);
+    assert.equal(oauth.statusCode, 414);
+    assert.deepEqual(oauth.json(), {
+      error: 'invalid_request',
+      error_description: 'a path segment is too long (at most 100 characters)',
+    });
+    const api = await post(`/api/v1/accounts/${f.accountId}/mappings/${long}/revoke`);
+    assert.equal(api.statusCode, 414);
+    assert.deepEqual(api.json(), {
+      error: 'request.invalid',
+      message: 'a path segment is too long (at most 100 characters)',
+    });
+    const badEncoding = await get(`/api/v1/accounts/%E0%A4%A/audit`);
+    assert.equal(badEncoding.statusCode, 400);
+    assert.deepEqual(badEncoding.json(), {
+      error: 'request.invalid',
+      message: 'the URL is not valid: check its percent-encoding',
+    });
+  });
+
   it('health: nothing to read; unknown query parameters are ignored', async () => {
     assert.deepEqual((await get('/healthz?x=1&x=2', false)).json(), { status: 'ok' });
     assert.deepEqual((await get('/readyz?verbose=1', false)).json(), { status: 'ready' });
