@@ -13,6 +13,7 @@ import { type Bootstrapped, bootstrapEmptyStore } from '../../src/service/bootst
 import type { Store } from '../../src/store/ports.ts';
 import { testApp } from '../support/app.ts';
 import { sqliteStores } from '../support/stores.ts';
+import { consolePostRoutes } from './routes.ts';
 import { Browser, CONSOLE_TEST_SECRET, csrfOf, PUBLIC_URL, signIn, T0 } from './support.ts';
 
 /** Bodies no multipart parser can read, each with its content type. */
@@ -38,20 +39,8 @@ const MALFORMED: Array<[string, string, string]> = [
 ];
 
 /** Every POST route under /console, with sample values for its parameters. */
-function consolePostRoutes(app: FastifyInstance): string[] {
-  const out: string[] = [];
-  const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false, method: 'POST' }).split('\n')) {
-    const m = /^([│ ]*)[├└]── (.*?)(?: \(POST\))?$/.exec(line);
-    if (!m) continue;
-    const depth = (m[1] ?? '').length / 4;
-    stack.length = depth;
-    const path = `${stack[depth - 1] ?? ''}${m[2]}`;
-    stack.push(path);
-    if (line.endsWith('(POST)') && path.startsWith('/console/')) out.push(path);
-  }
-  return out.map((p) => p.replace(/:certificateId/g, 'abc').replace(/:\w+/g, '1'));
-}
+const consolePostUrls = (app: FastifyInstance): string[] =>
+  consolePostRoutes(app).map((p) => p.replace(/:certificateId/g, 'abc').replace(/:\w+/g, '1'));
 
 describe('malformed multipart bodies on the console', () => {
   let store: Store;
@@ -86,7 +75,7 @@ describe('malformed multipart bodies on the console', () => {
   const errorLines = () => lines.filter((l) => l.level >= 50);
 
   it('every console POST route answers 400, unauthenticated, with no error line', async () => {
-    const routes = consolePostRoutes(app);
+    const routes = consolePostUrls(app);
     // The app's known POST routes are all found (sign-in, pages, uploads, revocations).
     for (const known of ['/console/login', '/console/m2m', '/console/m2m/abc/revoke']) {
       assert.ok(routes.includes(known), `${known} in ${routes.join(', ')}`);
