@@ -3,7 +3,7 @@
  * default (docs/cli.md, "Settings"); a bad value names where it came from.
  */
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CliError } from '../../src/cli/errors.ts';
@@ -121,6 +121,25 @@ describe('settings', () => {
     assert.equal(flags.server.requestTimeoutMs, 4000);
     assert.equal(flags.server.maxConnections, 7);
     assert.deepEqual(flags.rate, { perClientPerMinute: 12, perAddressPerMinute: 60 });
+  });
+
+  it('serve limits: docs/cli.md has a row for each, with the default the code uses', async () => {
+    const docs = readFileSync(join(import.meta.dirname, '../../docs/cli.md'), 'utf8');
+    const { server, rate } = await inEnv({}, () => limitSettings({}));
+    const defaults: Record<string, number> = {
+      CERTMINT_HEADERS_TIMEOUT_MS: server.headersTimeoutMs,
+      CERTMINT_REQUEST_TIMEOUT_MS: server.requestTimeoutMs,
+      CERTMINT_KEEP_ALIVE_TIMEOUT_MS: server.keepAliveTimeoutMs,
+      CERTMINT_IDLE_TIMEOUT_MS: server.idleTimeoutMs,
+      CERTMINT_MAX_CONNECTIONS: server.maxConnections,
+      CERTMINT_RATE_LIMIT_CLIENT: rate.perClientPerMinute,
+      CERTMINT_RATE_LIMIT_ADDRESS: rate.perAddressPerMinute,
+    };
+    for (const [env, value] of Object.entries(defaults)) {
+      const row = docs.split('\n').find((l) => l.includes(`| \`${env}\` |`));
+      assert.ok(row, `a settings row for ${env}`);
+      assert.equal(row.split('|')[4]?.trim(), `\`${value}\``, env);
+    }
   });
 
   it('serve limits: a bad value names its flag or variable', async () => {
