@@ -1,7 +1,8 @@
 /**
  * certmint under test: the real app (buildApp) on a SQLite store the parent prepared, in its own
  * process so the load generator does not share its event loop. Env: BENCH_DB (SQLite file),
- * BENCH_PORT, CERTMINT_SECRET.
+ * BENCH_PORT, CERTMINT_SECRET, BENCH_RATE_LIMITS (`off`: no limiter at all; otherwise the
+ * limiter runs with limits the load never reaches, so its cost is measured, not its refusals).
  */
 import { loadMasterKey } from '../../src/crypto/master-key.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -19,6 +20,10 @@ const services = createServices({
   master,
   publicUrl: `http://127.0.0.1:${port}`,
   ownsStore: true,
+  rateLimits:
+    process.env.BENCH_RATE_LIMITS === 'off'
+      ? { perClientPerMinute: 0, perAddressPerMinute: 0 }
+      : { perClientPerMinute: 1_000_000_000, perAddressPerMinute: 1_000_000_000 },
 });
 const app = await buildApp({ services });
 await app.listen({ port, host: '127.0.0.1' });

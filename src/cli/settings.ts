@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseNoticeDays } from '../domain/notices.ts';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../http/server-limits.ts';
 import type { NoticeSettings } from '../service/notices/settings.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from '../service/token/rate-limit.ts';
 import { CliError } from './errors.ts';
 import { envVar, io, resolvePath } from './io.ts';
 
@@ -116,6 +118,73 @@ export function serveSettings(o: ServeFlags): ServeSettings {
   }
   const explainErrors = o.explainErrors === true || envVar('CERTMINT_EXPLAIN_ERRORS') === '1';
   return { port, host, publicUrl, explainErrors, logLevel: level as LogLevel };
+}
+
+/** The flags of the server's limits (`serve`), as commander gives them. */
+export interface LimitFlags {
+  headersTimeout?: string;
+  requestTimeout?: string;
+  keepAliveTimeout?: string;
+  idleTimeout?: string;
+  maxConnections?: string;
+  rateLimitClient?: string;
+  rateLimitAddress?: string;
+}
+
+/** Each limit: its flag, its environment variable, the smallest value allowed. */
+const LIMIT_SETTINGS = {
+  headersTimeoutMs: ['headersTimeout', '--headers-timeout', 'CERTMINT_HEADERS_TIMEOUT_MS', 1],
+  requestTimeoutMs: ['requestTimeout', '--request-timeout', 'CERTMINT_REQUEST_TIMEOUT_MS', 1],
+  keepAliveTimeoutMs: [
+    'keepAliveTimeout',
+    '--keep-alive-timeout',
+    'CERTMINT_KEEP_ALIVE_TIMEOUT_MS',
+    1,
+  ],
+  idleTimeoutMs: ['idleTimeout', '--idle-timeout', 'CERTMINT_IDLE_TIMEOUT_MS', 1],
+  maxConnections: ['maxConnections', '--max-connections', 'CERTMINT_MAX_CONNECTIONS', 1],
+  perClientPerMinute: ['rateLimitClient', '--rate-limit-client', 'CERTMINT_RATE_LIMIT_CLIENT', 0],
+  perAddressPerMinute: [
+    'rateLimitAddress',
+    '--rate-limit-address',
+    'CERTMINT_RATE_LIMIT_ADDRESS',
+    0,
+  ],
+} as const satisfies Record<
+  keyof ServerLimits | keyof RateLimits,
+  readonly [keyof LimitFlags, string, string, number]
+>;
+
+export interface LimitSettings {
+  server: ServerLimits;
+  rate: RateLimits;
+}
+
+/** Timeouts, the connection cap and the OAuth rate limits: flag, else variable, else default. */
+export function limitSettings(o: LimitFlags): LimitSettings {
+  const defaults: ServerLimits & RateLimits = { ...DEFAULT_SERVER_LIMITS, ...DEFAULT_RATE_LIMITS };
+  const out = { ...defaults };
+  for (const [key, [flag, flagName, env, min]] of Object.entries(LIMIT_SETTINGS)) {
+    const raw = o[flag] ?? envVar(env);
+    if (raw === undefined) continue;
+    const from = o[flag] !== undefined ? flagName : env;
+    const n = /^[0-9]{1,9}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min) {
+      throw new CliError(
+        `${from} must be a whole number, ${min} or more (got "${raw.slice(0, 20)}")`,
+        2,
+      );
+    }
+    out[key as keyof typeof out] = n;
+  }
+  if (out.headersTimeoutMs > out.requestTimeoutMs) {
+    throw new CliError(
+      `the headers timeout (${out.headersTimeoutMs} ms) must not exceed the request timeout (${out.requestTimeoutMs} ms): set --headers-timeout or --request-timeout`,
+      2,
+    );
+  }
+  const { perClientPerMinute, perAddressPerMinute, ...server } = out;
+  return { server, rate: { perClientPerMinute, perAddressPerMinute } };
 }
 
 /** Where a client finds the server: $CERTMINT_PUBLIC_URL, else the local address serve uses. */

@@ -54,8 +54,8 @@ async function consolePages(app: FastifyInstance, opts: { env: ConsoleEnv }): Pr
     crossOriginEmbedderPolicy: false,
   });
   await app.register(rateLimit, { global: false });
+  // Parts are read by normalizeBody (body.ts), which tells a malformed body (400) from a bug.
   await app.register(multipart, {
-    attachFieldsToBody: true,
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 20, fieldSize: 4096, parts: 25 },
   });
 

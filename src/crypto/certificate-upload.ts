@@ -1,9 +1,10 @@
 /**
  * Reads an uploaded certificate file exactly once: size, then PEM or DER, then the one
  * certificate inside (x509.ts). Refuses everything that is not exactly one certificate — empty
- * files, private keys, CSRs, bare public keys, several certificates, text around the PEM block,
- * garbage — with the refusals of domain/certificate-policy-refusals.ts. Never echoes the input,
- * and never throws anything but a `policy` DomainError.
+ * files, private keys, CSRs, bare public keys, several certificates, text after the PEM block,
+ * garbage — with the refusals of domain/certificate-policy-refusals.ts; explanatory text before
+ * the block is read past (RFC 7468 §2, see pem.ts). Never echoes the input, and never throws
+ * anything but a `policy` DomainError.
  */
 import { createPrivateKey } from 'node:crypto';
 import { CertificationRequest } from '@peculiar/asn1-csr';

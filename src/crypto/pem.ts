@@ -1,7 +1,10 @@
 /**
  * PEM text handling for the certificate policy (RFC 7468). Strict on purpose: a certificate
  * upload is exactly one `CERTIFICATE` block; CRLF line ends, a byte-order mark and whitespace
- * around the block are tolerated, anything else around it is not.
+ * around the block are tolerated, and so is explanatory text on the lines before it (RFC 7468
+ * §2: "data before the encapsulation boundaries are permitted" — e.g. the "Bag Attributes"
+ * lines of `openssl pkcs12 -nokeys`, or `openssl x509 -text`). Text after the block, or on the
+ * BEGIN line itself, is not.
  */
 
 const BEGIN_LABEL = /-----BEGIN ([A-Z0-9][A-Z0-9 ]*)-----/g;
@@ -17,9 +20,10 @@ const BEGIN = '-----BEGIN CERTIFICATE-----';
 const END = '-----END CERTIFICATE-----';
 
 /**
- * The DER inside a text that is exactly one CERTIFICATE block (after trimming), or why not:
- * other text around the block, or broken base64 inside it. Hand-written rather than one regex:
- * a regex with nested whitespace classes backtracks quadratically on 64 KiB of blanks.
+ * The DER inside a text that is exactly one CERTIFICATE block (after trimming), possibly after
+ * lines of explanatory text, or why not: other text after the block (or before it on the BEGIN
+ * line), or broken base64 inside it. Hand-written rather than one regex: a regex with nested
+ * whitespace classes backtracks quadratically on 64 KiB of blanks.
  */
 export type SingleBlock =
   | { kind: 'ok'; der: Buffer }
@@ -34,8 +38,10 @@ export function decodeSingleCertificateBlock(text: string): SingleBlock {
   const begin = trimmed.indexOf(BEGIN);
   const end = trimmed.lastIndexOf(END);
   if (begin < 0 || end < begin + BEGIN.length) return { kind: 'bad_base64' };
-  if (begin > 0 || end + END.length < trimmed.length) return { kind: 'surrounding_text' };
-  const body = trimmed.slice(BEGIN.length, end);
+  // Explanatory text ends with a line break: the BEGIN marker starts its own line.
+  const startsLine = begin === 0 || trimmed[begin - 1] === '\n';
+  if (!startsLine || end + END.length < trimmed.length) return { kind: 'surrounding_text' };
+  const body = trimmed.slice(begin + BEGIN.length, end);
   // The markers sit on their own lines; the body is base64 and whitespace only (RFC 7468 §3).
   if (!/^[ \t]*\n/.test(body) || !/\n[ \t]*$/.test(body)) return { kind: 'bad_base64' };
   if (!/^[A-Za-z0-9+/=\s]*$/.test(body)) return { kind: 'bad_base64' };

@@ -10,6 +10,7 @@ import {
   type AuditEventType,
   DETAIL_CODES,
   type DetailCode,
+  isDetailCode,
 } from './audit.ts';
 
 export interface Explanation {
@@ -126,6 +127,12 @@ export const DETAIL_EXPLANATIONS: Readonly<Record<DetailCode, Explanation>> = {
     meaning: 'The grant_type was not client_credentials.',
     action: 'Send grant_type=client_credentials.',
   },
+  RateLimited: {
+    meaning:
+      'The client or its address sent more OAuth requests than this node allows per minute; it was answered 429 with Retry-After.',
+    action:
+      'Cache access tokens until they expire (one hour) instead of requesting one per call, and honour Retry-After; an operator can raise the limits.',
+  },
 };
 
 /** What each kind of event records. A failure with a detail code is explained by the code. */
@@ -191,12 +198,29 @@ export const EVENT_EXPLANATIONS: Readonly<Record<AuditEventType, Explanation>> =
 const CLIENT_EVENTS: ReadonlySet<AuditEventType> = new Set(['token', 'introspect', 'revoke']);
 export const isAdministrativeEvent = (type: AuditEventType): boolean => !CLIENT_EVENTS.has(type);
 
-/** The explanation of one event: its failure's detail code, else its type. */
+/**
+ * The explanation of one event: its failure's detail code, else its type. A refused
+ * administrative request records the refusal's own code (e.g. `permission.missing`): the person
+ * was shown the full message when it happened; the trail names the code and what was refused.
+ */
 export function explainAuditEvent(e: Pick<AuditEvent, 'type' | 'result' | 'detail'>): Explanation {
   if (e.result === 'failure') {
-    return e.detail === null ? FAILED_WITHOUT_DETAIL : DETAIL_EXPLANATIONS[e.detail];
+    if (e.detail === null) return FAILED_WITHOUT_DETAIL;
+    if (isDetailCode(e.detail)) return DETAIL_EXPLANATIONS[e.detail];
+    return refusedExplanation(e.type, e.detail);
   }
   return EVENT_EXPLANATIONS[e.type];
+}
+
+/** A refused administrative request: what was tried, and the refusal's code. */
+function refusedExplanation(type: AuditEventType, code: string): Explanation {
+  const tried = EVENT_EXPLANATIONS[type].meaning.replace(/\.$/, '');
+  return {
+    meaning: `Refused (${code}), nothing changed. What was asked: ${tried.charAt(0).toLowerCase()}${tried.slice(1)}.`,
+    action: code.startsWith('permission.')
+      ? 'The person lacked the permission: an Administrator can grant it, or do it for them.'
+      : 'The person was told why when it happened; nothing needs undoing.',
+  };
 }
 
 /** Every failure the server records has a detail code; this covers a record without one. */

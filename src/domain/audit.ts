@@ -28,6 +28,7 @@ export const DETAIL_CODES = [
   'MissingPermission',
   'InvalidRequest',
   'UnsupportedGrantType',
+  'RateLimited',
 ] as const;
 export type DetailCode = (typeof DETAIL_CODES)[number];
 export const isDetailCode = (c: string): c is DetailCode =>
@@ -65,6 +66,15 @@ export const isAuditEventType = (t: string): t is AuditEventType =>
 
 export type AuditResult = 'success' | 'failure';
 
+/**
+ * Why a request failed: a detail code for the OAuth endpoints, or — for a refused
+ * administrative request — the stable code of the DomainError that refused it (e.g.
+ * `permission.missing`, `mapping.limit_reached`).
+ */
+export type AuditDetail = DetailCode | RefusalCode;
+/** A DomainError code (`<record>.<reason>`), recorded when an administrative request is refused. */
+export type RefusalCode = string;
+
 export interface AuditEvent {
   /** Assigned by the store. */
   id?: number;
@@ -72,13 +82,16 @@ export interface AuditEvent {
   accountId: string;
   type: AuditEventType;
   result: AuditResult;
-  detail: DetailCode | null;
+  detail: AuditDetail | null;
   clientId: string | null;
   certificateId: string | null;
   entityId: number | null;
   roleId: number | null;
   remoteAddress: string | null;
-  /** Who acted (entity id) for administrative events; null for token requests and the CLI. */
+  /**
+   * Who acted (entity id, of this event's account) for administrative events, refused ones
+   * included; null for token requests and the CLI.
+   */
   actor: number | null;
 }
 

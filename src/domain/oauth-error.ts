@@ -2,7 +2,7 @@ import type { DetailCode } from './audit.ts';
 
 /**
  * RFC 6749 §5.2 error codes (plus RFC 6750 §3.1 for protected resources). One class, one
- * serializer (src/http/oauth-errors.ts). `detail` is the private reason: it goes to the audit
+ * serializer (src/http/errors.ts). `detail` is the private reason: it goes to the audit
  * trail and never to the wire (unless the server runs with --explain-errors).
  */
 export type OAuthErrorCode =
@@ -14,6 +14,7 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'temporarily_unavailable'
   | 'server_error';
 
 const STATUS: Record<OAuthErrorCode, number> = {
@@ -25,8 +26,16 @@ const STATUS: Record<OAuthErrorCode, number> = {
   invalid_scope: 400,
   invalid_token: 401,
   insufficient_scope: 403,
+  temporarily_unavailable: 503,
   server_error: 500,
 };
+
+export interface OAuthErrorOptions {
+  /** Another status than the code's usual one (429 for a rate limit, RFC 6585 §4). */
+  status?: number;
+  /** Seconds the client should wait: sent as `Retry-After` (RFC 9110 §10.2.3). */
+  retryAfterS?: number;
+}
 
 export class OAuthError extends Error {
   readonly error: OAuthErrorCode;
@@ -34,15 +43,36 @@ export class OAuthError extends Error {
   readonly detail: DetailCode | null;
   /** A safe, generic description; only sent when it adds nothing an attacker could use. */
   readonly description: string | undefined;
-  constructor(error: OAuthErrorCode, detail: DetailCode | null, description?: string) {
+  readonly retryAfterS: number | undefined;
+  constructor(
+    error: OAuthErrorCode,
+    detail: DetailCode | null,
+    description?: string,
+    options: OAuthErrorOptions = {},
+  ) {
     super(detail ?? error);
     this.name = 'OAuthError';
     this.error = error;
-    this.status = STATUS[error];
+    this.status = options.status ?? STATUS[error];
     this.detail = detail;
     this.description = description;
+    this.retryAfterS = options.retryAfterS;
   }
 }
+
+/**
+ * Too many requests (RFC 6585 §4: 429 with Retry-After). RFC 6749 has no code for it at the
+ * token endpoint; `temporarily_unavailable` (its "temporary overloading") is the registered
+ * code clients already treat as "back off and retry". It is sent only once the caller has
+ * authenticated, or for its address alone: it says nothing about any client id.
+ */
+export const rateLimited = (retryAfterS: number) =>
+  new OAuthError(
+    'temporarily_unavailable',
+    'RateLimited',
+    'too many requests: retry after the Retry-After delay',
+    { status: 429, retryAfterS },
+  );
 
 /**
  * Every failure before the assertion's signature is verified is this same answer: no oracle on

@@ -13,6 +13,9 @@ import { metadataRoutes } from './routes/metadata.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { rotationRoutes } from './routes/rotation.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
+import { SHARED_SCHEMAS } from './schemas.ts';
+import { httpServerOptions, type ServerLimits, serverLimits } from './server-limits.ts';
+import { asRefusal, errorBodyForUrl, errorBodyOf, routerRefusal } from './validation.ts';
 
 export interface AppDeps {
   /** The composition root (service/services.ts): every use case the routes call. */
@@ -22,12 +25,20 @@ export interface AppDeps {
   /** A pino logger (default: none). */
   logger?: FastifyBaseLogger;
   trustProxy?: boolean;
+  /** Timeouts and the connection cap (defaults: DEFAULT_SERVER_LIMITS, server-limits.ts). */
+  limits?: Partial<ServerLimits>;
 }
 
 export const BODY_LIMIT = 256 * 1024 + 1024;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const limits = serverLimits(deps.limits);
   const app = Fastify({
+    // Slow clients must not hold sockets forever (server-limits.ts).
+    http: httpServerOptions(limits),
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Per-request info logs cost ~10% on the token endpoint; server errors are still logged
     // by our error handler (http/errors.ts).
@@ -35,7 +46,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     trustProxy: deps.trustProxy ?? false,
     return503OnClosing: true,
+    // URLs the router refuses (bad percent-encoding, an over-long segment) get our error body.
+    frameworkErrors: (err, req, reply) =>
+      sendError(reply, routerRefusal(err), {
+        realm: null,
+        explain: false,
+        scheme: 'Bearer',
+        log: req.log,
+        api: errorBodyForUrl(req.url) === 'api',
+      }),
   });
+  app.server.maxConnections = limits.maxConnections;
   const ctx: AppContext = { services: deps.services, explainErrors: deps.explainErrors ?? false };
   app.decorate('certmint', ctx);
 
@@ -46,12 +67,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     (_req, body, done) => done(null, body),
   );
 
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  // Errors no handler caught: Fastify's own (schema refusals, bad JSON, body too large) and
+  // those of routes outside an account.
   app.setErrorHandler((err, req, reply) =>
-    sendError(reply, err, {
+    sendError(reply, asRefusal(err, req), {
       realm: null,
       explain: ctx.explainErrors,
       scheme: 'Bearer',
       log: req.log,
+      api: errorBodyOf(req) === 'api',
     }),
   );
   app.setNotFoundHandler((_req, reply) =>

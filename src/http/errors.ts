@@ -15,6 +15,8 @@ export interface ErrorContext {
   /** The token endpoints use Basic (client auth, RFC 6749 §5.2); resources use Bearer. */
   scheme: 'Basic' | 'Bearer';
   log: FastifyBaseLogger;
+  /** The admin and rotation APIs: Fastify's own refusals as `{ error, message }` too. */
+  api?: boolean;
 }
 
 const DOMAIN_STATUS: Record<ErrorKind, number> = {
@@ -30,6 +32,7 @@ const quote = (s: string) => s.replace(/["\\]/g, '');
 export function sendError(reply: FastifyReply, err: unknown, ctx: ErrorContext): FastifyReply {
   reply.header('cache-control', 'no-store');
   if (err instanceof OAuthError) {
+    if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
     const body: Record<string, string> = { error: err.error };
     const description = ctx.explain && err.detail ? err.detail : err.description;
     if (description) body.error_description = description;
@@ -52,9 +55,14 @@ export function sendError(reply: FastifyReply, err: unknown, ctx: ErrorContext):
   const fe = err as { statusCode?: unknown; code?: unknown; message?: unknown };
   // Fastify's own client errors (body too large, bad JSON, wrong content type).
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const message = String(fe.message ?? 'bad request');
     return reply
       .code(fe.statusCode)
-      .send({ error: 'invalid_request', error_description: String(fe.message ?? 'bad request') });
+      .send(
+        ctx.api
+          ? { error: 'request.invalid', message }
+          : { error: 'invalid_request', error_description: message },
+      );
   }
   ctx.log.error({ err }, 'unexpected error');
   return reply.code(500).send({ error: 'server_error' });

@@ -113,4 +113,5 @@ export {
   type Services,
   type ServicesOptions,
 } from './services.ts';
+export { DEFAULT_RATE_LIMITS, type RateLimits } from './token/rate-limit.ts';
 export type { ActiveToken, IntrospectionResponse, TokenResponse } from './token/token-service.ts';

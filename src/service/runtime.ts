@@ -13,7 +13,7 @@ import {
 import { type Clock, systemClock } from '../domain/clock.ts';
 import { DEFAULT_SQLITE_PATH, openStore } from '../store/open.ts';
 import type { NoticeSettings } from './notices/index.ts';
-import { createServices, type Services } from './services.ts';
+import { createServices, type Services, type ServicesOptions } from './services.ts';
 
 /** For embedders who build their own store and master key before `createServices`. */
 export { keyFileFor, loadMasterKey, type MasterKey } from '../crypto/master-key.ts';
@@ -44,6 +44,8 @@ export interface OpenServicesOptions {
   clock?: Clock;
   /** Certificate expiry notices (thresholds, SMTP, webhook); none configured: none sent. */
   notices?: NoticeSettings;
+  /** OAuth endpoint rate limits of this node (default: DEFAULT_RATE_LIMITS). */
+  rateLimits?: ServicesOptions['rateLimits'];
 }
 
 /**
@@ -95,6 +97,7 @@ export async function openServices(opts: OpenServicesOptions): Promise<Services>
       publicUrl: opts.publicUrl ?? 'http://127.0.0.1:8080',
       ownsStore: true,
       notices: opts.notices,
+      ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
     });
   } catch (e) {
     // A bad notice setting: nothing may stay open behind the error.

@@ -29,6 +29,12 @@ import {
   listAccounts,
   refreshSandbox,
 } from './records/accounts.ts';
+import {
+  auditRefusals,
+  inputSpec,
+  positionalSpec,
+  type RefusalSpec,
+} from './records/admin-audit.ts';
 import { listAudit } from './records/audit.ts';
 import { auditActorNames } from './records/audit-actors.ts';
 import {
@@ -48,6 +54,7 @@ import {
 } from './records/integrations.ts';
 import { createMapping, revokeMapping } from './records/mappings.ts';
 import { createRole, getRole, listRoles, updateRole } from './records/roles.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './token/rate-limit.ts';
 import { RecordCache } from './token/record-cache.ts';
 import { SigningKeys } from './token/signing-keys.ts';
 import { TokenService } from './token/token-service.ts';
@@ -88,6 +95,31 @@ const CERTIFICATES = {
   revoke: revokeIntegrationCertificate,
 };
 
+/** Every administrative use case: how its refusals are audited (records/admin-audit.ts). */
+const RECORD_REFUSALS = {
+  createAccount: inputSpec('account.create', 'id'),
+  refreshSandbox: positionalSpec('sandbox.refresh'),
+  createEntity: inputSpec('entity.create'),
+  updateEntity: positionalSpec('entity.update', 'entityId'),
+  assignRole: inputSpec('entity.role_assign'),
+  unassignRole: inputSpec('entity.role_unassign'),
+  setPassword: inputSpec('password.reset'),
+  createRole: inputSpec('role.create'),
+  updateRole: positionalSpec('role.update', 'roleId'),
+  createIntegration: inputSpec('integration.create'),
+  updateIntegration: positionalSpec('integration.update', 'clientId'),
+  createMapping: inputSpec('mapping.create'),
+  revokeMapping: positionalSpec('mapping.revoke', 'certificateId'),
+} satisfies Partial<Record<keyof typeof RECORDS, RefusalSpec>>;
+const CERTIFICATE_REFUSALS = {
+  upload: inputSpec('mapping.create'),
+  revoke: positionalSpec('mapping.revoke', 'clientId', 'certificateId'),
+} satisfies Partial<Record<keyof typeof CERTIFICATES, RefusalSpec>>;
+const CONSOLE_AUTH_REFUSALS = {
+  setPassword: inputSpec('password.reset'),
+  resetTwoFactor: positionalSpec('two_factor.reset', 'entityId'),
+} satisfies Partial<Record<keyof ConsoleAuth, RefusalSpec>>;
+
 /** How often expired replay and revoked-token records are deleted. */
 export const PURGE_INTERVAL_MS = 60_000;
 
@@ -102,6 +134,8 @@ export interface ServicesOptions {
   ownsStore?: boolean;
   /** Certificate expiry notices: thresholds and channels (none: no notices are sent). */
   notices?: NoticeSettings | undefined;
+  /** OAuth endpoint rate limits of this node (default: DEFAULT_RATE_LIMITS). */
+  rateLimits?: Partial<RateLimits>;
 }
 
 /** Where background jobs report failures (a logger's warn). */
@@ -149,8 +183,28 @@ export function createServices(opts: ServicesOptions): Services {
   const cache = new RecordCache(store, clock);
   const keys = new SigningKeys(store, clock, opts.master);
   const audit = new AuditWriter(store.audit);
-  const tokens = new TokenService({ store, clock, cache, keys, audit, publicUrl });
-  const consoleAuth = createConsoleAuth({ store, clock, master: opts.master, records: cache });
+  const limiter = new RateLimiter(clock, { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits });
+  const tokens = new TokenService({ store, clock, cache, keys, audit, limiter, publicUrl });
+  const consoleAuth = auditRefusals(
+    deps,
+    createConsoleAuth({ store, clock, master: opts.master, records: cache }),
+    CONSOLE_AUTH_REFUSALS,
+  );
+  const rotateKey = auditRefusals(
+    deps,
+    {
+      async rotate(actor: Actor, accountId: string) {
+        const account = await getAccount(deps, actor, accountId);
+        requireAdministrator(actor, account.id);
+        const kid = await keys.rotate(account.id);
+        await store.audit.append([
+          auditEvent('keys.rotate', account.id, clock.now(), { actor: actorEntityId(actor) }),
+        ]);
+        return { accountId: account.id, kid };
+      },
+    },
+    { rotate: positionalSpec('keys.rotate') },
+  );
   const notices = createNotices(deps, { settings: opts.notices, publicUrl });
   let purge: NodeJS.Timeout | null = null;
   let closed: Promise<void> | null = null;
@@ -159,8 +213,8 @@ export function createServices(opts: ServicesOptions): Services {
     clock,
     publicUrl,
     dialect: store.dialect,
-    records: bindAll(deps, RECORDS),
-    certificates: bindAll(deps, CERTIFICATES),
+    records: auditRefusals(deps, bindAll(deps, RECORDS), RECORD_REFUSALS),
+    certificates: auditRefusals(deps, bindAll(deps, CERTIFICATES), CERTIFICATE_REFUSALS),
     tokens,
     signingKeys: {
       get source() {
@@ -171,15 +225,7 @@ export function createServices(opts: ServicesOptions): Services {
         await keys.signer(accountId);
         return keys.jwks(accountId);
       },
-      async rotate(actor, accountId) {
-        const account = await getAccount(deps, actor, accountId);
-        requireAdministrator(actor, account.id);
-        const kid = await keys.rotate(account.id);
-        await store.audit.append([
-          auditEvent('keys.rotate', account.id, clock.now(), { actor: actorEntityId(actor) }),
-        ]);
-        return { accountId: account.id, kid };
-      },
+      rotate: rotateKey.rotate,
     },
     accountExists: async (accountId) => (await cache.account(accountId)) !== null,
     async ready() {

@@ -246,6 +246,9 @@ describe('certmint record commands (CLI)', () => {
       '123456',
       '--type',
       'mapping.revoke',
+      // The refused second revocation above is in the trail too, as a failure.
+      '--result',
+      'success',
     ]);
     assert.deepEqual(
       events.map((e) => [e.type, e.result, e.certificateId]).sort(),
@@ -253,6 +256,21 @@ describe('certmint record commands (CLI)', () => {
         ['mapping.revoke', 'success', dashA.id],
         ['mapping.revoke', 'success', dashB.id],
       ].sort(),
+    );
+    const refusals = await json<Array<{ result: string; detail: string; certificateId: string }>>([
+      ...db,
+      'audit',
+      'list',
+      '--account',
+      '123456',
+      '--type',
+      'mapping.revoke',
+      '--result',
+      'failure',
+    ]);
+    assert.deepEqual(
+      refusals.map((e) => [e.result, e.certificateId]),
+      [['failure', dashA.id]],
     );
 
     const refreshed = await json<{

@@ -3,7 +3,7 @@
  * default (docs/cli.md, "Settings"); a bad value names where it came from.
  */
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CliError } from '../../src/cli/errors.ts';
@@ -11,6 +11,7 @@ import { withIo } from '../../src/cli/io.ts';
 import {
   defaultServerUrl,
   describeStore,
+  limitSettings,
   masterSecret,
   serveSettings,
   storeLocation,
@@ -80,6 +81,93 @@ describe('settings', () => {
       { CERTMINT_LOG_LEVEL: 'loud' },
       {},
       'CERTMINT_LOG_LEVEL must be one of fatal, error, warn, info, debug (got "loud")',
+    );
+  });
+
+  it('serve limits: flag, else environment, else the documented defaults', async () => {
+    assert.deepEqual(await inEnv({}, () => limitSettings({})), {
+      server: {
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 72_000,
+        idleTimeoutMs: 120_000,
+        maxConnections: 512,
+      },
+      rate: { perClientPerMinute: 6000, perAddressPerMinute: 30_000 },
+    });
+    const env = {
+      CERTMINT_HEADERS_TIMEOUT_MS: '2000',
+      CERTMINT_REQUEST_TIMEOUT_MS: '4000',
+      CERTMINT_KEEP_ALIVE_TIMEOUT_MS: '5000',
+      CERTMINT_IDLE_TIMEOUT_MS: '6000',
+      CERTMINT_MAX_CONNECTIONS: '100',
+      CERTMINT_RATE_LIMIT_CLIENT: '0',
+      CERTMINT_RATE_LIMIT_ADDRESS: '60',
+    };
+    assert.deepEqual(await inEnv(env, () => limitSettings({})), {
+      server: {
+        headersTimeoutMs: 2000,
+        requestTimeoutMs: 4000,
+        keepAliveTimeoutMs: 5000,
+        idleTimeoutMs: 6000,
+        maxConnections: 100,
+      },
+      rate: { perClientPerMinute: 0, perAddressPerMinute: 60 },
+    });
+    const flags = await inEnv(env, () =>
+      limitSettings({ headersTimeout: '1000', maxConnections: '7', rateLimitClient: '12' }),
+    );
+    assert.equal(flags.server.headersTimeoutMs, 1000);
+    assert.equal(flags.server.requestTimeoutMs, 4000);
+    assert.equal(flags.server.maxConnections, 7);
+    assert.deepEqual(flags.rate, { perClientPerMinute: 12, perAddressPerMinute: 60 });
+  });
+
+  it('serve limits: docs/cli.md has a row for each, with the default the code uses', async () => {
+    const docs = readFileSync(join(import.meta.dirname, '../../docs/cli.md'), 'utf8');
+    const { server, rate } = await inEnv({}, () => limitSettings({}));
+    const defaults: Record<string, number> = {
+      CERTMINT_HEADERS_TIMEOUT_MS: server.headersTimeoutMs,
+      CERTMINT_REQUEST_TIMEOUT_MS: server.requestTimeoutMs,
+      CERTMINT_KEEP_ALIVE_TIMEOUT_MS: server.keepAliveTimeoutMs,
+      CERTMINT_IDLE_TIMEOUT_MS: server.idleTimeoutMs,
+      CERTMINT_MAX_CONNECTIONS: server.maxConnections,
+      CERTMINT_RATE_LIMIT_CLIENT: rate.perClientPerMinute,
+      CERTMINT_RATE_LIMIT_ADDRESS: rate.perAddressPerMinute,
+    };
+    for (const [env, value] of Object.entries(defaults)) {
+      const row = docs.split('\n').find((l) => l.includes(`| \`${env}\` |`));
+      assert.ok(row, `a settings row for ${env}`);
+      assert.equal(row.split('|')[4]?.trim(), `\`${value}\``, env);
+    }
+  });
+
+  it('serve limits: a bad value names its flag or variable', async () => {
+    const refused = async (env: Record<string, string>, flags: object, message: string) => {
+      await assert.rejects(
+        inEnv(env, () => limitSettings(flags)),
+        (e: unknown) => e instanceof CliError && e.message === message && e.exitCode === 2,
+      );
+    };
+    await refused(
+      {},
+      { maxConnections: '0' },
+      '--max-connections must be a whole number, 1 or more (got "0")',
+    );
+    await refused(
+      { CERTMINT_REQUEST_TIMEOUT_MS: '5s' },
+      {},
+      'CERTMINT_REQUEST_TIMEOUT_MS must be a whole number, 1 or more (got "5s")',
+    );
+    await refused(
+      {},
+      { rateLimitAddress: '-1' },
+      '--rate-limit-address must be a whole number, 0 or more (got "-1")',
+    );
+    await refused(
+      {},
+      { headersTimeout: '40000' },
+      'the headers timeout (40000 ms) must not exceed the request timeout (30000 ms): set --headers-timeout or --request-timeout',
     );
   });
 

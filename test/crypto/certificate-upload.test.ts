@@ -156,11 +156,14 @@ describe('parseCertificateUpload refuses what is not one certificate', () => {
     );
   });
 
-  it('OpenSSL text output around the PEM block', async () => {
+  it('OpenSSL text output before the PEM block is read past; text after it is refused', async () => {
+    // RFC 7468 §2: explanatory text before the encapsulation boundary is permitted.
     const text = (await runOpenssl(['x509', '-in', get('ec-p256').certPath, '-text'])).toString();
     assert.match(text, /^Certificate:/);
+    const plain = parseCertificateUpload(get('ec-p256').certPem);
+    assert.equal(parseCertificateUpload(text).reading.certificateId, plain.reading.certificateId);
     refuses(
-      () => parseCertificateUpload(text),
+      () => parseCertificateUpload(`${get('ec-p256').certPem}${text.split('-----BEGIN')[0]}`),
       CODES.surroundingText,
       'The file has text around the certificate: upload only the block from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE----- (for example the output of "openssl x509 -in cert.pem -out public.pem")',
     );

@@ -28,7 +28,10 @@ describe('PEM helpers', () => {
   it('decodeSingleCertificateBlock: surrounding text vs broken base64', () => {
     const pem = toPem(Buffer.from('hello world'), 'CERTIFICATE'); // aGVsbG8gd29ybGQ=
     assert.equal(decodeSingleCertificateBlock(pem).kind, 'ok');
-    assert.equal(decodeSingleCertificateBlock(`Subject: x\n${pem}`).kind, 'surrounding_text');
+    // Explanatory text on the lines before the block is permitted (RFC 7468 §2), not on its line.
+    assert.equal(decodeSingleCertificateBlock(`Subject: x\n${pem}`).kind, 'ok');
+    assert.equal(decodeSingleCertificateBlock(`Subject: x\r\n\r\n${pem}`).kind, 'ok');
+    assert.equal(decodeSingleCertificateBlock(`Subject: x ${pem}`).kind, 'surrounding_text');
     assert.equal(decodeSingleCertificateBlock(`${pem}trailer`).kind, 'surrounding_text');
     assert.equal(decodeSingleCertificateBlock(pem.replace('aGVs', 'a*Vs')).kind, 'bad_base64');
     assert.equal(

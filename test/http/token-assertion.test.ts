@@ -65,7 +65,8 @@ describeEachStore('token endpoint', (factory) => {
     it('alg none → UnsupportedAlgo', async () => {
       const now = nowS(f.clock);
       const jwt = `${b64({ alg: 'none', kid: f.cred.certificateId })}.${b64({ iss: f.clientId, aud: f.tokenUrl, iat: now, exp: now + 60 })}.`;
-      await refused(await f.token(jwt), 'MalformedAssertion');
+      // An unsecured JWS (empty signature, RFC 7515 §A.5) is refused for its algorithm.
+      await refused(await f.token(jwt), 'UnsupportedAlgo');
       const jwt2 = `${b64({ alg: 'none', kid: f.cred.certificateId })}.${b64({ iss: f.clientId, aud: f.tokenUrl, iat: now, exp: now + 60 })}.AAAA`;
       await refused(await f.token(jwt2), 'UnsupportedAlgo');
     });
@@ -169,8 +170,16 @@ describeEachStore('token endpoint', (factory) => {
       );
     });
 
-    it('wrong iss → InvalidIssuer', async () => {
+    it('wrong iss → InvalidIssuer, recording the iss that was sent (bounded)', async () => {
       await refused(await f.token(await f.sign({ iss: 'a'.repeat(64) })), 'InvalidIssuer');
+      assert.equal((await f.audit())[0]?.clientId, 'a'.repeat(64));
+      await refused(
+        await f.token(await f.sign({ iss: `evil-${'b'.repeat(300)}` })),
+        'InvalidIssuer',
+      );
+      assert.equal((await f.audit())[0]?.clientId, `evil-${'b'.repeat(123)}`);
+      await refused(await f.token(await f.sign({ iss: 42 })), 'InvalidIssuer');
+      assert.equal((await f.audit())[0]?.clientId, null);
     });
 
     it('wrong aud → InvalidAudience', async () => {
@@ -181,9 +190,27 @@ describeEachStore('token endpoint', (factory) => {
       await refused(await f.token(await f.sign({ aud: undefined })), 'InvalidAudience');
     });
 
-    it('aud may be the issuer, or an array holding the token URL', async () => {
-      assert.equal((await f.token(await f.sign({ aud: f.issuer }))).statusCode, 200);
-      assert.equal((await f.token(await f.sign({ aud: ['x', f.tokenUrl] }))).statusCode, 200);
+    it('aud may be the token URL or the issuer, as a string or a one-element array', async () => {
+      for (const aud of [f.tokenUrl, f.issuer, [f.tokenUrl], [f.issuer]]) {
+        const res = await f.token(await f.sign({ aud }));
+        assert.equal(res.statusCode, 200, `${JSON.stringify(aud)}: ${res.body}`);
+      }
+    });
+
+    it('aud naming another party too (audience injection) → InvalidAudience', async () => {
+      for (const aud of [
+        [f.tokenUrl, 'https://attacker.invalid'],
+        ['https://attacker.invalid', f.tokenUrl],
+        [f.tokenUrl, f.issuer],
+        [f.tokenUrl, f.tokenUrl],
+        [],
+        [[f.tokenUrl]],
+        { aud: f.tokenUrl },
+        `${f.tokenUrl}/`,
+        f.tokenUrl.toUpperCase(),
+      ]) {
+        await refused(await f.token(await f.sign({ aud })), 'InvalidAudience');
+      }
     });
 
     it('exp in the past → TokenExpired', async () => {

@@ -1,6 +1,7 @@
 /**
  * Every administrative change is audited with its actor: accounts, entities, role assignments,
- * roles and integrations. A refused change writes no audit record.
+ * roles and integrations. A refused change writes only a failure record (its reason, its actor)
+ * and changes nothing else.
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, it } from 'node:test';
@@ -21,7 +22,7 @@ import {
 import type { Store } from '../../src/store/ports.ts';
 import { refused } from '../support/refused.ts';
 import { describeEachStore } from '../support/stores.ts';
-import { depsFor, entityActor } from './fixtures.ts';
+import { depsFor, entityActor, servicesOn, snapshot } from './fixtures.ts';
 
 describeEachStore('administrative audit', (factory) => {
   let store: Store;
@@ -73,21 +74,38 @@ describeEachStore('administrative audit', (factory) => {
     assert.equal(assigned.length, 1);
   });
 
-  it('a refused change writes no audit record', async () => {
+  it('a refused change writes only a failure record and changes nothing else', async () => {
     const deps = depsFor(store);
+    // Refusals are audited where the use cases are bound: the services every interface uses.
+    const { records } = servicesOn(store, deps.clock);
     await createAccount(deps, SYSTEM, { id: '123456' });
-    const before = await listAudit(deps, SYSTEM, { accountId: '123456' });
+    const before = await snapshot(store, ['123456']);
+    const auditBefore = await listAudit(deps, SYSTEM, { accountId: '123456' });
     await assert.rejects(
-      createEntity(deps, entityActor('123456', ['oauth2_authorized_apps_management']), {
+      records.createEntity(entityActor('123456', ['oauth2_authorized_apps_management']), {
         accountId: '123456',
         name: 'Nope',
       }),
       refused('permission.administrator_required'),
     );
     await assert.rejects(
-      createRole(deps, SYSTEM, { accountId: '123456', name: '' }),
+      records.createRole(SYSTEM, { accountId: '123456', name: '' }),
       refused('role.invalid_name'),
     );
-    assert.deepEqual(await listAudit(deps, SYSTEM, { accountId: '123456' }), before);
+    const auditAfter = await listAudit(deps, SYSTEM, { accountId: '123456' });
+    assert.deepEqual(
+      auditAfter.slice(0, 2).map((e) => [e.type, e.result, e.detail, e.actor]),
+      [
+        ['role.create', 'failure', 'role.invalid_name', null],
+        ['entity.create', 'failure', 'permission.administrator_required', 1],
+      ],
+    );
+    assert.deepEqual(auditAfter.slice(2), auditBefore);
+    // Nothing else changed: the same records as before, audit trail aside.
+    const after = (await snapshot(store, ['123456'])) as Record<string, Record<string, unknown>>;
+    const { audit: _a, ...recordsAfter } = after['123456'] ?? {};
+    const { audit: _b, ...recordsBefore } =
+      (before as Record<string, Record<string, unknown>>)['123456'] ?? {};
+    assert.deepEqual(recordsAfter, recordsBefore);
   });
 });

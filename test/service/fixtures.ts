@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FixedClock } from '../../src/domain/clock.ts';
+import { loadMasterKey } from '../../src/crypto/master-key.ts';
+import { type Clock, FixedClock } from '../../src/domain/clock.ts';
 import type { Permission } from '../../src/domain/permissions.ts';
 import type { Actor, ServiceDeps } from '../../src/service/context.ts';
 import {
@@ -16,11 +17,23 @@ import {
   createEntity,
   createIntegration,
   createRole,
+  createServices,
+  type Services,
   SYSTEM,
 } from '../../src/service/index.ts';
 import type { Store } from '../../src/store/ports.ts';
 
 export const DAY = 24 * 60 * 60 * 1000;
+
+/** The composition root over a test store (not owned), as every interface sees it. */
+export function servicesOn(store: Store, clock: Clock): Services {
+  return createServices({
+    store,
+    clock,
+    master: loadMasterKey({ secret: 'service-test-secret-0123456789', keyFile: '/nonexistent' }),
+    publicUrl: 'http://certmint.test',
+  });
+}
 
 export function depsFor(store: Store): ServiceDeps & { clock: FixedClock } {
   // Whole seconds, like certificate times, so validity comparisons are exact. Five minutes

@@ -20,7 +20,7 @@ import {
   SYSTEM,
 } from '../../src/service/index.ts';
 import type { Store } from '../../src/store/ports.ts';
-import { testApp } from './app.ts';
+import { type TestAppOptions, testApp } from './app.ts';
 
 export const PUBLIC_URL = 'http://certmint.test';
 export const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -82,6 +82,8 @@ export async function tokenFixture(
     publicUrl?: string;
     /** Frozen start time (default T0). */
     startAt?: number;
+    /** OAuth endpoint rate limits (default: the services' defaults). */
+    rateLimits?: TestAppOptions['rateLimits'];
   } = {},
 ): Promise<Fixture> {
   const clock = new FixedClock(opts.startAt ?? T0);
@@ -113,6 +115,7 @@ export async function tokenFixture(
     publicUrl: opts.publicUrl ?? PUBLIC_URL,
     clock,
     explainErrors: opts.explainErrors ?? false,
+    ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
   });
   const issuer = `${opts.publicUrl ?? PUBLIC_URL}/accounts/${accountId}`;
   const tokenUrl = `${issuer}/services/rest/auth/oauth2/v1/token`;

@@ -7,7 +7,7 @@ import { emit, isoTime, table, withServices } from '../output.ts';
 
 export function auditCommand(): Command {
   const audit = new Command('audit').description(
-    'audit trail: every token request with its precise failure reason, and administrative events',
+    'audit trail: every token request with its precise failure reason, and administrative events (refused ones too, with their reason and actor)',
   );
 
   audit
@@ -73,6 +73,7 @@ export function auditCommand(): Command {
                 'CERTIFICATE ID',
                 'ENTITY',
                 'ROLE',
+                'ACTOR',
                 ...(opts.explain ? ['EXPLANATION'] : []),
               ],
               described.map((e) => [
@@ -85,6 +86,7 @@ export function auditCommand(): Command {
                 e.certificateId ?? '-',
                 e.entityId === null ? '-' : String(e.entityId),
                 e.roleId === null ? '-' : String(e.roleId),
+                e.actor === null ? '-' : String(e.actor),
                 ...(opts.explain ? [e.description] : []),
               ]),
             ),

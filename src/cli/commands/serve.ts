@@ -8,7 +8,9 @@ import { addNoticeOptions, describeNotices } from '../notice-options.ts';
 import { globalOptions, write } from '../output.ts';
 import {
   describeStore,
+  type LimitFlags,
   LOG_LEVELS,
+  limitSettings,
   masterSecret,
   type NoticeFlags,
   noticeSettings,
@@ -58,6 +60,22 @@ export function serveCommand(): Command {
     .option(
       '--secret-file <file>',
       'file holding the secret that encrypts signing keys (default: $CERTMINT_SECRET)',
+    )
+    .option('--headers-timeout <ms>', 'request line and headers within (default: 10000)')
+    .option('--request-timeout <ms>', 'the whole request within (default: 30000)')
+    .option(
+      '--keep-alive-timeout <ms>',
+      'close an idle keep-alive connection after (default: 72000)',
+    )
+    .option('--idle-timeout <ms>', 'destroy a socket silent for (default: 120000)')
+    .option('--max-connections <n>', 'refuse connections beyond this many (default: 512)')
+    .option(
+      '--rate-limit-client <n>',
+      'OAuth requests per minute per client id, 0 for none (default: 6000)',
+    )
+    .option(
+      '--rate-limit-address <n>',
+      'OAuth requests per minute per address, 0 for none (default: 30000)',
     );
   return addNoticeOptions(serve)
     .addHelpText(
@@ -65,10 +83,11 @@ export function serveCommand(): Command {
       '\nExample:\n  certmint serve --port 8080\n  certmint serve --db postgres://user@db/certmint --host 0.0.0.0 --public-url https://auth.example.com\n\n' +
         'Token-signing keys are encrypted with CERTMINT_SECRET (or --secret-file), else with a key file created beside the database.',
     )
-    .action(async (o: ServeFlags & NoticeFlags, cmd: Command) => {
+    .action(async (o: ServeFlags & NoticeFlags & LimitFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       const { port, publicUrl, ...s } = serveSettings(o);
       const notices = noticeSettings(o);
+      const limits = limitSettings(o);
       const { openServices } = await import('../../service/runtime.ts');
       const services = await openServices({
         db: g.db,
@@ -78,6 +97,7 @@ export function serveCommand(): Command {
         serving: true,
         clock: systemClock,
         notices,
+        rateLimits: limits.rate,
       });
       write(`store: ${describeStore(g.location)} (${services.dialect})`);
       // Told right away: a later failure (port busy) must not lose where the password is.
@@ -89,7 +109,12 @@ export function serveCommand(): Command {
       });
       services.startBackgroundJobs((err, job) => logger.warn({ err }, `${job} failed`));
       const { buildApp } = await import('../../http/app.ts');
-      const app = await buildApp({ services, explainErrors: s.explainErrors, logger });
+      const app = await buildApp({
+        services,
+        explainErrors: s.explainErrors,
+        logger,
+        limits: limits.server,
+      });
       let address: string;
       try {
         address = await app.listen({ port, host: s.host });

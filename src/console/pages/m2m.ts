@@ -122,7 +122,7 @@ function uploadErrorHandler(env: ConsoleEnv) {
   return async (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const tooLarge = err.code === 'FST_REQ_FILE_TOO_LARGE' || err.code === 'FST_FILES_LIMIT';
     if (!tooLarge || !req.consoleUser) return consoleErrorHandler(err, req, reply);
-    // The parser stopped at the file: the body holds the parts read before it, unconverted.
+    // The reader stopped at the file: the body holds the fields read before it.
     await normalizeBody(req);
     const formError =
       err.code === 'FST_FILES_LIMIT'

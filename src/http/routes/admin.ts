@@ -7,7 +7,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../../service/context.ts';
 import { actorOf, requireBearer } from '../bearer.ts';
 import type { AppContext } from '../context.ts';
+import { auditListSchema, mappingListSchema, mappingRevokeSchema } from '../schemas.ts';
 import { inAccount } from './account-param.ts';
+
+const API = { errorBody: 'api' } as const;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,6 +30,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/accounts/:accountId/audit',
+    { schema: auditListSchema, config: API },
     inAccount(ctx, 'Bearer', async (accountId, req) => {
       const actor = await actorFor(ctx, req, accountId);
       const q = req.query as Record<string, string | undefined>;
@@ -51,6 +55,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/accounts/:accountId/mappings',
+    { schema: mappingListSchema, config: API },
     inAccount(ctx, 'Bearer', async (accountId, req) => {
       const actor = await actorFor(ctx, req, accountId);
       const list = await records.listMappings(actor, accountId);
@@ -60,6 +65,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/accounts/:accountId/mappings/:certificateId/revoke',
+    { schema: mappingRevokeSchema, config: API },
     inAccount(ctx, 'Bearer', async (accountId, req) => {
       const actor = await actorFor(ctx, req, accountId);
       const { certificateId } = req.params as { certificateId: string };

@@ -1,5 +1,6 @@
 /** RFC 8414 authorization server metadata, advertising exactly what is enforced. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { metadataSchema } from '../schemas.ts';
 import { resolveAccount } from './account-param.ts';
 
 export async function metadataRoutes(app: FastifyInstance): Promise<void> {
@@ -11,6 +12,7 @@ export async function metadataRoutes(app: FastifyInstance): Promise<void> {
     return ctx.services.tokens.metadata(accountId);
   };
   // RFC 8414 §3: both the path-inserted form and the form under the issuer.
-  app.get('/.well-known/oauth-authorization-server/accounts/:accountId', handler);
-  app.get('/accounts/:accountId/.well-known/oauth-authorization-server', handler);
+  const schema = { schema: metadataSchema };
+  app.get('/.well-known/oauth-authorization-server/accounts/:accountId', schema, handler);
+  app.get('/accounts/:accountId/.well-known/oauth-authorization-server', schema, handler);
 }

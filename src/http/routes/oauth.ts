@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAUTH_PATH } from '../../domain/endpoints.ts';
 import { OAuthError } from '../../domain/oauth-error.ts';
+import { jwksSchema, oauthEndpointSchema } from '../schemas.ts';
 import { inAccount, resolveAccount } from './account-param.ts';
 
 const tokenResponseSchema = {
@@ -37,7 +38,15 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.certmint;
   app.post(
     `${OAUTH_PATH}/token`,
-    { schema: { response: tokenResponseSchema } },
+    {
+      schema: {
+        ...oauthEndpointSchema(
+          'Token endpoint: client credentials grant (RFC 6749 §4.4, RFC 7523 §2.2)',
+          'Form body: grant_type=client_credentials, client_assertion_type (jwt-bearer), client_assertion (a JWT signed with the mapped certificate’s key), optional scope.',
+        ),
+        response: tokenResponseSchema,
+      },
+    },
     inAccount(ctx, 'Basic', async (accountId, req, reply) => {
       noStore(reply);
       return ctx.services.tokens.issue(accountId, isForm(req) ? formBody(req) : '', req.ip);
@@ -46,6 +55,12 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     `${OAUTH_PATH}/introspect`,
+    {
+      schema: oauthEndpointSchema(
+        'Token introspection (RFC 7662)',
+        'Form body: the caller’s client_assertion_type and client_assertion, and token. Only the caller’s own tokens are reported active.',
+      ),
+    },
     inAccount(ctx, 'Basic', async (accountId, req, reply) => {
       noStore(reply);
       if (!isForm(req)) throw new OAuthError('invalid_request', 'InvalidRequest');
@@ -55,6 +70,12 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     `${OAUTH_PATH}/revoke`,
+    {
+      schema: oauthEndpointSchema(
+        'Token revocation (RFC 7009)',
+        'Form body: the caller’s client_assertion_type and client_assertion, and token. Only the caller’s own tokens are revoked; any other token answers 200 too.',
+      ),
+    },
     inAccount(ctx, 'Basic', async (accountId, req, reply) => {
       noStore(reply);
       if (!isForm(req)) throw new OAuthError('invalid_request', 'InvalidRequest');
@@ -63,7 +84,7 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     }),
   );
 
-  app.get(`${OAUTH_PATH}/keys`, async (req, reply) => {
+  app.get(`${OAUTH_PATH}/keys`, { schema: jwksSchema }, async (req, reply) => {
     const accountId = await resolveAccount(ctx, req, reply);
     if (accountId === null) return reply;
     reply.header('cache-control', 'public, max-age=300');

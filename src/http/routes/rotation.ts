@@ -6,11 +6,14 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OAUTH_PATH } from '../../domain/endpoints.ts';
-import { invalidInput } from '../../domain/errors.ts';
 import type { Actor } from '../../service/context.ts';
 import { actorOf, requireBearer } from '../bearer.ts';
 import type { AppContext } from '../context.ts';
+import { rotationListSchema, rotationRevokeSchema, rotationUploadSchema } from '../schemas.ts';
 import { inAccount } from './account-param.ts';
+
+/** Refusals of this API are `{ error, message }`, as the admin API's. */
+const API = { errorBody: 'api' } as const;
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -25,6 +28,7 @@ export async function rotationRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     base,
+    { schema: rotationListSchema, config: API },
     inAccount(ctx, 'Bearer', async (accountId, req) => {
       const actor = await caller(ctx, req, accountId);
       const { clientId } = req.params as { clientId: string };
@@ -60,16 +64,16 @@ export async function rotationRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     base,
+    { schema: rotationUploadSchema, config: API },
     inAccount(ctx, 'Bearer', async (accountId, req) => {
       const actor = await caller(ctx, req, accountId);
       const { clientId } = req.params as { clientId: string };
-      const body = req.body as { fileContent?: unknown; role?: unknown; entity?: unknown } | null;
-      if (!body || typeof body.fileContent !== 'string') {
-        throw invalidInput(
-          'rotation.body',
-          'send JSON {"fileContent": "<PEM>", "role": <id>, "entity": "<id>"}',
-        );
-      }
+      // The shape is the schema's (rotationUploadSchema): checked before the handler runs.
+      const body = req.body as {
+        fileContent: string;
+        role: number | string;
+        entity: number | string;
+      };
       const m = await certificates.upload(actor, {
         accountId,
         clientId,
@@ -96,6 +100,7 @@ export async function rotationRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     `${base}/:certificateId/revoke`,
+    { schema: rotationRevokeSchema, config: API },
     inAccount(ctx, 'Bearer', async (accountId, req, reply) => {
       const actor = await caller(ctx, req, accountId);
       const { clientId, certificateId } = req.params as { clientId: string; certificateId: string };

@@ -2,12 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import { WHOAMI_PATH } from '../../domain/endpoints.ts';
 import { requireBearer } from '../bearer.ts';
+import { whoamiSchema } from '../schemas.ts';
 import { inAccount } from './account-param.ts';
 
 export async function whoamiRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.certmint;
   app.get(
     WHOAMI_PATH,
+    { schema: whoamiSchema },
     inAccount(ctx, 'Bearer', async (accountId, req, reply) => {
       const t = await requireBearer(ctx, req, accountId);
       const { entity, role, integration } = t;

@@ -12,6 +12,8 @@ export const FUTURE_TOLERANCE_S = 10;
 export const MAX_ASSERTION_LIFETIME_S = 3600;
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
+/** The signature part may be empty (an unsecured JWS, RFC 7515 §A.5): `alg` refuses it later. */
+const B64URL_OR_EMPTY = /^[A-Za-z0-9_-]*$/;
 
 export interface ParsedAssertion {
   signingInput: string;
@@ -40,7 +42,7 @@ export function parseAssertion(jwt: string): ParsedAssertion {
   if (parts.length !== 3) throw invalidClient('MalformedAssertion');
   const [h, p, s] = parts as [string, string, string];
   // Buffer's base64url decoder skips invalid characters silently: check the alphabet first.
-  if (!B64URL.test(h) || !B64URL.test(p) || !B64URL.test(s)) {
+  if (!B64URL.test(h) || !B64URL.test(p) || !B64URL_OR_EMPTY.test(s)) {
     throw invalidClient('MalformedAssertion');
   }
   const header = decodeJson(h);
@@ -50,10 +52,15 @@ export function parseAssertion(jwt: string): ParsedAssertion {
   return { signingInput: `${h}.${p}`, signature: Buffer.from(s, 'base64url'), header, claims };
 }
 
-/** `aud` may be a string or an array (RFC 7519 §4.1.3); one value must be ours. */
+/**
+ * `aud` names us and nobody else: one of the accepted values, as a string or a one-element array
+ * (RFC 7523bis §4: the audience is the authorization server alone). An array that also names
+ * another party is refused: an assertion good for us *and* someone else could be replayed by
+ * that other party (audience injection), whatever RFC 7519 §4.1.3 allows in general.
+ */
 export function audienceMatches(aud: unknown, accepted: readonly string[]): boolean {
-  if (typeof aud === 'string') return accepted.includes(aud);
-  return Array.isArray(aud) && aud.some((a) => typeof a === 'string' && accepted.includes(a));
+  const only = Array.isArray(aud) && aud.length === 1 ? (aud[0] as unknown) : aud;
+  return typeof only === 'string' && accepted.includes(only);
 }
 
 /**

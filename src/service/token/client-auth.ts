@@ -23,6 +23,8 @@ import type { RecordCache } from './record-cache.ts';
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Replay records outlive the assertion by this much (clock skew between nodes). */
 export const REPLAY_SKEW_MS = 60_000;
+/** Values the caller sent are recorded up to this length (client ids are 64, kids 43). */
+export const MAX_TRACED_LENGTH = 128;
 
 /** What is known about the caller so far: written to the audit record on success or failure. */
 export interface AuthTrace {
@@ -61,14 +63,14 @@ export async function authenticateClient(
   if (jwt === undefined) throw invalidClient('MalformedAssertion');
   const assertion = parseAssertion(jwt);
   const { header, claims } = assertion;
-  if (typeof claims.iss === 'string' && claims.iss.length <= 128) trace.clientId = claims.iss;
+  if (typeof claims.iss === 'string') trace.clientId = claims.iss.slice(0, MAX_TRACED_LENGTH);
 
   // Only the algorithms of the registry; never `none`, HS* or RS* (NetSuite refuses RS256).
   const alg = header.alg;
   if (typeof alg !== 'string' || !isAssertionAlg(alg)) throw invalidClient('UnsupportedAlgo');
   const kid = header.kid;
   if (typeof kid !== 'string' || kid === '') throw invalidClient('MissingKeyId');
-  if (kid.length <= 128) trace.certificateId = kid;
+  trace.certificateId = kid.slice(0, MAX_TRACED_LENGTH);
   // The key is always the mapped certificate's: `jwk`, `jku`, `x5c`, `x5u` headers are ignored
   // (RFC 8725 §3.10 — a key named by the token itself proves nothing).
   const cached = await cache.mapping(kid);
@@ -84,8 +86,10 @@ export async function authenticateClient(
   // From here the caller has proved possession of the mapped key.
   const integration = await cache.integration(accountId, mapping.integrationId);
   if (!integration) throw new OAuthError('unauthorized_client', 'InvalidIntegration');
-  trace.clientId = integration.clientId;
+  // The trace keeps the `iss` that was sent (bounded above, absent when not a string): an
+  // InvalidIssuer record must show what the caller claimed, not the mapping's client id.
   if (claims.iss !== integration.clientId) throw invalidClient('InvalidIssuer');
+  trace.clientId = integration.clientId;
   if (!audienceMatches(claims.aud, audiences)) throw invalidClient('InvalidAudience');
   checkTimeWindow(claims, seconds(nowMs));
 

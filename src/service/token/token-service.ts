@@ -24,6 +24,7 @@ import {
 } from './client-auth.ts';
 import { type Form, parseForm } from './form.ts';
 import { serverMetadata } from './metadata.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import type { RecordCache } from './record-cache.ts';
 import { requestedScopes } from './scope.ts';
 import type { SigningKeys } from './signing-keys.ts';
@@ -34,6 +35,8 @@ export interface TokenServiceDeps {
   cache: RecordCache;
   keys: SigningKeys;
   audit: AuditWriter;
+  /** Per-address and per-client request limits (rate-limit.ts). */
+  limiter: RateLimiter;
   /** e.g. http://127.0.0.1:8080 (no trailing slash). */
   publicUrl: string;
 }
@@ -106,7 +109,12 @@ export class TokenService {
     });
   }
 
-  /** POST introspect (RFC 7662 §2): the caller authenticates with an assertion. */
+  /**
+   * POST introspect (RFC 7662 §2): the caller authenticates with an assertion and learns about
+   * its own tokens only. Another client's token, however valid, is `active: false`: RFC 7662
+   * §2.2 lets the server limit what it tells a caller, and one integration has no business
+   * reading another's `sub` and scopes (revoke already ignores foreign tokens the same way).
+   */
   introspect(
     accountId: string,
     body: string,
@@ -140,14 +148,8 @@ export class TokenService {
   /** POST revoke (RFC 7009 §2): only the client's own tokens; unknown tokens answer 200 too. */
   revoke(accountId: string, body: string, remoteAddress: string | null): Promise<void> {
     return this.audited('revoke', accountId, body, remoteAddress, async (form, trace, now) => {
-      const { client, active } = await this.authenticatedTokenCall(
-        accountId,
-        form,
-        'revoke',
-        now,
-        trace,
-      );
-      if (active && active.claims.client_id === client.integration.clientId) {
+      const { active } = await this.authenticatedTokenCall(accountId, form, 'revoke', now, trace);
+      if (active) {
         await this.d.store.revokedTokens.add(
           accountId,
           active.claims.jti,
@@ -178,7 +180,8 @@ export class TokenService {
   /**
    * Runs `step` on the parsed form and records the outcome in the audit trail before the answer
    * leaves: success, or the OAuthError's detail code. Other errors are server faults: logged by
-   * the HTTP layer, not audited as a client's failure.
+   * the HTTP layer, not audited as a client's failure. The address's rate limit comes first,
+   * before anything is parsed.
    */
   private async audited<T>(
     type: AuditEventType,
@@ -190,6 +193,7 @@ export class TokenService {
     const now = this.d.clock.now();
     const trace = emptyTrace();
     try {
+      this.d.limiter.admitAddress(remoteAddress);
       const result = await step(parseForm(body), trace, now);
       await this.record(type, accountId, now, trace, null, remoteAddress);
       return result;
@@ -213,10 +217,14 @@ export class TokenService {
     await this.claimOnce(accountId, client);
     const token = form.get('token');
     if (token === undefined) throw new OAuthError('invalid_request', 'InvalidRequest');
-    return { client, active: await this.validate(accountId, token) };
+    const active = await this.validate(accountId, token);
+    // Only tokens issued to the caller: another client's token is as good as unknown.
+    const own = active !== null && active.claims.client_id === client.integration.clientId;
+    return { client, active: own ? active : null };
   }
 
-  private authenticate(
+  /** The client checks (client-auth.ts), then its rate limit: charged once it is proven. */
+  private async authenticate(
     accountId: string,
     form: Form,
     endpoint: Endpoint,
@@ -226,7 +234,9 @@ export class TokenService {
     // The token endpoint or the issuer; introspect and revoke also accept their own URL.
     const audiences = [this.endpoint(accountId, 'token'), this.issuer(accountId)];
     if (endpoint !== 'token') audiences.push(this.endpoint(accountId, endpoint));
-    return authenticateClient(this.d.cache, accountId, form, audiences, now, trace);
+    const client = await authenticateClient(this.d.cache, accountId, form, audiences, now, trace);
+    this.d.limiter.admitClient(client.integration.clientId);
+    return client;
   }
 
   /** Replay check last: an atomic unique insert, so parallel copies cannot all pass. */
