@@ -88,7 +88,7 @@ export function loadMasterKey(opts: { secret?: string | undefined; keyFile: stri
       throw new Error(`${opts.keyFile} is not a certmint key file (expected 32 bytes)`);
     return fromBytes(raw, opts.keyFile);
   }
-  mkdirSync(dirname(opts.keyFile), { recursive: true });
+  mkdirSync(dirname(opts.keyFile), { recursive: true, mode: 0o700 });
   const raw = randomBytes(32);
   // 'wx': never overwrite a key file another process created a moment ago.
   try {

@@ -16,6 +16,7 @@ import {
   uploadCertificate,
 } from './certificates/rotation.ts';
 import { listMappings } from './certificates/views.ts';
+import { type ClusterCheck, checkCluster, type PublicUrlCheck } from './cluster.ts';
 import { type ConsoleAuth, createConsoleAuth } from './console-auth/index.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from './context.ts';
 import { requireAdministrator } from './records/access.ts';
@@ -38,6 +39,7 @@ import {
 } from './records/integrations.ts';
 import { createMapping, revokeMapping } from './records/mappings.ts';
 import { createRole, getRole, listRoles, updateRole } from './records/roles.ts';
+import { AUDIT_RETENTION_DAYS, purgeAudit } from './retention.ts';
 import { RecordCache } from './token/record-cache.ts';
 import { SigningKeys } from './token/signing-keys.ts';
 import { TokenService } from './token/token-service.ts';
@@ -86,6 +88,8 @@ export interface ServicesOptions {
   clock?: Clock;
   /** Close the store when the services close (true when the services opened it). */
   ownsStore?: boolean;
+  /** Days the audit trail is kept (background purge); 0 keeps it forever. Default 90. */
+  auditRetentionDays?: number;
 }
 
 /** Where background jobs report failures (a logger's warn). */
@@ -115,6 +119,13 @@ export interface Services {
   ready(): Promise<boolean>;
   /** First start on an empty store: account TSTDRV0000001 and its administrator, else null. */
   bootstrap(): Promise<Bootstrapped | null>;
+  /**
+   * The start-up check of a node sharing its store (service/cluster.ts): the signing-key secret
+   * against the store's key-check value, the public URL against the store's (`check`, the
+   * default; `change` makes this one the store's; `skip`). Throws a DomainError saying what to
+   * do. `openServices` runs it; call it yourself after `createServices`.
+   */
+  checkCluster(publicUrl?: PublicUrlCheck): Promise<ClusterCheck>;
   /** Starts the purges (idempotent). Only long-running processes call it. */
   startBackgroundJobs(log: JobLog): void;
   /** Stops the jobs, drains the audit writer, closes the caches (and the store if owned). */
@@ -133,7 +144,9 @@ export function createServices(opts: ServicesOptions): Services {
   const audit = new AuditWriter(store.audit);
   const tokens = new TokenService({ store, clock, cache, keys, audit, publicUrl });
   const consoleAuth = createConsoleAuth({ store, clock, master: opts.master, records: cache });
+  const retentionDays = opts.auditRetentionDays ?? AUDIT_RETENTION_DAYS;
   let purge: NodeJS.Timeout | null = null;
+  let auditPurge: Promise<void> | null = null;
   let closed: Promise<void> | null = null;
 
   return {
@@ -172,6 +185,7 @@ export function createServices(opts: ServicesOptions): Services {
       }
     },
     bootstrap: () => bootstrapEmptyStore(deps),
+    checkCluster: (how) => checkCluster({ store, master: opts.master, clock, publicUrl }, how),
     consoleAuth,
     startBackgroundJobs(log) {
       if (purge !== null || closed !== null) return;
@@ -184,6 +198,15 @@ export function createServices(opts: ServicesOptions): Services {
         consoleAuth
           .purgeExpired(now)
           .catch((err: unknown) => log(err, 'console session and lockout purge'));
+        // A backlog may take longer than one interval: never two audit purges at once.
+        auditPurge ??= purgeAudit(store.audit, now, retentionDays, { stopped: () => !purge })
+          .then(
+            () => undefined,
+            (err: unknown) => log(err, 'audit retention purge'),
+          )
+          .then(() => {
+            auditPurge = null;
+          });
       }, PURGE_INTERVAL_MS);
       purge.unref();
     },
@@ -191,6 +214,7 @@ export function createServices(opts: ServicesOptions): Services {
       closed ??= (async () => {
         if (purge !== null) clearInterval(purge);
         purge = null;
+        await auditPurge;
         await audit.drain();
         cache.close();
         keys.close();

@@ -103,6 +103,19 @@ export interface AuditEventsTable {
   role_id: number | null;
   remote_address: string | null;
   actor: number | null;
+  /** Identical failures this row stands for (1 unless folded; see kysely/audit.ts). */
+  count: number;
+  /** When the last of them happened; null for rows written before folding existed. */
+  last_at: number | null;
+  /** Set while the row folds repeats (unique); null for every other row. */
+  fold_key: string | null;
+}
+
+/** Values every node of one database must agree on (see service/cluster.ts). */
+export interface SettingsTable {
+  name: string;
+  value: string;
+  updated_at: number;
 }
 
 export interface ReplayTable {
@@ -137,4 +150,5 @@ export interface Database {
   replay: ReplayTable;
   signing_keys: SigningKeysTable;
   revoked_tokens: RevokedTokensTable;
+  settings: SettingsTable;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { STORE_RETRY_AFTER_SECONDS } from '../../domain/store-unavailable.ts';
 
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -6,6 +7,9 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/readyz', async (_req, reply) =>
     (await app.certmint.services.ready())
       ? { status: 'ready' }
-      : reply.code(503).send({ status: 'unavailable' }),
+      : reply
+          .code(503)
+          .header('retry-after', String(STORE_RETRY_AFTER_SECONDS))
+          .send({ status: 'unavailable' }),
   );
 }

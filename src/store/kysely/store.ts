@@ -2,6 +2,7 @@ import { Migrator } from 'kysely';
 import type { StoreContext } from '../context.ts';
 import { migrationProvider } from '../migrations/index.ts';
 import type { Store } from '../ports.ts';
+import type { Classify } from '../unavailable.ts';
 import { accountStore } from './accounts.ts';
 import { auditStore } from './audit.ts';
 import { consoleStore } from './console.ts';
@@ -12,6 +13,7 @@ import { mappingStore } from './mappings.ts';
 import { replayStore } from './replay.ts';
 import { revokedTokenStore } from './revoked-tokens.ts';
 import { roleStore } from './roles.ts';
+import { settingsStore } from './settings.ts';
 import { signingKeyStore } from './signing-keys.ts';
 
 /**
@@ -48,8 +50,12 @@ export async function migrate(ctx: StoreContext): Promise<void> {
  * The ports over one StoreContext; `close` is the adapter's own shutdown, run once, after
  * the calls in flight have finished (see lifecycle.ts).
  */
-export function kyselyStore(ctx: StoreContext, close: () => Promise<void>): Store {
-  const life = new Lifecycle();
+export function kyselyStore(
+  ctx: StoreContext,
+  close: () => Promise<void>,
+  classify?: Classify,
+): Store {
+  const life = new Lifecycle(classify);
   let closing: Promise<void> | null = null;
   return {
     dialect: ctx.dialect,
@@ -64,6 +70,7 @@ export function kyselyStore(ctx: StoreContext, close: () => Promise<void>): Stor
     revokedTokens: life.wrap(revokedTokenStore(ctx)),
     changes: { subscribe: (listener) => ctx.feed.subscribe(listener) },
     console: life.wrap(consoleStore(ctx)),
+    settings: life.wrap(settingsStore(ctx)),
     close: () => {
       closing ??= life.drain().then(close);
       return closing;

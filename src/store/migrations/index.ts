@@ -6,12 +6,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../context.ts';
 import { initialMigration } from './0001_initial.ts';
 import { consoleMigration } from './0002_console.ts';
+import { operationsMigration } from './0003_operations.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     getMigrations: async (): Promise<Record<string, Migration>> => ({
       '0001_initial': initialMigration(dialect),
       '0002_console': consoleMigration(dialect),
+      '0003_operations': operationsMigration(dialect),
     }),
   };
 }

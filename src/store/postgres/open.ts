@@ -9,14 +9,18 @@ import { invalidInput } from '../../domain/errors.ts';
 import { StoreContext } from '../context.ts';
 import { LocalFeed } from '../feed.ts';
 import { kyselyStore, migrate } from '../kysely/store.ts';
+import { FEED_TIMEOUT_MS } from '../open.ts';
 import type { Store } from '../ports.ts';
 import type { Database as Schema } from '../schema.ts';
+import { classifyPg } from '../unavailable.ts';
 import { PgListener } from './listener.ts';
 
 export interface PostgresOptions {
   clock: Clock;
   /** Pool size (default 10). */
   maxConnections?: number;
+  /** A silent change-feed listener counts as stale after this long (default FEED_TIMEOUT_MS). */
+  feedTimeoutMs?: number;
 }
 
 /**
@@ -114,7 +118,9 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   const feed = new LocalFeed();
   const ctx = new StoreContext(db, 'postgres', feed, opts.clock, schema);
-  const listener = new PgListener(config, feed, ctx.channel, (pid) => ownBackends.has(pid));
+  const listener = new PgListener(config, feed, ctx.channel, (pid) => ownBackends.has(pid), {
+    timeoutMs: opts.feedTimeoutMs ?? FEED_TIMEOUT_MS,
+  });
   try {
     await migrate(ctx);
     await listener.start();
@@ -125,16 +131,20 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
     throw fail(e);
   }
 
-  return kyselyStore(ctx, async () => {
-    // The sockets are unref'd (idle pool clients, the listener), so nothing would keep the
-    // event loop alive while they say goodbye: hold it open until the close completes, or a
-    // caller awaiting close() could see the process exit under it.
-    const keepAlive = setInterval(() => undefined, 1_000);
-    try {
-      await listener.close();
-      await db.destroy();
-    } finally {
-      clearInterval(keepAlive);
-    }
-  });
+  return kyselyStore(
+    ctx,
+    async () => {
+      // The sockets are unref'd (idle pool clients, the listener), so nothing would keep the
+      // event loop alive while they say goodbye: hold it open until the close completes, or a
+      // caller awaiting close() could see the process exit under it.
+      const keepAlive = setInterval(() => undefined, 1_000);
+      try {
+        await listener.close();
+        await db.destroy();
+      } finally {
+        clearInterval(keepAlive);
+      }
+    },
+    classifyPg,
+  );
 }
