@@ -4,6 +4,7 @@
  */
 
 export { type Bootstrapped, FIRST_ACCOUNT_ID, FIRST_ADMIN_EMAIL } from './bootstrap.ts';
+export type { ClusterCheck, PublicUrlCheck } from './cluster.ts';
 export {
   type CertificateCapability,
   capabilityOf,
@@ -78,6 +79,7 @@ export {
   type UpdateRoleInput,
   updateRole,
 } from './records/roles.ts';
+export { AUDIT_RETENTION_DAYS } from './retention.ts';
 export { type OpenServicesOptions, openServices } from './runtime.ts';
 export {
   createServices,

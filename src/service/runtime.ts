@@ -13,7 +13,7 @@ import {
 import { type Clock, systemClock } from '../domain/clock.ts';
 import { DEFAULT_SQLITE_PATH, openStore } from '../store/open.ts';
 import type { Store } from '../store/ports.ts';
-import { type PublicUrlCheck, secretRequired, storedKeyCheck, verifyKeyCheck } from './cluster.ts';
+import { secretRequired, storedKeyCheck, verifyKeyCheck } from './cluster.ts';
 import { createServices, type Services } from './services.ts';
 
 /** For embedders who build their own store and master key before `createServices`. */

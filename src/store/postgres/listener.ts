@@ -6,28 +6,31 @@
  *
  * A connection can also go silent without closing (a NAT or firewall dropping an idle flow, a
  * stalled network): no error, no notification, and the node would serve stale records until the
- * caches' TTL. So the listener heartbeats: every third of `timeoutMs` it NOTIFYs a channel only
- * it listens to, on its own connection, and expects that notification back before the next but
- * one beat. A heartbeat not back in time marks the connection stale, like a lost one: listeners
- * get `null` ("anything may have changed"), the socket is destroyed (a polite goodbye would
- * wait on the silent peer) and a new connection is made with a growing delay. Until it is
- * listening again, `null` is repeated every `timeoutMs`, so no cache entry outlives the bound
- * while no notification can arrive. A change is thus noticed within about `timeoutMs`, whatever
- * happens to the connection.
+ * caches' TTL. So the listener heartbeats: every third of `timeoutMs` it has a NOTIFY sent (by
+ * the store's pool, the way a change is sent) on a channel only its own connection listens to,
+ * and expects it back within two beats. A heartbeat not back in time marks the connection
+ * stale, like a lost one: listeners get `null` ("anything may have changed"), the socket is
+ * destroyed (a polite goodbye would wait on the silent peer) and a new connection is made with
+ * a growing delay. Until it listens again, `null` is repeated every `timeoutMs`, so no cache
+ * entry outlives the bound while no notification can arrive. A change is thus noticed within
+ * about `timeoutMs`, whatever happens to the connection.
  */
 import pg from 'pg';
 import type { LocalFeed } from '../feed.ts';
 
 interface Heartbeat {
   channel: string;
-  seq: number;
-  /** Beats since this heartbeat was sent without it coming back. */
-  beats: number;
+  /** The payload of the heartbeat on its way, or null when none is. */
+  seq: number | null;
+  /** Beats since the NOTIFY committed without the notification coming back (null: not yet sent). */
+  beats: number | null;
 }
 
 export interface PgListenerOptions {
   /** The longest the listener may stay silent before it counts as stale (ms). */
   timeoutMs: number;
+  /** Sends a notification from another connection (the store's pool). */
+  notify: (channel: string, payload: string) => Promise<void>;
 }
 
 export class PgListener {
@@ -43,6 +46,7 @@ export class PgListener {
   readonly #isOwn: (backendPid: number) => boolean;
   readonly #channel: string;
   readonly #timeoutMs: number;
+  readonly #notify: PgListenerOptions['notify'];
 
   /** `isOwn`: whether a notifying backend is one of this store's (already announced locally). */
   constructor(
@@ -57,6 +61,7 @@ export class PgListener {
     this.#channel = channel;
     this.#isOwn = isOwn;
     this.#timeoutMs = opts.timeoutMs;
+    this.#notify = opts.notify;
   }
 
   /** True while a connection is listening (not lost, not found stale). */
@@ -78,13 +83,14 @@ export class PgListener {
     client.on('end', () => this.#lost(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${ident(this.#channel)}`);
       // A channel of this connection alone (backend pids are unique on the server): heartbeats
       // never reach another node.
       const pid = (client as unknown as { processID?: number | null }).processID ?? 0;
       const heartbeatChannel = `certmint_heartbeat_${pid}`;
       await client.query(`LISTEN ${ident(heartbeatChannel)}`);
-      this.#heartbeat = { channel: heartbeatChannel, seq: 0, beats: 0 };
+      // Last, so pg_stat_activity shows which installation this connection listens for.
+      await client.query(`LISTEN ${ident(this.#channel)}`);
+      this.#heartbeat = { channel: heartbeatChannel, seq: null, beats: null };
     } catch (e) {
       destroy(client);
       throw e;
@@ -102,8 +108,11 @@ export class PgListener {
 
   #notified(client: pg.Client, msg: pg.Notification): void {
     const hb = this.#heartbeat;
-    if (client === this.#client && hb && msg.channel === hb.channel) {
-      if (msg.payload === String(hb.seq)) hb.beats = 0;
+    if (hb && msg.channel === hb.channel) {
+      if (client === this.#client && msg.payload === String(hb.seq)) {
+        hb.seq = null;
+        hb.beats = null;
+      }
       return;
     }
     if (msg.channel !== this.#channel || this.#isOwn(msg.processId)) return;
@@ -127,17 +136,20 @@ export class PgListener {
         return;
       }
       silentFor = 0;
-      if (hb.beats > 0) {
-        hb.beats += 1;
-        // Sent two beats ago (two thirds of the bound) and not back: the connection is stale.
-        if (hb.beats > 2) this.#stale(client);
+      if (hb.seq !== null) {
+        // On its way. Counted from its commit: a busy pool delays the send, not the answer.
+        if (hb.beats !== null && ++hb.beats >= 2) this.#stale(client);
         return;
       }
-      hb.seq = ++this.#seq;
-      hb.beats = 1;
-      client
-        .query('select pg_notify($1, $2)', [hb.channel, String(hb.seq)])
-        .catch(() => this.#lost(client));
+      const seq = ++this.#seq;
+      hb.seq = seq;
+      this.#notify(hb.channel, String(seq)).then(
+        () => {
+          if (hb.seq === seq && hb.beats === null) hb.beats = 0;
+        },
+        // The database cannot be reached: this connection is no better off.
+        () => this.#stale(client),
+      );
     }, every);
     this.#beat.unref();
   }

@@ -120,6 +120,9 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
   const ctx = new StoreContext(db, 'postgres', feed, opts.clock, schema);
   const listener = new PgListener(config, feed, ctx.channel, (pid) => ownBackends.has(pid), {
     timeoutMs: opts.feedTimeoutMs ?? FEED_TIMEOUT_MS,
+    notify: async (channel, payload) => {
+      await pool.query('select pg_notify($1, $2)', [channel, payload]);
+    },
   });
   try {
     await migrate(ctx);
