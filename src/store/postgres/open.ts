@@ -92,6 +92,11 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
   pool.on('connect', (c) => {
     const pid = pidOf(c);
     if (typeof pid === 'number') ownBackends.add(pid);
+    // The pool listens for errors of idle clients only: a connection lost while a client is
+    // checked out (a query running: the server went away) emits an 'error' nobody would hear,
+    // an uncaught exception that ends the process. The query itself rejects with the same
+    // error (classified as "unavailable"), so this listener has nothing left to do.
+    c.on('error', () => undefined);
   });
   pool.on('remove', (c) => {
     const pid = pidOf(c);
