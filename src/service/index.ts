@@ -4,7 +4,6 @@
  */
 
 export { type Bootstrapped, FIRST_ACCOUNT_ID, FIRST_ADMIN_EMAIL } from './bootstrap.ts';
-export type { ClusterCheck, PublicUrlCheck } from './cluster.ts';
 export {
   type CertificateCapability,
   capabilityOf,
@@ -21,6 +20,7 @@ export {
   mappingStatus,
   mappingViews,
 } from './certificates/views.ts';
+export type { ClusterCheck, PublicUrlCheck } from './cluster.ts';
 export {
   type Actor,
   actorEntityId,

@@ -90,6 +90,8 @@ export interface ServicesOptions {
   ownsStore?: boolean;
   /** Days the audit trail is kept (background purge); 0 keeps it forever. Default 90. */
   auditRetentionDays?: number;
+  /** How often the background jobs run (default PURGE_INTERVAL_MS). */
+  purgeIntervalMs?: number;
 }
 
 /** Where background jobs report failures (a logger's warn). */
@@ -207,7 +209,7 @@ export function createServices(opts: ServicesOptions): Services {
           .then(() => {
             auditPurge = null;
           });
-      }, PURGE_INTERVAL_MS);
+      }, opts.purgeIntervalMs ?? PURGE_INTERVAL_MS);
       purge.unref();
     },
     close() {

@@ -95,7 +95,10 @@ describe('the database unavailable while serving', () => {
         async () => (await get('/readyz')).statusCode === 200,
       );
       assert.equal((await f.token(await f.sign())).statusCode, 200);
-      assert.equal((await get(`/accounts/${f.accountId}/services/rest/whoami`, bearer)).statusCode, 200);
+      assert.equal(
+        (await get(`/accounts/${f.accountId}/services/rest/whoami`, bearer)).statusCode,
+        200,
+      );
       assert.equal(await successes(f), 2);
     } finally {
       await f.close();

@@ -43,7 +43,11 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       });
       const last = events.at(-1);
       return {
-        events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+        events: events.map((e) => ({
+          ...e,
+          at: new Date(e.at).toISOString(),
+          ...(e.lastAt !== undefined && { lastAt: new Date(e.lastAt).toISOString() }),
+        })),
         next: last?.id !== undefined ? `?before=${last.id}` : null,
       };
     }),
