@@ -80,11 +80,11 @@ export interface AuditEvent {
   /**
    * Read back only, and only on a folded row: identical failures of an OAuth endpoint from one
    * source (same account, endpoint, detail, client, certificate, entity, role and address)
-   * within one AUDIT_FOLD_WINDOW_MS window are one row; `count` of them happened from `at` to
-   * `lastAt`.
+   * within one AUDIT_FOLD_WINDOW_MS window are one row, the newest: `count` of them happened
+   * from `firstAt` to `at`.
    */
   count?: number;
-  lastAt?: number;
+  firstAt?: number;
 }
 
 /** The window within which identical OAuth failures fold into one audit row (ms). */

@@ -135,11 +135,12 @@ export interface AuditStore {
   /**
    * Appends events (one transaction); assigns ids in order. A failure of an OAuth endpoint
    * (`foldsInAudit`) identical to one already stored in the same AUDIT_FOLD_WINDOW_MS window
-   * (same account, type, detail, client, certificate, entity, role, address) adds to that row's
-   * `count` and `lastAt` instead of making a row; atomically, also across nodes.
+   * (same account, type, detail, client, certificate, entity, role, address) replaces that row
+   * with one that counts both: the newest row, with `count` and `firstAt`. Atomic, also across
+   * nodes: concurrent identical failures all count.
    */
   append(events: readonly AuditEvent[]): Promise<void>;
-  /** Newest first. A folded row has `count` (> 1) and `lastAt`. */
+  /** Newest first. A folded row has `count` (> 1) and `firstAt`. */
   list(filter: AuditFilter): Promise<AuditEvent[]>;
   /** Deletes at most `limit` of the oldest events with `at` < `before`; returns how many. */
   purgeBefore(before: number, limit: number): Promise<number>;

@@ -105,8 +105,8 @@ export interface AuditEventsTable {
   actor: number | null;
   /** Identical failures this row stands for (1 unless folded; see kysely/audit.ts). */
   count: number;
-  /** When the last of them happened; null for rows written before folding existed. */
-  last_at: number | null;
+  /** When the first of them happened (`at`: the last); null for rows from before folding. */
+  first_at: number | null;
   /** Set while the row folds repeats (unique); null for every other row. */
   fold_key: string | null;
 }

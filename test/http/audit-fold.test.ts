@@ -17,7 +17,7 @@ interface ApiEvent {
   detail: string | null;
   at: string;
   count?: number;
-  lastAt?: string;
+  firstAt?: string;
 }
 
 describe('audit folding over HTTP', () => {
@@ -67,7 +67,7 @@ describe('audit folding over HTTP', () => {
       );
       const folded = events[2];
       assert.equal(folded?.at, new Date(f.clock.now() - 1000).toISOString());
-      assert.equal(folded?.lastAt, new Date(f.clock.now() - 1000).toISOString());
+      assert.equal(folded?.firstAt, new Date(f.clock.now() - 1000).toISOString());
     } finally {
       await f.close();
     }

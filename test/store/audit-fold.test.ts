@@ -1,7 +1,8 @@
 /**
  * Repeated identical failures of the OAuth endpoints fold into one audit row with a count
  * (same account, endpoint, detail, client, certificate, entity, role and address, within one
- * AUDIT_FOLD_WINDOW_MS window), atomically across nodes; the reason stays exact. Successes and
+ * AUDIT_FOLD_WINDOW_MS window): the newest row, so it lists first; atomically across nodes; the
+ * reason stays exact. Successes and
  * administrative events never fold. The retention purge deletes the oldest rows in bounded
  * batches.
  */
@@ -34,7 +35,7 @@ describeEachStore('store: audit folding and retention', (f) => {
       assert.equal(rows.length, 1);
       assert.deepEqual(
         { ...rows[0], id: undefined },
-        { ...failure(T), id: undefined, count: 4, lastAt: T + 1000 },
+        { ...failure(T + 1000), id: undefined, count: 4, firstAt: T },
       );
     } finally {
       await store.close();
@@ -64,11 +65,31 @@ describeEachStore('store: audit folding and retention', (f) => {
       const a = await store.audit.list({ accountId: 'A', limit: 100 });
       const b = await store.audit.list({ accountId: 'B', limit: 100 });
       assert.equal(a.length + b.length, distinct.length + never.length);
-      assert.ok([...a, ...b].every((e) => e.count === undefined && e.lastAt === undefined));
+      assert.ok([...a, ...b].every((e) => e.count === undefined && e.firstAt === undefined));
       // In append order (newest first when listed).
       assert.deepEqual(
         a.map(({ id: _, ...e }) => e),
         [...distinct, ...never].filter((e) => e.accountId === 'A').reverse(),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the folded row is the newest: it lists before what happened since its first failure', async () => {
+    const store = await f.open();
+    try {
+      const other = auditEvent('token', 'A', T + 5, { clientId: 'client-1' });
+      await store.audit.append([failure(T)]);
+      await store.audit.append([other]);
+      await store.audit.append([failure(T + 10)]);
+      const rows = await store.audit.list({ accountId: 'A', limit: 10 });
+      assert.deepEqual(
+        rows.map((r) => [r.result, r.count ?? 1, r.at]),
+        [
+          ['failure', 2, T + 10],
+          ['success', 1, T + 5],
+        ],
       );
     } finally {
       await store.close();
@@ -83,8 +104,8 @@ describeEachStore('store: audit folding and retention', (f) => {
       );
       const rows = await a.audit.list({ accountId: 'A', limit: 10 });
       assert.deepEqual(
-        rows.map((r) => [r.count, r.lastAt]),
-        [[20, T + 19]],
+        rows.map((r) => [r.count, r.at, r.firstAt]),
+        [[20, T + 19, T]],
       );
     } finally {
       await a.close();

@@ -73,7 +73,7 @@ export function auditCommand(): Command {
                 isoTime(e.at),
                 e.type,
                 e.result,
-                // A folded row: `count` identical failures until lastAt.
+                // A folded row: `count` identical failures since firstAt.
                 `${e.detail ?? '-'}${e.count ? ` ×${e.count}` : ''}`,
                 e.clientId ? `${e.clientId.slice(0, 12)}…` : '-',
                 e.certificateId ?? '-',

@@ -46,7 +46,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         events: events.map((e) => ({
           ...e,
           at: new Date(e.at).toISOString(),
-          ...(e.lastAt !== undefined && { lastAt: new Date(e.lastAt).toISOString() }),
+          ...(e.firstAt !== undefined && { firstAt: new Date(e.firstAt).toISOString() }),
         })),
         next: last?.id !== undefined ? `?before=${last.id}` : null,
       };

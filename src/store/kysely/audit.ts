@@ -16,17 +16,17 @@ const COLUMNS = 14;
 
 type AuditInsert = Omit<AuditEventsTable, 'id'>;
 
-/** One row to write: the event, how many identical failures it stands for, and its fold key. */
+/** One row to write: the newest event, how many identical failures it stands for, since when. */
 interface Row {
   event: AuditEvent;
   count: number;
-  lastAt: number;
+  firstAt: number;
   foldKey: string | null;
 }
 
 /**
- * The key identical failures fold under: everything the row says except its time, plus the
- * fold window the failure falls in. Hashed, so a long junk client id makes no long index key.
+ * The fold key of identical failures: everything the row says except its time, plus the fold
+ * window the failure falls in. Hashed, so a long junk client id makes no long index key.
  */
 function foldKeyOf(e: AuditEvent): string {
   const window = Math.floor(e.at / AUDIT_FOLD_WINDOW_MS);
@@ -47,34 +47,32 @@ function foldKeyOf(e: AuditEvent): string {
 }
 
 /**
- * The rows of a batch, in event order: a folding failure whose key already occurred in the
- * batch adds to that row instead of making one (one statement may not upsert a key twice).
+ * The rows of a batch, in event order, where a folding failure repeated within the batch is
+ * one row at the place of its last occurrence (one statement may not upsert a key twice).
  */
 function rowsOf(events: readonly AuditEvent[]): Row[] {
-  const out: Row[] = [];
-  const byKey = new Map<string, Row>();
-  for (const event of events) {
-    if (!foldsInAudit(event)) {
-      out.push({ event, count: 1, lastAt: event.at, foldKey: null });
-      continue;
-    }
-    const foldKey = foldKeyOf(event);
-    const seen = byKey.get(foldKey);
+  const placed: Array<{ row: Row; last: number }> = [];
+  const byKey = new Map<string, { row: Row; last: number }>();
+  events.forEach((event, i) => {
+    const foldKey = foldsInAudit(event) ? foldKeyOf(event) : null;
+    const seen = foldKey === null ? undefined : byKey.get(foldKey);
     if (seen) {
-      seen.count += 1;
-      seen.lastAt = Math.max(seen.lastAt, event.at);
-      continue;
+      seen.row.count += 1;
+      seen.row.firstAt = Math.min(seen.row.firstAt, event.at);
+      seen.row.event = event;
+      seen.last = i;
+      return;
     }
-    const row = { event, count: 1, lastAt: event.at, foldKey };
-    byKey.set(foldKey, row);
-    out.push(row);
-  }
-  return out;
+    const entry = { row: { event, count: 1, firstAt: event.at, foldKey }, last: i };
+    if (foldKey !== null) byKey.set(foldKey, entry);
+    placed.push(entry);
+  });
+  return placed.sort((a, b) => a.last - b.last).map((p) => p.row);
 }
 
 /** The rows as flat insert arguments, column by column, row after row. */
 const flatten = (rows: readonly Row[]): unknown[] =>
-  rows.flatMap(({ event: e, count, lastAt, foldKey }) => [
+  rows.flatMap(({ event: e, count, firstAt, foldKey }) => [
     e.at,
     e.accountId,
     e.type,
@@ -87,7 +85,7 @@ const flatten = (rows: readonly Row[]): unknown[] =>
     e.remoteAddress,
     e.actor,
     count,
-    lastAt,
+    firstAt,
     foldKey,
   ]);
 
@@ -124,18 +122,24 @@ function inserts(args: readonly unknown[]): AuditInsert[] {
       remote_address: a[9],
       actor: a[10],
       count: a[11],
-      last_at: a[12],
+      first_at: a[12],
       fold_key: a[13],
     });
   }
   return out;
 }
 
+/** PostgreSQL: deadlock detected. Two nodes folding overlapping keys in another order. */
+const DEADLOCK = '40P01';
+
 export function auditStore(ctx: StoreContext): AuditStore {
-  const later = sql.raw(ctx.dialect === 'postgres' ? 'greatest' : 'max');
-  // One compiled multi-row INSERT per batch size seen (at most CHUNK of them). A row with a
-  // fold key that is already stored adds its count to the stored row instead (rows without a
-  // key, NULL, never conflict): one statement, atomic on both dialects and across nodes.
+  const [earlier, later] =
+    ctx.dialect === 'postgres'
+      ? [sql.raw('least'), sql.raw('greatest')]
+      : [sql.raw('min'), sql.raw('max')];
+  // One compiled multi-row INSERT per batch size seen (at most CHUNK of them). A folding row
+  // whose key a concurrent writer stored meanwhile (after our DELETE, see `append`) adds to
+  // that row instead: rows without a key (NULL) never conflict.
   const statements = new Map<number, Prepared<unknown[], unknown>>();
   const insert = (db: Kysely<Database>, rows: readonly Row[]) => {
     let q = statements.get(rows.length);
@@ -147,7 +151,8 @@ export function auditStore(ctx: StoreContext): AuditStore {
           .onConflict((oc) =>
             oc.column('fold_key').doUpdateSet({
               count: (eb) => eb('audit_events.count', '+', eb.ref('excluded.count')),
-              last_at: sql<number>`${later}(audit_events.last_at, excluded.last_at)`,
+              at: sql<number>`${later}(audit_events.at, excluded.at)`,
+              first_at: sql<number>`${earlier}(audit_events.first_at, excluded.first_at)`,
             }),
           ),
       );
@@ -155,14 +160,52 @@ export function auditStore(ctx: StoreContext): AuditStore {
     }
     return q.on(db, ...flatten(rows));
   };
+
+  /**
+   * Folding rows replace the stored row of their key: deleted (its count and first time carried
+   * over) and inserted anew, so the folded row is the newest and lists first. In one
+   * transaction; PostgreSQL row locks make concurrent folds of one key add up.
+   */
+  const appendFolding = (rows: readonly Row[]) =>
+    ctx.db.transaction().execute(async (trx) => {
+      const byKey = new Map(rows.flatMap((r) => (r.foldKey === null ? [] : [[r.foldKey, r]])));
+      const keys = [...byKey.keys()];
+      for (let i = 0; i < keys.length; i += CHUNK) {
+        const gone = await trx
+          .deleteFrom('audit_events')
+          .where('fold_key', 'in', keys.slice(i, i + CHUNK))
+          .returning(['fold_key', 'count', 'at', 'first_at'])
+          .execute();
+        for (const g of gone) {
+          const row = g.fold_key === null ? undefined : byKey.get(g.fold_key);
+          if (!row) continue;
+          row.count += num(g.count);
+          row.firstAt = Math.min(row.firstAt, num(g.first_at ?? g.at));
+        }
+      }
+      for (let i = 0; i < rows.length; i += CHUNK) await insert(trx, rows.slice(i, i + CHUNK));
+    });
+
   return {
     /**
      * One multi-row INSERT per 500 rows, all in one transaction. Ids come from the sequence /
-     * rowid in VALUES order, so they follow the order of `events`.
+     * rowid in VALUES order, so they follow the order of `events` (a folded row: its newest).
      */
     async append(events) {
       if (events.length === 0) return;
       const rows = rowsOf(events);
+      if (rows.some((r) => r.foldKey !== null)) {
+        // Two nodes folding overlapping keys in another order can deadlock on PostgreSQL: the
+        // server aborts one transaction, which then simply runs again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await appendFolding(rows.map((r) => ({ ...r })));
+            return;
+          } catch (e) {
+            if ((e as { code?: unknown }).code !== DEADLOCK || attempt >= 3) throw e;
+          }
+        }
+      }
       if (rows.length <= CHUNK) {
         await insert(ctx.db, rows);
         return;

@@ -2,7 +2,7 @@
  * Operations: the cluster settings every node checks at start (the key-check value of the
  * signing-key secret, the issuer base), and what keeps the audit trail bounded: a count for
  * repeated identical failures folded into one row (`fold_key`, unique while it folds), the
- * time of the last one, and an index on `at` for the retention purge.
+ * time of the first one (`at` is the last one's), and an index on `at` for the retention purge.
  */
 import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from '../context.ts';
@@ -21,7 +21,7 @@ export function operationsMigration(_dialect: Dialect): Migration {
         .alterTable('audit_events')
         .addColumn('count', 'integer', (c) => c.notNull().defaultTo(1))
         .execute();
-      await db.schema.alterTable('audit_events').addColumn('last_at', 'bigint').execute();
+      await db.schema.alterTable('audit_events').addColumn('first_at', 'bigint').execute();
       await db.schema.alterTable('audit_events').addColumn('fold_key', 'text').execute();
       // NULL (every row that does not fold) never conflicts: only folding rows are unique.
       await db.schema
