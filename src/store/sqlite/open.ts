@@ -80,7 +80,8 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
     );
   }
 
-  const db = new Kysely<Schema>({ dialect: sqliteDialect(raw, busyTimeoutMs) });
+  const dialect = sqliteDialect(raw, busyTimeoutMs);
+  const db = new Kysely<Schema>({ dialect });
   const feed = new LocalFeed();
   const ctx = new StoreContext(db, 'sqlite', feed, opts.clock);
   try {
@@ -127,7 +128,7 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
 
   const checkpointer =
     opts.backgroundCheckpoints && path !== ':memory:'
-      ? startCheckpointer(raw, path, opts.walLimitBytes)
+      ? startCheckpointer(raw, path, dialect.hold, opts.walLimitBytes)
       : null;
 
   return kyselyStore(
