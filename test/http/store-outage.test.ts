@@ -1,7 +1,8 @@
 /**
  * While the database is unavailable, certmint says "try again" instead of failing: the OAuth
  * endpoints answer 503 `temporarily_unavailable` with Retry-After (RFC 6749 §5.2 allows codes
- * beyond its list), the admin API and other resources 503 `{ error, message }`, /readyz 503;
+ * beyond its list), the admin API and other resources 503 `{ error, message }`, console pages a
+ * 503 page, /readyz 503;
  * and it recovers by itself once the database is back. SQLite: a write lock held by another
  * connection beyond the wait budget. PostgreSQL: a TCP proxy that drops every connection.
  */
@@ -88,6 +89,14 @@ describe('the database unavailable while serving', () => {
       assert.equal(ready.statusCode, 503);
       assert.equal(ready.headers['retry-after'], '5');
       assert.equal((await get('/healthz')).statusCode, 200, 'the process itself is fine');
+      // The console looks the session cookie up: a page that says so, 503.
+      const page = await f.app.inject({
+        url: '/console/',
+        headers: { cookie: `certmint_session=${'s'.repeat(43)}` },
+      });
+      assert.equal(page.statusCode, 503);
+      assert.equal(page.headers['retry-after'], '5');
+      assert.match(page.body, /The database is unavailable\. Try again in a few seconds\./);
 
       proxy.restore();
       await eventually(
