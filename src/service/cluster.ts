@@ -31,7 +31,7 @@ const KEY_CHECK_CONTEXT = 'certmint|key-check';
 export type PublicUrlCheck = 'check' | 'change' | 'skip';
 
 export interface ClusterDeps {
-  store: Pick<Store, 'settings' | 'signingKeys'>;
+  store: Pick<Store, 'settings' | 'signingKeys' | 'dialect'>;
   master: MasterKey;
   clock: Clock;
   /** This node's public URL, without a trailing slash. */
@@ -98,6 +98,7 @@ export function verifyKeyCheck(master: MasterKey, check: string | null): void {
 
 async function checkSecret(deps: ClusterDeps): Promise<void> {
   const { store, master } = deps;
+  if (store.dialect === 'postgres' && master.kind === 'key-file') throw secretRequired();
   let check = await storedKeyCheck(store);
   if (check === null) {
     // A store from before the check: its newest signing key must be ours before we vouch.

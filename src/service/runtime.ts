@@ -71,6 +71,9 @@ function lazyMasterKey(load: () => MasterKey): MasterKey {
     get source() {
       return get().source;
     },
+    get kind() {
+      return get().kind;
+    },
   };
 }
 

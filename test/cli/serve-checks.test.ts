@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openServices } from '../../src/service/runtime.ts';
+import { serve } from '../fault/support.ts';
+import { freePort } from '../support/net.ts';
 import { PG_SKIP_REASON, postgresStores } from '../support/stores.ts';
 import { assertMistake, cli, tempDir } from './support.ts';
 
@@ -60,6 +62,21 @@ describe('certmint serve: start-up checks', () => {
       1,
       /^certmint: CERTMINT_SECRET is not the secret this store’s token-signing keys are encrypted with \(this node could not sign or verify its tokens\): start this node with the same CERTMINT_SECRET \(or --secret-file\) as the other nodes\.$/,
     );
+    // Deliberately: this node's URL becomes the store's, and the old one is refused from then on.
+    const moved = await serve(db, await freePort(), {
+      args: ['--public-url', URL_B, '--change-public-url'],
+    });
+    assert.match(
+      moved.output(),
+      new RegExp(`the store's public URL is now ${URL_B}: restart every other node with it\n`),
+    );
+    assert.equal(await moved.stop(), 0, moved.output());
+    assertMistake(
+      await cli(['--db', db, 'serve', '--port', '0', '--public-url', URL_A]),
+      1,
+      new RegExp(`^certmint: this node’s public URL ${URL_A} differs from the store’s, ${URL_B},`),
+    );
+
     const bad = await cli(['--db', db, 'serve', '--feed-timeout', 'soon']);
     assertMistake(
       bad,

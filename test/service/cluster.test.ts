@@ -182,6 +182,15 @@ describe('cluster check through openServices [postgres]', {
       } finally {
         await cli.close();
       }
+      // An embedder's createServices with a key file: the same refusal, from checkCluster.
+      const embedded = createServices({
+        store,
+        master: loadMasterKey({ keyFile: join(filesDir, 'master.key') }),
+        publicUrl: URL_A,
+        clock,
+      });
+      await assert.rejects(embedded.checkCluster(), refused('cluster.secret_required'));
+      assert.equal(await store.settings.get(KEY_CHECK_SETTING), null);
       const good = await openServices({
         db: store.location,
         secret: SECRET_A,
