@@ -117,8 +117,6 @@ export function serveCommand(): Command {
         await services.close();
         throw listenError(e, { port, publicUrl, ...s });
       }
-      write(`certmint listening on ${address} (signing keys: ${services.signingKeys.source})`);
-      write(`issuer of an account A: ${publicUrl}/accounts/A`);
       let closing = false;
       const shutdown = (signal: string) => {
         if (closing) return;
@@ -137,5 +135,9 @@ export function serveCommand(): Command {
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
+      // Only now: whoever waits for these lines may stop the server at once, and a signal that
+      // came before the handlers would end the process without closing the store.
+      write(`certmint listening on ${address} (signing keys: ${services.signingKeys.source})`);
+      write(`issuer of an account A: ${publicUrl}/accounts/A`);
     });
 }

@@ -20,10 +20,11 @@ import { signingKeyStore } from './signing-keys.ts';
  * Kysely's Migrator introspects every table of the database (to see whether its bookkeeping
  * tables exist), resolving each by schema-qualified name. If another schema is dropped at that
  * moment (test suites sharing one database do that all the time), the lookup fails with
- * "schema … does not exist" (3F000) or "relation … does not exist" (42P01) about the other
- * schema. Nothing of ours was touched, so trying again is safe.
+ * "schema … does not exist" (3F000), "relation … does not exist" (42P01) or "column … of
+ * relation … does not exist" (42703) about the other schema. Nothing of ours was touched, so
+ * trying again is safe.
  */
-const RETRIED_PG_CODES = new Set(['3F000', '42P01']);
+const RETRIED_PG_CODES = new Set(['3F000', '42P01', '42703']);
 
 /** Brings the schema up to date. Concurrent openers serialize (PG advisory lock, SQLite write lock). */
 export async function migrate(ctx: StoreContext): Promise<void> {
