@@ -16,6 +16,7 @@ export type { Integration, IntegrationState } from './domain/integration.ts';
 export type { CertificateFacts, Mapping } from './domain/mapping.ts';
 export type { Permission, Role } from './domain/permissions.ts';
 export type { Scope } from './domain/scope.ts';
+export { isStoreUnavailable, StoreUnavailableError } from './domain/store-unavailable.ts';
 export { type AppDeps, BODY_LIMIT, buildApp } from './http/app.ts';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/server-limits.ts';
 export * from './service/index.ts';

@@ -29,7 +29,7 @@ export async function firstLogin(
   const passwordFile = join(location.dir, PASSWORD_FILE);
   try {
     // (A PostgreSQL store has no folder of its own yet: ./.certmint is made here.)
-    await mkdir(location.dir, { recursive: true });
+    await mkdir(location.dir, { recursive: true, mode: 0o700 });
     // A file left from an earlier store goes first, so the new one is created with mode 0600.
     await rm(passwordFile, { force: true });
     await writeFile(passwordFile, `${first.password}\n`, { mode: 0o600, flag: 'wx' });

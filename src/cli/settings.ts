@@ -296,3 +296,63 @@ export function withoutPassword(raw: string): string {
 
 /** `--debug` or CERTMINT_DEBUG=1: unexpected errors print their stack. */
 export const debugEnabled = (flag: boolean): boolean => flag || io().env.CERTMINT_DEBUG === '1';
+
+/** Flags of the operational settings of `serve` (audit retention, change-feed bound). */
+export interface OperationsFlags {
+  auditRetention?: string;
+  feedTimeout?: string;
+  changePublicUrl?: boolean;
+}
+
+export interface OperationsSettings {
+  /** Days the audit trail is kept; 0 keeps it forever. */
+  auditRetentionDays: number;
+  /** PostgreSQL: a silent change-feed connection is noticed within this many ms. */
+  feedTimeoutMs: number;
+  changePublicUrl: boolean;
+}
+
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
+export const DEFAULT_FEED_TIMEOUT_MS = 3000;
+
+function wholeNumber(
+  flag: string | undefined,
+  env: string,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = flag ?? envVar(env);
+  if (text === undefined) return fallback;
+  if (!/^[0-9]{1,9}$/.test(text) || Number(text) < min || Number(text) > max) {
+    const from = flag !== undefined ? name : env;
+    throw new CliError(
+      `${from} must be a whole number from ${min} to ${max} (got "${text.slice(0, 20)}")`,
+      2,
+    );
+  }
+  return Number(text);
+}
+
+export function operationsSettings(o: OperationsFlags): OperationsSettings {
+  return {
+    auditRetentionDays: wholeNumber(
+      o.auditRetention,
+      'CERTMINT_AUDIT_RETENTION_DAYS',
+      '--audit-retention',
+      DEFAULT_AUDIT_RETENTION_DAYS,
+      0,
+      36_500,
+    ),
+    feedTimeoutMs: wholeNumber(
+      o.feedTimeout,
+      'CERTMINT_FEED_TIMEOUT_MS',
+      '--feed-timeout',
+      DEFAULT_FEED_TIMEOUT_MS,
+      300,
+      60_000,
+    ),
+    changePublicUrl: o.changePublicUrl === true,
+  };
+}

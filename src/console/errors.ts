@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type ErrorKind } from '../domain/errors.ts';
+import { isStoreUnavailable, STORE_RETRY_AFTER_SECONDS } from '../domain/store-unavailable.ts';
 import { render } from './render.ts';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -23,6 +24,7 @@ const TITLES: Record<number, string> = {
   413: 'Too large',
   422: 'Refused',
   429: 'Too many requests',
+  503: 'Unavailable',
 };
 
 export function errorPage(
@@ -55,6 +57,10 @@ export function consoleErrorHandler(
   reply: FastifyReply,
 ): FastifyReply {
   if (err instanceof DomainError) return errorPage(req, reply, STATUS[err.kind], err.message);
+  if (isStoreUnavailable(err)) {
+    reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
+    return errorPage(req, reply, 503, 'The database is unavailable. Try again in a few seconds.');
+  }
   const code = (err as { code?: unknown }).code;
   const status = (err as { statusCode?: unknown }).statusCode;
   if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') {

@@ -19,15 +19,18 @@ export interface MasterKey {
   decrypt(ciphertext: string, context: string): string;
   /** Where the key came from, for the start-up log (never the key itself). */
   readonly source: string;
+  /** `key-file`: a generated file of this host alone (no good for a store shared by hosts). */
+  readonly kind?: 'secret' | 'key-file';
 }
 
 const VERSION = 'v1';
 
-function fromBytes(raw: Buffer, source: string): MasterKey {
+function fromBytes(raw: Buffer, source: string, kind: 'secret' | 'key-file'): MasterKey {
   // HKDF separates this use from any other use of the same secret.
   const key = Buffer.from(hkdfSync('sha256', raw, 'certmint', 'signing-key-encryption', 32));
   return {
     source,
+    kind,
     encrypt(plaintext, context) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -78,7 +81,11 @@ export function loadMasterKey(opts: { secret?: string | undefined; keyFile: stri
         'CERTMINT_SECRET is too short: use at least 16 random characters (32+ recommended)',
       );
     }
-    return fromBytes(createHash('sha256').update(opts.secret).digest(), 'CERTMINT_SECRET');
+    return fromBytes(
+      createHash('sha256').update(opts.secret).digest(),
+      'CERTMINT_SECRET',
+      'secret',
+    );
   }
   if (existsSync(opts.keyFile)) {
     const mode = statSync(opts.keyFile).mode & 0o777;
@@ -86,9 +93,9 @@ export function loadMasterKey(opts: { secret?: string | undefined; keyFile: stri
     const raw = Buffer.from(readFileSync(opts.keyFile, 'utf8').trim(), 'base64url');
     if (raw.length !== 32)
       throw new Error(`${opts.keyFile} is not a certmint key file (expected 32 bytes)`);
-    return fromBytes(raw, opts.keyFile);
+    return fromBytes(raw, opts.keyFile, 'key-file');
   }
-  mkdirSync(dirname(opts.keyFile), { recursive: true });
+  mkdirSync(dirname(opts.keyFile), { recursive: true, mode: 0o700 });
   const raw = randomBytes(32);
   // 'wx': never overwrite a key file another process created a moment ago.
   try {
@@ -97,7 +104,7 @@ export function loadMasterKey(opts: { secret?: string | undefined; keyFile: stri
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return loadMasterKey(opts);
     throw e;
   }
-  return fromBytes(raw, opts.keyFile);
+  return fromBytes(raw, opts.keyFile, 'key-file');
 }
 
 /** Constant-time comparison of two strings (hashes, secrets). */

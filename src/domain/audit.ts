@@ -93,7 +93,22 @@ export interface AuditEvent {
    * included; null for token requests and the CLI.
    */
   actor: number | null;
+  /**
+   * Read back only, and only on a folded row: identical failures of an OAuth endpoint from one
+   * source (same account, endpoint, detail, client, certificate, entity, role and address)
+   * within one AUDIT_FOLD_WINDOW_MS window are one row, the newest: `count` of them happened
+   * from `firstAt` to `at`.
+   */
+  count?: number;
+  firstAt?: number;
 }
+
+/** The window within which identical OAuth failures fold into one audit row (ms). */
+export const AUDIT_FOLD_WINDOW_MS = 60_000;
+
+/** Failures of the OAuth endpoints fold; successes and administrative events never do. */
+export const foldsInAudit = (e: AuditEvent): boolean =>
+  e.result === 'failure' && (e.type === 'token' || e.type === 'introspect' || e.type === 'revoke');
 
 export interface AuditFilter {
   accountId: string;

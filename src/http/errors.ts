@@ -7,6 +7,7 @@
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { DomainError, type ErrorKind } from '../domain/errors.ts';
 import { OAuthError } from '../domain/oauth-error.ts';
+import { isStoreUnavailable, STORE_RETRY_AFTER_SECONDS } from '../domain/store-unavailable.ts';
 
 export interface ErrorContext {
   /** The account (realm) of the request, when known. */
@@ -52,6 +53,7 @@ export function sendError(reply: FastifyReply, err: unknown, ctx: ErrorContext):
   if (err instanceof DomainError) {
     return reply.code(DOMAIN_STATUS[err.kind]).send({ error: err.code, message: err.message });
   }
+  if (isStoreUnavailable(err)) return sendUnavailable(reply, ctx, err);
   const fe = err as { statusCode?: unknown; code?: unknown; message?: unknown };
   // Fastify's own client errors (body too large, bad JSON, wrong content type).
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
@@ -66,4 +68,30 @@ export function sendError(reply: FastifyReply, err: unknown, ctx: ErrorContext):
   }
   ctx.log.error({ err }, 'unexpected error');
   return reply.code(500).send({ error: 'server_error' });
+}
+
+/** Logged at most this often while the database stays unavailable (not once per request). */
+const UNAVAILABLE_LOG_EVERY_MS = 10_000;
+let unavailableLoggedAt = 0;
+
+/**
+ * The database is unavailable (store/unavailable.ts decides which faults are): 503 with
+ * Retry-After. The OAuth endpoints answer `temporarily_unavailable` (RFC 6749 §5.2 allows
+ * codes beyond its list; §4.1.2.1 defines this one), everything else `{ error, message }`.
+ */
+function sendUnavailable(reply: FastifyReply, ctx: ErrorContext, err: Error): FastifyReply {
+  const now = Date.now();
+  if (now - unavailableLoggedAt >= UNAVAILABLE_LOG_EVERY_MS) {
+    unavailableLoggedAt = now;
+    ctx.log.warn({ reason: err.message }, 'database unavailable: answering 503');
+  }
+  reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
+  const message = 'The database is unavailable; try again in a few seconds.';
+  return reply
+    .code(503)
+    .send(
+      ctx.scheme === 'Basic'
+        ? { error: 'temporarily_unavailable', error_description: message }
+        : { error: 'store.unavailable', message },
+    );
 }

@@ -32,6 +32,7 @@ export {
   mappingStatus,
   mappingViews,
 } from './certificates/views.ts';
+export type { ClusterCheck, PublicUrlCheck } from './cluster.ts';
 export {
   type Actor,
   actorEntityId,
@@ -105,6 +106,7 @@ export {
   type UpdateRoleInput,
   updateRole,
 } from './records/roles.ts';
+export { AUDIT_RETENTION_DAYS } from './retention.ts';
 export { type OpenServicesOptions, openServices } from './runtime.ts';
 export {
   createServices,

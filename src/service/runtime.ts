@@ -12,6 +12,8 @@ import {
 } from '../crypto/master-key.ts';
 import { type Clock, systemClock } from '../domain/clock.ts';
 import { DEFAULT_SQLITE_PATH, openStore } from '../store/open.ts';
+import type { Store } from '../store/ports.ts';
+import { secretRequired, storedKeyCheck, verifyKeyCheck } from './cluster.ts';
 import type { NoticeSettings } from './notices/index.ts';
 import { createServices, type Services, type ServicesOptions } from './services.ts';
 
@@ -19,6 +21,7 @@ import { createServices, type Services, type ServicesOptions } from './services.
 export { keyFileFor, loadMasterKey, type MasterKey } from '../crypto/master-key.ts';
 export {
   DEFAULT_SQLITE_PATH,
+  FEED_TIMEOUT_MS,
   isPostgresUrl,
   type OpenStoreOptions,
   openStore,
@@ -39,8 +42,17 @@ export interface OpenServicesOptions {
   filesDir?: string;
   /** SQLite: refuse to create a missing file (DomainError `store.not_found`). */
   mustExist?: boolean;
-  /** A long-running server: SQLite checkpoints move to a worker thread, the key loads now. */
+  /**
+   * A long-running server: SQLite checkpoints move to a worker thread, the key loads now, and
+   * the node's secret and public URL are checked against the store's (service/cluster.ts).
+   */
   serving?: boolean;
+  /** Serving: make `publicUrl` the store's instead of refusing a different one. */
+  changePublicUrl?: boolean;
+  /** Days the audit trail is kept by the background purge (0: forever; default 90). */
+  auditRetentionDays?: number;
+  /** PostgreSQL: a silent change-feed listener is noticed within this long (default 3 s). */
+  feedTimeoutMs?: number;
   clock?: Clock;
   /** Certificate expiry notices (thresholds, SMTP, webhook); none configured: none sent. */
   notices?: NoticeSettings;
@@ -50,7 +62,7 @@ export interface OpenServicesOptions {
 
 /**
  * A master key read on first use: most commands never decrypt anything, and must not create a
- * key file as a side effect.
+ * key file as a side effect. `load` also checks the key against the store's key-check value.
  */
 function lazyMasterKey(load: () => MasterKey): MasterKey {
   let key: MasterKey | undefined;
@@ -64,6 +76,9 @@ function lazyMasterKey(load: () => MasterKey): MasterKey {
     get source() {
       return get().source;
     },
+    get kind() {
+      return get().kind;
+    },
   };
 }
 
@@ -72,36 +87,62 @@ export async function openServices(opts: OpenServicesOptions): Promise<Services>
   const db = opts.db || process.env.CERTMINT_DB || DEFAULT_SQLITE_PATH;
   const keyFile =
     opts.filesDir === undefined ? keyFileFor(db) : join(opts.filesDir, MASTER_KEY_FILE);
-  const load = () => loadMasterKey({ secret: opts.secret, keyFile });
+  const hasSecret = opts.secret !== undefined && opts.secret !== '';
   // The store first: a command on a missing store must not leave a key file behind.
   const store = await openStore(db, {
     clock,
     backgroundCheckpoints: opts.serving === true,
     mustExist: opts.mustExist === true,
+    ...(opts.feedTimeoutMs !== undefined && { feedTimeoutMs: opts.feedTimeoutMs }),
   });
-  let master: MasterKey;
+  const load = (): MasterKey => {
+    // A key file on PostgreSQL would be this host's alone: the other nodes could not decrypt.
+    if (store.dialect === 'postgres' && !hasSecret) throw secretRequired();
+    return loadMasterKey({ secret: opts.secret, keyFile });
+  };
+  // Until the services exist, the store is ours to close on any failure (a bad notice setting,
+  // a refused secret); afterwards closing the services closes it.
+  let services: Services;
+  let check: string | null = null;
+  // A server, or a secret given, is checked now (a bad one is a configuration error, whatever
+  // the command); only the key file, which loading may create, waits for first use.
+  const eager = opts.serving === true || hasSecret;
   try {
-    // A secret given is checked now (a bad one is a configuration error, whatever the
-    // command); only the key file, which loading may create, waits for first use.
-    const eager = opts.serving === true || (opts.secret !== undefined && opts.secret !== '');
-    master = eager ? load() : lazyMasterKey(load);
+    if (!eager) check = await storedKeyCheck(store);
+    const master = eager
+      ? load()
+      : lazyMasterKey(() => {
+          const key = load();
+          verifyKeyCheck(key, check);
+          return key;
+        });
+    services = createServices(servicesOptions(opts, store, master, clock));
   } catch (e) {
     await store.close();
     throw e;
   }
-  try {
-    return createServices({
-      store,
-      master,
-      clock,
-      publicUrl: opts.publicUrl ?? 'http://127.0.0.1:8080',
-      ownsStore: true,
-      notices: opts.notices,
-      ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
-    });
-  } catch (e) {
-    // A bad notice setting: nothing may stay open behind the error.
-    await store.close();
-    throw e;
+  if (eager) {
+    try {
+      await services.checkCluster(
+        opts.serving !== true ? 'skip' : opts.changePublicUrl === true ? 'change' : 'check',
+      );
+    } catch (e) {
+      await services.close();
+      throw e;
+    }
   }
+  return services;
+}
+
+function servicesOptions(opts: OpenServicesOptions, store: Store, master: MasterKey, clock: Clock) {
+  return {
+    store,
+    master,
+    clock,
+    publicUrl: opts.publicUrl ?? 'http://127.0.0.1:8080',
+    ownsStore: true,
+    notices: opts.notices,
+    ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
+    ...(opts.auditRetentionDays !== undefined && { auditRetentionDays: opts.auditRetentionDays }),
+  };
 }

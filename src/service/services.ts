@@ -18,6 +18,7 @@ import {
   uploadCertificate,
 } from './certificates/rotation.ts';
 import { listMappings } from './certificates/views.ts';
+import { type ClusterCheck, checkCluster, type PublicUrlCheck } from './cluster.ts';
 import { type ConsoleAuth, createConsoleAuth } from './console-auth/index.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from './context.ts';
 import { createNotices, type NoticeSettings, type Notices } from './notices/index.ts';
@@ -54,6 +55,7 @@ import {
 } from './records/integrations.ts';
 import { createMapping, revokeMapping } from './records/mappings.ts';
 import { createRole, getRole, listRoles, updateRole } from './records/roles.ts';
+import { AUDIT_RETENTION_DAYS, purgeAudit } from './retention.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './token/rate-limit.ts';
 import { RecordCache } from './token/record-cache.ts';
 import { SigningKeys } from './token/signing-keys.ts';
@@ -136,6 +138,10 @@ export interface ServicesOptions {
   notices?: NoticeSettings | undefined;
   /** OAuth endpoint rate limits of this node (default: DEFAULT_RATE_LIMITS). */
   rateLimits?: Partial<RateLimits>;
+  /** Days the audit trail is kept (background purge); 0 keeps it forever. Default 90. */
+  auditRetentionDays?: number;
+  /** How often the background jobs run (default PURGE_INTERVAL_MS). */
+  purgeIntervalMs?: number;
 }
 
 /** Where background jobs report failures (a logger's warn). */
@@ -165,6 +171,13 @@ export interface Services {
   ready(): Promise<boolean>;
   /** First start on an empty store: account TSTDRV0000001 and its administrator, else null. */
   bootstrap(): Promise<Bootstrapped | null>;
+  /**
+   * The start-up check of a node sharing its store (service/cluster.ts): the signing-key secret
+   * against the store's key-check value, the public URL against the store's (`check`, the
+   * default; `change` makes this one the store's; `skip`). Throws a DomainError saying what to
+   * do. `openServices` runs it; call it yourself after `createServices`.
+   */
+  checkCluster(publicUrl?: PublicUrlCheck): Promise<ClusterCheck>;
   /** Starts the purges (idempotent). Only long-running processes call it. */
   startBackgroundJobs(log: JobLog): void;
   /** Stops the jobs, drains the audit writer, closes the caches (and the store if owned). */
@@ -206,7 +219,9 @@ export function createServices(opts: ServicesOptions): Services {
     { rotate: positionalSpec('keys.rotate') },
   );
   const notices = createNotices(deps, { settings: opts.notices, publicUrl });
+  const retentionDays = opts.auditRetentionDays ?? AUDIT_RETENTION_DAYS;
   let purge: NodeJS.Timeout | null = null;
+  let auditPurge: Promise<void> | null = null;
   let closed: Promise<void> | null = null;
 
   return {
@@ -237,6 +252,7 @@ export function createServices(opts: ServicesOptions): Services {
       }
     },
     bootstrap: () => bootstrapEmptyStore(deps),
+    checkCluster: (how) => checkCluster({ store, master: opts.master, clock, publicUrl }, how),
     consoleAuth,
     notices,
     startBackgroundJobs(log) {
@@ -250,7 +266,16 @@ export function createServices(opts: ServicesOptions): Services {
         consoleAuth
           .purgeExpired(now)
           .catch((err: unknown) => log(err, 'console session and lockout purge'));
-      }, PURGE_INTERVAL_MS);
+        // A backlog may take longer than one interval: never two audit purges at once.
+        auditPurge ??= purgeAudit(store.audit, now, retentionDays, { stopped: () => !purge })
+          .then(
+            () => undefined,
+            (err: unknown) => log(err, 'audit retention purge'),
+          )
+          .then(() => {
+            auditPurge = null;
+          });
+      }, opts.purgeIntervalMs ?? PURGE_INTERVAL_MS);
       purge.unref();
       notices.start(log);
     },
@@ -259,6 +284,7 @@ export function createServices(opts: ServicesOptions): Services {
         if (purge !== null) clearInterval(purge);
         purge = null;
         await notices.close();
+        await auditPurge;
         await audit.drain();
         cache.close();
         keys.close();

@@ -1,6 +1,9 @@
 import { type Clock, systemClock } from '../domain/clock.ts';
 import type { Store } from './ports.ts';
 
+/** Default of `feedTimeoutMs`: a silent PostgreSQL listener is noticed within this long. */
+export const FEED_TIMEOUT_MS = 3000;
+
 /** Where the embedded database lives when neither `--db` nor `$CERTMINT_DB` says otherwise. */
 export const DEFAULT_SQLITE_PATH = './.certmint/certmint.db';
 
@@ -17,6 +20,13 @@ export interface OpenStoreOptions {
    * (kind not_found) naming its absolute path. A PostgreSQL database always exists already.
    */
   mustExist?: boolean;
+  /** SQLite with background checkpoints: the bound of the WAL file (default 64 MB). */
+  walLimitBytes?: number;
+  /**
+   * PostgreSQL: the longest the change-feed listener may stay silent before it counts as stale
+   * (its caches are dropped and it reconnects); default FEED_TIMEOUT_MS (3 s).
+   */
+  feedTimeoutMs?: number;
 }
 
 /** True for a `postgres://` or `postgresql://` URL. */
@@ -40,12 +50,16 @@ export async function openStore(
   const clock = opts.clock ?? systemClock;
   if (isPostgresUrl(target)) {
     const { openPostgres } = await import('./postgres/open.ts');
-    return openPostgres(target, { clock });
+    return openPostgres(target, {
+      clock,
+      ...(opts.feedTimeoutMs !== undefined && { feedTimeoutMs: opts.feedTimeoutMs }),
+    });
   }
   const { openSqlite } = await import('./sqlite/open.ts');
   return openSqlite(target, {
     clock,
     backgroundCheckpoints: opts.backgroundCheckpoints === true,
     mustExist: opts.mustExist === true,
+    ...(opts.walLimitBytes !== undefined && { walLimitBytes: opts.walLimitBytes }),
   });
 }

@@ -140,10 +140,33 @@ export interface MappingStore {
 }
 
 export interface AuditStore {
-  /** Appends events (one transaction); assigns ids in order. */
+  /**
+   * Appends events (one transaction); assigns ids in order. A failure of an OAuth endpoint
+   * (`foldsInAudit`) identical to one already stored in the same AUDIT_FOLD_WINDOW_MS window
+   * (same account, type, detail, client, certificate, entity, role, address) replaces that row
+   * with one that counts both: the newest row, with `count` and `firstAt`. Atomic, also across
+   * nodes: concurrent identical failures all count.
+   */
   append(events: readonly AuditEvent[]): Promise<void>;
-  /** Newest first. */
+  /** Newest first. A folded row has `count` (> 1) and `firstAt`. */
   list(filter: AuditFilter): Promise<AuditEvent[]>;
+  /** Deletes at most `limit` of the oldest events with `at` < `before`; returns how many. */
+  purgeBefore(before: number, limit: number): Promise<number>;
+}
+
+/**
+ * Values every node of one database agrees on (the cluster checks of service/cluster.ts),
+ * by name. Values are opaque text.
+ */
+export interface SettingsStore {
+  get(name: string): Promise<string | null>;
+  /**
+   * Stores `value` unless the name already has one, atomically; returns the value stored now
+   * (this one, or the one an earlier or concurrent caller stored). Every caller gets the same.
+   */
+  putIfAbsent(name: string, value: string, now: number): Promise<string>;
+  /** Stores `value`, replacing any earlier one. */
+  put(name: string, value: string, now: number): Promise<void>;
 }
 
 export interface ReplayStore {
@@ -172,6 +195,8 @@ export interface SigningKeyStore {
   rotate(key: SigningKeyRecord, onlyIfNone: boolean): Promise<boolean>;
   /** Deletes retired keys that stopped signing before `before` (ms). */
   purgeRetired(accountId: string, before: number): Promise<number>;
+  /** The most recently created key of any account, or null when there is none. */
+  newest(): Promise<SigningKeyRecord | null>;
 }
 
 export interface RevokedTokenStore {
@@ -378,6 +403,7 @@ export interface Store {
   readonly changes: ChangeFeed;
   readonly console: ConsoleStore;
   readonly notices: NoticeStore;
+  readonly settings: SettingsStore;
   /** Resolves once every pending write is done and connections are closed. */
   close(): Promise<void>;
 }

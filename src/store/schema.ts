@@ -103,6 +103,19 @@ export interface AuditEventsTable {
   role_id: number | null;
   remote_address: string | null;
   actor: number | null;
+  /** Identical failures this row stands for (1 unless folded; see kysely/audit.ts). */
+  count: number;
+  /** When the first of them happened (`at`: the last); null for rows from before folding. */
+  first_at: number | null;
+  /** Set while the row folds repeats (unique); null for every other row. */
+  fold_key: string | null;
+}
+
+/** Values every node of one database must agree on (see service/cluster.ts). */
+export interface SettingsTable {
+  name: string;
+  value: string;
+  updated_at: number;
 }
 
 export interface ReplayTable {
@@ -152,4 +165,5 @@ export interface Database {
   signing_keys: SigningKeysTable;
   revoked_tokens: RevokedTokensTable;
   notice_deliveries: NoticeDeliveriesTable;
+  settings: SettingsTable;
 }

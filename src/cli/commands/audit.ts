@@ -81,7 +81,8 @@ export function auditCommand(): Command {
                 isoTime(e.at),
                 e.type,
                 e.result,
-                e.detail ?? '-',
+                // A folded row: `count` identical failures since firstAt.
+                `${e.detail ?? '-'}${e.count ? ` ×${e.count}` : ''}`,
                 e.clientId ? `${e.clientId.slice(0, 12)}…` : '-',
                 e.certificateId ?? '-',
                 e.entityId === null ? '-' : String(e.entityId),

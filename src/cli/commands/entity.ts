@@ -89,7 +89,16 @@ export function entityCommand(): Command {
     .option('--inactive', 'make it inactive (its mappings stop getting tokens)')
     .option('--password-stdin', 'read a new console password from standard input')
     .option('--clear-password', 'remove the console password')
-    .addHelpText('after', '\nExample:\n  certmint entity update 1 --account 123456 --inactive')
+    .option(
+      '--reset-two-factor',
+      'forget its two-factor device and recovery codes (lost device): it enrols again at its next sign-in',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  certmint entity update 1 --account 123456 --inactive\n' +
+        '  printf %s "$NEW_PASSWORD" | certmint entity update 1 --account 123456 --password-stdin --reset-two-factor\n\n' +
+        "A new password or a two-factor reset ends the entity's console sessions; both are audited.",
+    )
     .action(
       async (
         entityId: string,
@@ -102,6 +111,7 @@ export function entityCommand(): Command {
           inactive?: boolean;
           passwordStdin?: boolean;
           clearPassword?: boolean;
+          resetTwoFactor?: boolean;
         },
         cmd: Command,
       ) => {
@@ -120,9 +130,10 @@ export function entityCommand(): Command {
           : opts.clearPassword
             ? null
             : undefined;
-        if (Object.keys(patch).length === 0 && password === undefined) {
+        const resetTwoFactor = opts.resetTwoFactor === true;
+        if (Object.keys(patch).length === 0 && password === undefined && !resetTwoFactor) {
           throw new CliError(
-            'nothing to update: give --name, --email, --type, --active/--inactive, --password-stdin or --clear-password',
+            'nothing to update: give --name, --email, --type, --active/--inactive, --password-stdin, --clear-password or --reset-two-factor',
             2,
           );
         }
@@ -137,7 +148,14 @@ export function entityCommand(): Command {
             await svc.records.setPassword(SYSTEM, { accountId: opts.account, entityId, password });
             e = { ...e, hasPassword: password !== null };
           }
-          emit(g, e, () => `updated entity ${e.id} (${e.name})`);
+          if (resetTwoFactor) {
+            await svc.consoleAuth.resetTwoFactor(SYSTEM, opts.account, entityId);
+          }
+          emit(g, resetTwoFactor ? { ...e, twoFactorReset: true } : e, () =>
+            resetTwoFactor
+              ? `updated entity ${e.id} (${e.name}): two-factor reset, it enrols again at its next console sign-in`
+              : `updated entity ${e.id} (${e.name})`,
+          );
         });
       },
     );

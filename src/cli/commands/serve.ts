@@ -7,6 +7,8 @@ import { firstLogin, firstLoginText } from '../first-login.ts';
 import { addNoticeOptions, describeNotices } from '../notice-options.ts';
 import { globalOptions, write } from '../output.ts';
 import {
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  DEFAULT_FEED_TIMEOUT_MS,
   describeStore,
   type LimitFlags,
   LOG_LEVELS,
@@ -14,6 +16,8 @@ import {
   masterSecret,
   type NoticeFlags,
   noticeSettings,
+  type OperationsFlags,
+  operationsSettings,
   type ServeFlags,
   type ServeSettings,
   serveSettings,
@@ -61,6 +65,18 @@ export function serveCommand(): Command {
       '--secret-file <file>',
       'file holding the secret that encrypts signing keys (default: $CERTMINT_SECRET)',
     )
+    .option(
+      '--audit-retention <days>',
+      `days the audit trail is kept, 0 forever (default: $CERTMINT_AUDIT_RETENTION_DAYS, else ${DEFAULT_AUDIT_RETENTION_DAYS})`,
+    )
+    .option(
+      '--feed-timeout <ms>',
+      `PostgreSQL: a silent change-feed connection is replaced within this long (default: $CERTMINT_FEED_TIMEOUT_MS, else ${DEFAULT_FEED_TIMEOUT_MS})`,
+    )
+    .option(
+      '--change-public-url',
+      "make --public-url the store's public URL (issuer base) instead of refusing a different one",
+    )
     .option('--headers-timeout <ms>', 'request line and headers within (default: 10000)')
     .option('--request-timeout <ms>', 'the whole request within (default: 30000)')
     .option(
@@ -83,23 +99,32 @@ export function serveCommand(): Command {
       '\nExample:\n  certmint serve --port 8080\n  certmint serve --db postgres://user@db/certmint --host 0.0.0.0 --public-url https://auth.example.com\n\n' +
         'Token-signing keys are encrypted with CERTMINT_SECRET (or --secret-file), else with a key file created beside the database.',
     )
-    .action(async (o: ServeFlags & NoticeFlags & LimitFlags, cmd: Command) => {
+    .action(async (o: ServeFlags & NoticeFlags & LimitFlags & OperationsFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       const { port, publicUrl, ...s } = serveSettings(o);
       const notices = noticeSettings(o);
       const limits = limitSettings(o);
+      const ops = operationsSettings(o);
       const { openServices } = await import('../../service/runtime.ts');
+      // Refuses, in one line, a PostgreSQL node without CERTMINT_SECRET, and a node whose
+      // secret or public URL differs from the store's (service/cluster.ts).
       const services = await openServices({
         db: g.db,
         publicUrl,
         secret: masterSecret(o.secretFile),
         filesDir: g.location.dir,
         serving: true,
+        changePublicUrl: ops.changePublicUrl,
+        auditRetentionDays: ops.auditRetentionDays,
+        feedTimeoutMs: ops.feedTimeoutMs,
         clock: systemClock,
         notices,
         rateLimits: limits.rate,
       });
       write(`store: ${describeStore(g.location)} (${services.dialect})`);
+      if (ops.changePublicUrl) {
+        write(`the store's public URL is now ${publicUrl}: restart every other node with it`);
+      }
       // Told right away: a later failure (port busy) must not lose where the password is.
       const first = await firstLogin(services, g.location);
       if (first) write(firstLoginText(first, `${publicUrl}/console`));
@@ -123,8 +148,6 @@ export function serveCommand(): Command {
         await services.close();
         throw listenError(e, { port, publicUrl, ...s });
       }
-      write(`certmint listening on ${address} (signing keys: ${services.signingKeys.source})`);
-      write(`issuer of an account A: ${publicUrl}/accounts/A`);
       write(describeNotices(notices));
       let closing = false;
       const shutdown = (signal: string) => {
@@ -144,5 +167,9 @@ export function serveCommand(): Command {
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
+      // Only now: whoever waits for these lines may stop the server at once, and a signal that
+      // came before the handlers would end the process without closing the store.
+      write(`certmint listening on ${address} (signing keys: ${services.signingKeys.source})`);
+      write(`issuer of an account A: ${publicUrl}/accounts/A`);
     });
 }

@@ -60,8 +60,9 @@ export function failureChart(
       counts.set(code, row);
     }
     const i = Math.min(buckets - 1, Math.floor((e.at - from) / step));
-    row[i] = (row[i] ?? 0) + 1;
-    total++;
+    // A folded row stands for `count` identical failures.
+    row[i] = (row[i] ?? 0) + (e.count ?? 1);
+    total += e.count ?? 1;
   }
   // Most frequent code first, so the legend reads as a ranking and colours stay stable per view.
   const codes = [...counts.entries()]

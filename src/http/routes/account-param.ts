@@ -30,9 +30,11 @@ export type AccountHandler = (
  */
 export function inAccount(ctx: AppContext, scheme: 'Basic' | 'Bearer', fn: AccountHandler) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    const accountId = await resolveAccount(ctx, req, reply);
-    if (accountId === null) return reply;
+    let accountId: string | null = null;
     try {
+      // Inside: an unavailable database while looking the account up gets this route's answer.
+      accountId = await resolveAccount(ctx, req, reply);
+      if (accountId === null) return reply;
       return await fn(accountId, req, reply);
     } catch (err) {
       const explain = scheme === 'Basic' && ctx.explainErrors;

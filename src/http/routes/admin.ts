@@ -47,7 +47,11 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       });
       const last = events.at(-1);
       return {
-        events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+        events: events.map((e) => ({
+          ...e,
+          at: new Date(e.at).toISOString(),
+          ...(e.firstAt !== undefined && { firstAt: new Date(e.firstAt).toISOString() }),
+        })),
         next: last?.id !== undefined ? `?before=${last.id}` : null,
       };
     }),

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { STORE_RETRY_AFTER_SECONDS } from '../../domain/store-unavailable.ts';
 import { healthSchema, readinessSchema } from '../schemas.ts';
 
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
@@ -7,6 +8,9 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/readyz', { schema: readinessSchema }, async (_req, reply) =>
     (await app.certmint.services.ready())
       ? { status: 'ready' }
-      : reply.code(503).send({ status: 'unavailable' }),
+      : reply
+          .code(503)
+          .header('retry-after', String(STORE_RETRY_AFTER_SECONDS))
+          .send({ status: 'unavailable' }),
   );
 }

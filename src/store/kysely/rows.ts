@@ -114,6 +114,8 @@ export const toAuditEvent = (r: AuditRow): AuditEvent => ({
   roleId: numOrNull(r.role_id),
   remoteAddress: r.remote_address,
   actor: numOrNull(r.actor),
+  // Only a folded row says how many it stands for (see kysely/audit.ts).
+  ...(num(r.count) > 1 && { count: num(r.count), firstAt: num(r.first_at ?? r.at) }),
 });
 
 export const toSigningKey = (r: SigningKeysTable): SigningKeyRecord => ({

@@ -71,5 +71,16 @@ export function signingKeyStore(ctx: StoreContext): SigningKeyStore {
         if (n > 0) touch(accountId);
         return n;
       }),
+
+    async newest() {
+      const row = await ctx.db
+        .selectFrom('signing_keys')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('kid', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row ? toSigningKey(row) : null;
+    },
   };
 }

@@ -2,6 +2,7 @@ import { Migrator } from 'kysely';
 import type { StoreContext } from '../context.ts';
 import { migrationProvider } from '../migrations/index.ts';
 import type { Store } from '../ports.ts';
+import type { Classify } from '../unavailable.ts';
 import { accountStore } from './accounts.ts';
 import { auditStore } from './audit.ts';
 import { consoleStore } from './console.ts';
@@ -13,16 +14,18 @@ import { noticeStore } from './notices.ts';
 import { replayStore } from './replay.ts';
 import { revokedTokenStore } from './revoked-tokens.ts';
 import { roleStore } from './roles.ts';
+import { settingsStore } from './settings.ts';
 import { signingKeyStore } from './signing-keys.ts';
 
 /**
  * Kysely's Migrator introspects every table of the database (to see whether its bookkeeping
  * tables exist), resolving each by schema-qualified name. If another schema is dropped at that
  * moment (test suites sharing one database do that all the time), the lookup fails with
- * "schema … does not exist" (3F000) or "relation … does not exist" (42P01) about the other
- * schema. Nothing of ours was touched, so trying again is safe.
+ * "schema … does not exist" (3F000), "relation … does not exist" (42P01) or "column … of
+ * relation … does not exist" (42703) about the other schema. Nothing of ours was touched, so
+ * trying again is safe.
  */
-const RETRIED_PG_CODES = new Set(['3F000', '42P01']);
+const RETRIED_PG_CODES = new Set(['3F000', '42P01', '42703']);
 
 /** Brings the schema up to date. Concurrent openers serialize (PG advisory lock, SQLite write lock). */
 export async function migrate(ctx: StoreContext): Promise<void> {
@@ -49,8 +52,12 @@ export async function migrate(ctx: StoreContext): Promise<void> {
  * The ports over one StoreContext; `close` is the adapter's own shutdown, run once, after
  * the calls in flight have finished (see lifecycle.ts).
  */
-export function kyselyStore(ctx: StoreContext, close: () => Promise<void>): Store {
-  const life = new Lifecycle();
+export function kyselyStore(
+  ctx: StoreContext,
+  close: () => Promise<void>,
+  classify?: Classify,
+): Store {
+  const life = new Lifecycle(classify);
   let closing: Promise<void> | null = null;
   return {
     dialect: ctx.dialect,
@@ -66,6 +73,7 @@ export function kyselyStore(ctx: StoreContext, close: () => Promise<void>): Stor
     changes: { subscribe: (listener) => ctx.feed.subscribe(listener) },
     console: life.wrap(consoleStore(ctx)),
     notices: life.wrap(noticeStore(ctx)),
+    settings: life.wrap(settingsStore(ctx)),
     close: () => {
       closing ??= life.drain().then(close);
       return closing;

@@ -6,6 +6,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../context.ts';
 import { initialMigration } from './0001_initial.ts';
 import { consoleMigration } from './0002_console.ts';
+import { operationsMigration } from './0003_operations.ts';
 import { noticesMigration } from './0004_notices.ts';
 import { consoleFlashMigration } from './0005_console_flash.ts';
 
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     getMigrations: async (): Promise<Record<string, Migration>> => ({
       '0001_initial': initialMigration(dialect),
       '0002_console': consoleMigration(dialect),
+      '0003_operations': operationsMigration(dialect),
       '0004_notices': noticesMigration(dialect),
       '0005_console_flash': consoleFlashMigration(),
     }),

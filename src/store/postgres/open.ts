@@ -9,14 +9,18 @@ import { invalidInput } from '../../domain/errors.ts';
 import { StoreContext } from '../context.ts';
 import { LocalFeed } from '../feed.ts';
 import { kyselyStore, migrate } from '../kysely/store.ts';
+import { FEED_TIMEOUT_MS } from '../open.ts';
 import type { Store } from '../ports.ts';
 import type { Database as Schema } from '../schema.ts';
+import { classifyPg } from '../unavailable.ts';
 import { PgListener } from './listener.ts';
 
 export interface PostgresOptions {
   clock: Clock;
   /** Pool size (default 10). */
   maxConnections?: number;
+  /** A silent change-feed listener counts as stale after this long (default FEED_TIMEOUT_MS). */
+  feedTimeoutMs?: number;
 }
 
 /**
@@ -88,6 +92,11 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
   pool.on('connect', (c) => {
     const pid = pidOf(c);
     if (typeof pid === 'number') ownBackends.add(pid);
+    // The pool listens for errors of idle clients only: a connection lost while a client is
+    // checked out (a query running: the server went away) emits an 'error' nobody would hear,
+    // an uncaught exception that ends the process. The query itself rejects with the same
+    // error (classified as "unavailable"), so this listener has nothing left to do.
+    c.on('error', () => undefined);
   });
   pool.on('remove', (c) => {
     const pid = pidOf(c);
@@ -114,7 +123,12 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   const feed = new LocalFeed();
   const ctx = new StoreContext(db, 'postgres', feed, opts.clock, schema);
-  const listener = new PgListener(config, feed, ctx.channel, (pid) => ownBackends.has(pid));
+  const listener = new PgListener(config, feed, ctx.channel, (pid) => ownBackends.has(pid), {
+    timeoutMs: opts.feedTimeoutMs ?? FEED_TIMEOUT_MS,
+    notify: async (channel, payload) => {
+      await pool.query('select pg_notify($1, $2)', [channel, payload]);
+    },
+  });
   try {
     await migrate(ctx);
     await listener.start();
@@ -125,16 +139,20 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
     throw fail(e);
   }
 
-  return kyselyStore(ctx, async () => {
-    // The sockets are unref'd (idle pool clients, the listener), so nothing would keep the
-    // event loop alive while they say goodbye: hold it open until the close completes, or a
-    // caller awaiting close() could see the process exit under it.
-    const keepAlive = setInterval(() => undefined, 1_000);
-    try {
-      await listener.close();
-      await db.destroy();
-    } finally {
-      clearInterval(keepAlive);
-    }
-  });
+  return kyselyStore(
+    ctx,
+    async () => {
+      // The sockets are unref'd (idle pool clients, the listener), so nothing would keep the
+      // event loop alive while they say goodbye: hold it open until the close completes, or a
+      // caller awaiting close() could see the process exit under it.
+      const keepAlive = setInterval(() => undefined, 1_000);
+      try {
+        await listener.close();
+        await db.destroy();
+      } finally {
+        clearInterval(keepAlive);
+      }
+    },
+    classifyPg,
+  );
 }

@@ -5,25 +5,78 @@
  * docs/performance.md). For a serving store, auto-checkpoints are turned off on the serving
  * connection and a worker thread checkpoints from its own connection on a timer. Should the
  * worker fail, auto-checkpoints come back on, so the WAL can never grow without bound.
+ *
+ * The WAL is bounded: a passive checkpoint every second, and a truncating one as soon as the WAL
+ * has grown past half of `walLimitBytes` (looked at every 25 ms). Continuous writes never leave
+ * a passive checkpoint a moment to finish, so without it the file kept growing: 650 MB in 30 s
+ * of token load (measured; docs/performance.md).
+ * `journal_size_limit` trims the file back to the limit whenever SQLite itself restarts it.
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
 export const CHECKPOINT_INTERVAL_MS = 1000;
+/** How often the worker looks at the WAL's size (a truncating checkpoint when past half the limit). */
+export const WAL_SIZE_CHECK_MS = 25;
+/** Default bound of the WAL file of a serving store. */
+export const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
 
 export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-export function startCheckpointer(raw: Database.Database, path: string): Checkpointer {
+/** How long the worker may keep this connection's queries waiting for a truncation. */
+const HOLD_MAX_MS = 5000;
+
+/**
+ * `hold` gives the worker a moment without this connection's queries: a truncating checkpoint
+ * needs a gap between write transactions, and a busy serving connection (or a loop of writes)
+ * might never leave one long enough for the worker's busy handler to notice. Queries wait
+ * asynchronously meanwhile (nothing blocks the event loop).
+ */
+export function startCheckpointer(
+  raw: Database.Database,
+  path: string,
+  hold: () => Promise<() => void>,
+  walLimitBytes = WAL_LIMIT_BYTES,
+): Checkpointer {
+  raw.pragma(`journal_size_limit = ${walLimitBytes}`);
   const worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), {
-    workerData: { path, intervalMs: CHECKPOINT_INTERVAL_MS },
+    workerData: {
+      path,
+      intervalMs: CHECKPOINT_INTERVAL_MS,
+      sizeCheckMs: WAL_SIZE_CHECK_MS,
+      truncateAboveBytes: Math.floor(walLimitBytes / 2),
+      journalSizeLimit: walLimitBytes,
+    },
   });
   worker.unref();
   raw.pragma('wal_autocheckpoint = 0');
   let stopping = false;
+  let release: (() => void) | null = null;
+  let safety: NodeJS.Timeout | null = null;
+  const resume = () => {
+    if (safety) clearTimeout(safety);
+    safety = null;
+    const r = release;
+    release = null;
+    r?.();
+  };
+  worker.on('message', (m: unknown) => {
+    if (m === 'resume') resume();
+    if (m !== 'pause' || stopping || release) return;
+    void hold().then((r) => {
+      if (stopping) return r();
+      release = r;
+      // A worker that never says "resume" must not stop the server.
+      safety = setTimeout(resume, HOLD_MAX_MS);
+      safety.unref();
+      worker.postMessage('paused');
+    });
+  });
   const fallBack = () => {
+    resume();
     if (!stopping && raw.open) raw.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
   };
   worker.once('error', fallBack);
@@ -31,6 +84,7 @@ export function startCheckpointer(raw: Database.Database, path: string): Checkpo
   return {
     async stop() {
       stopping = true;
+      resume();
       // Unref'd while serving (it must not keep a process alive); held while it finishes.
       worker.ref();
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

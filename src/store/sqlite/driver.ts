@@ -179,6 +179,19 @@ class SqliteDriver implements Driver {
     this.#mutex.unlock();
   }
 
+  /**
+   * Waits for the query or transaction in progress, then keeps every other one waiting
+   * (asynchronously) until the returned release is called: a moment without writers.
+   */
+  async hold(): Promise<() => void> {
+    await this.#mutex.lock();
+    let held = true;
+    return () => {
+      if (held) this.#mutex.unlock();
+      held = false;
+    };
+  }
+
   /** Waits for the query or transaction in progress, then closes the file. */
   async destroy(): Promise<void> {
     if (this.#closed) return;
@@ -195,10 +208,17 @@ class CertmintSqliteAdapter extends SqliteAdapter {
   }
 }
 
-export function sqliteDialect(db: BetterSqlite3.Database, busyTimeoutMs: number): KyselyDialect {
+export type SqliteDialect = KyselyDialect & {
+  /** A moment without this connection's queries (see SqliteDriver.hold). */
+  hold(): Promise<() => void>;
+};
+
+export function sqliteDialect(db: BetterSqlite3.Database, busyTimeoutMs: number): SqliteDialect {
+  const driver = new SqliteDriver(db, busyTimeoutMs);
   return {
+    hold: () => driver.hold(),
     createAdapter: () => new CertmintSqliteAdapter(),
-    createDriver: () => new SqliteDriver(db, busyTimeoutMs),
+    createDriver: () => driver,
     createIntrospector: (k) => new SqliteIntrospector(k),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };

@@ -2,7 +2,7 @@
  * SQLite adapter: one better-sqlite3 connection per Store, WAL, NORMAL sync (durable at every
  * checkpoint, fast commits; WAL keeps the database consistent after a crash), foreign keys on.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
@@ -13,6 +13,7 @@ import { LocalFeed } from '../feed.ts';
 import { kyselyStore, migrate } from '../kysely/store.ts';
 import type { Store } from '../ports.ts';
 import type { Database as Schema } from '../schema.ts';
+import { classifySqlite } from '../unavailable.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { sqliteDialect } from './driver.ts';
 
@@ -27,6 +28,28 @@ export interface SqliteOptions {
   backgroundCheckpoints?: boolean;
   /** Refuse to create the file: a missing one is 'store.not_found' naming its absolute path. */
   mustExist?: boolean;
+  /** With background checkpoints: the bound of the WAL file (default 64 MB). */
+  walLimitBytes?: number;
+}
+
+/**
+ * The store's files are private to its owner: the folder is created 0700, the database file
+ * 0600 before SQLite opens it. SQLite creates `-wal` and `-shm` later, lazily, with the
+ * database file's permissions, so they are 0600 too. Files left wider by an older version are
+ * narrowed (when we may: a file of another user stays as it is).
+ */
+function createPrivately(path: string, create: boolean): void {
+  if (create) {
+    mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600));
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch {
+      // Missing (no -wal yet) or not ours to change.
+    }
+  }
 }
 
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -36,7 +59,7 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
   const mustExist = opts.mustExist === true && path !== ':memory:';
   let raw: Database.Database;
   try {
-    if (path !== ':memory:' && !mustExist) mkdirSync(dirname(resolve(path)), { recursive: true });
+    if (path !== ':memory:') createPrivately(path, !mustExist);
     // A generous busy timeout only while opening: setting WAL mode may briefly wait for another
     // process, and nothing else in this process can hold this new connection's locks yet.
     // fileMustExist makes SQLite itself refuse to create the file (no check-then-open race).
@@ -57,7 +80,8 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
     );
   }
 
-  const db = new Kysely<Schema>({ dialect: sqliteDialect(raw, busyTimeoutMs) });
+  const dialect = sqliteDialect(raw, busyTimeoutMs);
+  const db = new Kysely<Schema>({ dialect });
   const feed = new LocalFeed();
   const ctx = new StoreContext(db, 'sqlite', feed, opts.clock);
   try {
@@ -103,13 +127,19 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
   };
 
   const checkpointer =
-    opts.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(raw, path) : null;
+    opts.backgroundCheckpoints && path !== ':memory:'
+      ? startCheckpointer(raw, path, dialect.hold, opts.walLimitBytes)
+      : null;
 
-  return kyselyStore(ctx, async () => {
-    closed = true;
-    if (timer) clearInterval(timer);
-    timer = null;
-    await checkpointer?.stop();
-    await db.destroy();
-  });
+  return kyselyStore(
+    ctx,
+    async () => {
+      closed = true;
+      if (timer) clearInterval(timer);
+      timer = null;
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+    classifySqlite,
+  );
 }

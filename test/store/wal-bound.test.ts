@@ -1,0 +1,70 @@
+/**
+ * The WAL of a serving SQLite store stays bounded under sustained writes. A passive checkpoint
+ * alone never catches up while writes keep coming, so the WAL would grow for as long as they
+ * do (650 MB in 30 s of token load); past half the limit the checkpoint worker truncates it.
+ * The same writes (a fixed amount, without pause but for a turn of the event loop between
+ * batches, as a server has between requests) run once with a 4 MB limit and once with no
+ * effective limit. How far past the limit the WAL gets depends on how fast this machine writes
+ * between two looks of the worker, so the test compares the two runs and counts truncations;
+ * the absolute figure under real token load is in docs/performance.md.
+ */
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { auditEvent } from '../../src/domain/audit.ts';
+import { openStore } from '../../src/store/index.ts';
+import { tempDir } from '../cli/support.ts';
+
+const MB = 1024 * 1024;
+const BATCHES = 300;
+
+const walSize = (db: string): number => {
+  try {
+    return statSync(`${db}-wal`).size;
+  } catch {
+    return 0;
+  }
+};
+
+/** The WAL's peak size while writing, and how often it was seen to shrink (truncations). */
+async function writeAndWatch(walLimitBytes: number): Promise<{ peak: number; drops: number }> {
+  const db = join(tempDir('certmint-wal-'), 'c.db');
+  const store = await openStore(db, { backgroundCheckpoints: true, walLimitBytes });
+  let peak = 0;
+  let drops = 0;
+  let last = 0;
+  const look = () => {
+    const size = walSize(db);
+    if (size < last) drops += 1;
+    last = size;
+    peak = Math.max(peak, size);
+  };
+  const sampler = setInterval(look, 5);
+  try {
+    for (let i = 0; i < BATCHES; i++) {
+      await store.audit.append(
+        Array.from({ length: 200 }, (_, k) =>
+          auditEvent('keys.rotate', 'A', i * 1000 + k, { clientId: `client-${i}-${k}` }),
+        ),
+      );
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    look();
+    return { peak, drops };
+  } finally {
+    clearInterval(sampler);
+    await store.close();
+  }
+}
+
+describe('SQLite WAL bound', () => {
+  it('sustained writes: truncated again and again; without a limit it keeps growing', async () => {
+    const bounded = await writeAndWatch(4 * MB);
+    const unbounded = await writeAndWatch(1024 * MB);
+    const seen = `bounded: peak ${(bounded.peak / MB).toFixed(1)} MB, ${bounded.drops} truncations; unbounded: peak ${(unbounded.peak / MB).toFixed(1)} MB`;
+    assert.ok(bounded.drops >= 3, seen);
+    assert.ok(bounded.peak * 3 < unbounded.peak, seen);
+    assert.ok(unbounded.peak > 16 * MB, seen);
+  });
+});
