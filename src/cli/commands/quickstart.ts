@@ -52,7 +52,11 @@ export function quickstartCommand(): Command {
       await withServices(cmd, async (svc, g) => {
         const step = (n: number, title: string, lines: string[]) =>
           g.json || write([`\n${n}. ${title}`, ...lines.map((l) => `   ${l}`)].join('\n'));
+        // Before anything is written: a server that is down, or runs on another store, would
+        // leave a half-made setup behind and fail only at the token request.
+        await checkServer(base, null);
         const accountId = await ensureAccount(svc, o.account);
+        await checkServer(base, accountId);
         const stamp = new Date(svc.clock.now())
           .toISOString()
           .replace(/[-:.TZ]/g, '')
@@ -153,6 +157,29 @@ export function quickstartCommand(): Command {
         if (!res.ok) throw new CliError(`whoami answered ${res.status}`);
       });
     });
+}
+
+/** The server at `base` answers, and knows the account when one is named (same store). */
+async function checkServer(base: string, accountId: string | null): Promise<void> {
+  const url =
+    accountId === null
+      ? `${base}/healthz`
+      : `${base}/accounts/${accountId}/.well-known/oauth-authorization-server`;
+  let status: number;
+  try {
+    status = (await fetch(url, { signal: AbortSignal.timeout(5000) })).status;
+  } catch (e) {
+    const why = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+    throw new CliError(
+      `no certmint server answers at ${base} (${why}): start one with "certmint serve" (or npm start) on the same store, or point at it with --url`,
+    );
+  }
+  if (status === 404) {
+    throw new CliError(
+      `the server at ${base} does not know account ${accountId}: it runs on another store; start it with the same --db / CERTMINT_DB as this command`,
+    );
+  }
+  if (status !== 200) throw new CliError(`the server at ${base} answered ${status} to ${url}`);
 }
 
 async function ensureAccount(svc: Services, id: string): Promise<string> {
