@@ -142,6 +142,7 @@ export function serveCommand(): Command {
       });
       // In this process only, whatever the number of workers: purges and notices run once.
       services.startBackgroundJobs((err, job) => logger.warn({ err }, `${job} failed`));
+      logger.debug('background jobs started (purges, expiry notices)');
       if (ops.workers > 1) {
         const settings: WorkerSettings = {
           db: g.location.db,

@@ -103,11 +103,6 @@ async function serveAsWorker(s: WorkerSettings, stopRequested: () => boolean): P
         process.exit(1);
       });
   };
-  process.on('message', (m: unknown) => {
-    if (isToWorker(m) && m.certmint === 'stop') shutdown('stop');
-  });
-  // Someone stopping this one worker: it goes, and the primary starts another.
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
   let address: string;
   try {
     address = await app.listen({ port: s.port, host: s.host });
@@ -118,8 +113,15 @@ async function serveAsWorker(s: WorkerSettings, stopRequested: () => boolean): P
     await send({ certmint: 'failed', code: code ?? null, message: messageOf(e) });
     process.exit(1);
   }
-  if (stopRequested()) shutdown('stop');
+  // Only now: closing the server while the primary has not answered the listen crashes Node 20
+  // (net.js listenOnPrimaryHandle closes a null handle). A stop asked meanwhile is done now.
+  process.on('message', (m: unknown) => {
+    if (isToWorker(m) && m.certmint === 'stop') shutdown('stop');
+  });
+  // Someone stopping this one worker: it goes, and the primary starts another.
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
   await send({ certmint: 'listening', address });
+  if (stopRequested()) shutdown('stop');
 }
 
 if (cluster.isWorker) {
