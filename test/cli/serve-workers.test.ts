@@ -270,6 +270,48 @@ describe('certmint serve --workers: the primary', () => {
     }
   });
 
+  it('shares the rate limit out: the node admits no more than its limit', async () => {
+    // 2 requests a minute per address for the node: 1 for each of the 2 workers.
+    const rateDb = join(dir, 'rate.db');
+    const setup = await openStore(rateDb);
+    await setUpClient(setup).finally(() => setup.close());
+    const server = await serve(rateDb, await freePort(), {
+      args: WORKERS_ARGS,
+      env: { CERTMINT_RATE_LIMIT_ADDRESS: '2' },
+    });
+    try {
+      const mark = server.output().length;
+      const answers = await times(6, () =>
+        requestToken(server.base, 'not-even-a-jwt').then((a) => {
+          assert.ok(a, 'answered');
+          return a;
+        }),
+      );
+      assert.deepEqual([...(await answeredBy(server, mark, tokenPath, 6))].sort(), [1, 2]);
+      // Each worker admitted its one request (refused for what it is), and refused the rest.
+      const admitted = answers.filter((a) => a.status !== 429);
+      assert.equal(admitted.length, 2, JSON.stringify(answers.map((a) => a.status)));
+      for (const a of admitted) assertInvalidClient(a);
+      for (const a of answers.filter((x) => x.status === 429)) {
+        assert.deepEqual(JSON.parse(a.body), {
+          error: 'temporarily_unavailable',
+          error_description: 'too many requests: retry after the Retry-After delay',
+        });
+        // One request a minute per worker: the next one in 60 s.
+        assert.equal(a.headers.get('retry-after'), '60');
+        assert.equal(a.headers.get('cache-control'), 'no-store');
+      }
+      const store = await openStore(rateDb, { mustExist: true });
+      try {
+        assert.equal(await audited(store, 'RateLimited'), 4);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      assert.equal(await server.stop(), 0, server.output());
+    }
+  });
+
   it('a busy port: one line, exit 1, and every process gone', async () => {
     const port = await freePort();
     // A store of its own: a store keeps the public URL (port) of its first server.

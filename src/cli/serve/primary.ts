@@ -11,6 +11,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.ts';
+import type { RateLimits } from '../../service/token/rate-limit.ts';
 import type { FromWorker, ToWorker, WorkerSettings } from './worker.ts';
 
 /** A worker could not start, so the server did not: its reason, as the worker gave it. */
@@ -26,6 +27,7 @@ export class WorkerStartError extends Error {
 
 export interface WorkersOptions {
   count: number;
+  /** The node's settings (its rate limits are shared out among the workers). */
   settings: WorkerSettings;
   logger: Logger;
   clock: Clock;
@@ -44,6 +46,21 @@ export const RESTART_MAX_MS = 30_000;
 /** A worker that lived this long was healthy: the next restart waits the minimum again. */
 export const HEALTHY_AFTER_MS = 30_000;
 
+/**
+ * Each worker's share of the node's OAuth rate limits. The buckets are in each process's memory
+ * (an exact shared bucket would put an IPC round trip on every token request), so each worker
+ * gets 1/N, rounded up: the node as a whole never admits more than the limit (plus at most N-1
+ * for the rounding), as it did in one process. A client whose requests all reach one worker (one
+ * keep-alive connection) is limited at that worker's share.
+ */
+export function workerRateLimits(node: RateLimits, workers: number): RateLimits {
+  const share = (n: number) => (n === 0 ? 0 : Math.ceil(n / workers));
+  return {
+    perClientPerMinute: share(node.perClientPerMinute),
+    perAddressPerMinute: share(node.perAddressPerMinute),
+  };
+}
+
 const isFromWorker = (m: unknown): m is FromWorker =>
   typeof m === 'object' && m !== null && 'certmint' in m;
 
@@ -59,6 +76,10 @@ export function startWorkers(o: WorkersOptions): Promise<Workers> {
   // The stop of a worker that hangs: its requests have had the request timeout to finish.
   const graceMs = o.settings.server.requestTimeoutMs + 5_000;
   cluster.setupPrimary({ exec: workerProgram(), args: [], silent: false });
+  const settings: WorkerSettings = {
+    ...o.settings,
+    rateLimits: workerRateLimits(o.settings.rateLimits, o.count),
+  };
   const live = new Map<number, { worker: Worker; startedAt: number }>();
   const restarts = new Set<NodeJS.Timeout>();
   let restartDelay = RESTART_MIN_MS;
@@ -111,7 +132,7 @@ export function startWorkers(o: WorkersOptions): Promise<Workers> {
     worker.on('message', (m: unknown) => {
       if (!isFromWorker(m)) return;
       if (m.certmint === 'hello') {
-        send(worker, stopping ? { certmint: 'stop' } : { certmint: 'start', settings: o.settings });
+        send(worker, stopping ? { certmint: 'stop' } : { certmint: 'start', settings });
       } else if (m.certmint === 'listening') {
         address = m.address;
         o.logger.info(
