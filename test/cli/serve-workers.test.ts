@@ -270,7 +270,7 @@ describe('certmint serve --workers: the primary', () => {
     }
   });
 
-  it('shares the rate limit out: the node admits no more than its limit', async () => {
+  it('shares the rate limit out (the node admits no more than its limit); SIGINT stops it', async () => {
     // 2 requests a minute per address for the node: 1 for each of the 2 workers.
     const rateDb = join(dir, 'rate.db');
     const setup = await openStore(rateDb);
@@ -308,7 +308,14 @@ describe('certmint serve --workers: the primary', () => {
         await store.close();
       }
     } finally {
-      assert.equal(await server.stop(), 0, server.output());
+      // SIGINT (Ctrl-C) stops the node as SIGTERM does: every worker, then the primary, exit 0.
+      const exited = new Promise<number | null>((resolve) =>
+        server.child.once('exit', (code) => resolve(code)),
+      );
+      server.child.kill('SIGINT');
+      assert.equal(await exited, 0, server.output());
+      assert.equal(logLines(server.output(), 'worker 1 stopped').length, 1, server.output());
+      assert.equal(logLines(server.output(), 'worker 2 stopped').length, 1, server.output());
     }
   });
 

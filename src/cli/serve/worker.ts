@@ -128,6 +128,9 @@ if (cluster.isWorker) {
   // Ctrl-C in a terminal reaches every process of the group: the primary alone decides, and
   // stops the workers in order (a worker leaving on its own would be restarted).
   process.on('SIGINT', () => undefined);
+  // The IPC channel failing (EPIPE) means the primary is gone: leave quietly, as Node's cluster
+  // does when the channel closes.
+  cluster.worker?.on('error', () => process.exit(1));
   let started = false;
   let stop = false;
   process.on('message', (m: unknown) => {
