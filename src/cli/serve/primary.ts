@@ -91,12 +91,17 @@ export function startWorkers(o: WorkersOptions): Promise<Workers> {
   let settle: { resolve: (w: Workers) => void; reject: (e: WorkerStartError) => void } | null =
     null;
   let drained: (() => void) | null = null;
+  let stopped: Promise<boolean> | null = null;
 
   const send = (w: Worker, m: ToWorker) => {
     if (w.isConnected()) w.send(m);
   };
 
   const stopAll = (): Promise<boolean> => {
+    stopped ??= stopEvery();
+    return stopped;
+  };
+  const stopEvery = (): Promise<boolean> => {
     stopping = true;
     for (const t of restarts) clearTimeout(t);
     restarts.clear();
@@ -156,7 +161,7 @@ export function startWorkers(o: WorkersOptions): Promise<Workers> {
       const how = { worker: worker.id, workerPid: worker.process.pid, code, signal };
       if (stopping) {
         if (code !== 0) clean = false;
-        o.logger.info(how, `worker ${worker.id} stopped`);
+        o.logger[code === 0 ? 'info' : 'warn'](how, `worker ${worker.id} stopped`);
         if (live.size === 0) drained?.();
         return;
       }
