@@ -61,6 +61,15 @@ export function workerRateLimits(node: RateLimits, workers: number): RateLimits 
   };
 }
 
+/**
+ * The wait before restarting a worker that died, and the wait after that one: the minimum after
+ * a worker that lived HEALTHY_AFTER_MS, else `current`, doubling up to RESTART_MAX_MS.
+ */
+export function restartBackoff(current: number, livedMs: number): { wait: number; next: number } {
+  const wait = livedMs >= HEALTHY_AFTER_MS ? RESTART_MIN_MS : current;
+  return { wait, next: Math.min(wait * 2, RESTART_MAX_MS) };
+}
+
 const isFromWorker = (m: unknown): m is FromWorker =>
   typeof m === 'object' && m !== null && 'certmint' in m;
 
@@ -175,9 +184,8 @@ export function startWorkers(o: WorkersOptions): Promise<Workers> {
         );
         return;
       }
-      if (o.clock.now() - startedAt >= HEALTHY_AFTER_MS) restartDelay = RESTART_MIN_MS;
-      const delay = restartDelay;
-      restartDelay = Math.min(restartDelay * 2, RESTART_MAX_MS);
+      const { wait: delay, next } = restartBackoff(restartDelay, o.clock.now() - startedAt);
+      restartDelay = next;
       o.logger.warn({ ...how, restartInMs: delay }, `worker ${worker.id} exited: restarting it`);
       const t = setTimeout(() => {
         restarts.delete(t);
