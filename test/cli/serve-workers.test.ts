@@ -12,10 +12,10 @@
  *   awaited for at most 5 s; from then on every request on every worker is refused.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RESTART_MAX_MS, restartBackoff, workerRateLimits } from '../../src/cli/serve/primary.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/ports.ts';
 import {
@@ -32,7 +32,7 @@ import {
 import { freePort } from '../support/net.ts';
 import { PG_SKIP_REASON, postgresStores } from '../support/stores.ts';
 import { eventually } from '../support/wait.ts';
-import { cli, spawnCli, tempDir } from './support.ts';
+import { BIN, cli, spawnCli, tempDir } from './support.ts';
 
 const SECRET = 'serve-workers-test-secret-0123456789abcdef';
 const WHOAMI = `/accounts/${ACCOUNT}/services/rest/whoami`;
@@ -320,6 +320,39 @@ describe('certmint serve --workers: the primary', () => {
     }
   });
 
+  it('an in-memory store is served by one process, whatever --workers says', async () => {
+    // The store's folder (key file, first password) is ./.certmint of the working directory.
+    const cwd = tempDir('certmint-workers-memory-');
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [BIN, '--db', ':memory:', 'serve', '--port', String(port), '--workers', '2'],
+      { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CERTMINT_SECRET: '' } },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await eventually('the server listens', () => out.includes('issuer of an account'), {
+        timeoutMs: 60_000,
+      });
+      const jwks = await fetch(
+        `http://127.0.0.1:${port}/accounts/TSTDRV0000001/services/rest/auth/oauth2/v1/keys`,
+      );
+      assert.equal(jwks.status, 200);
+      assert.doesNotMatch(out, /"msg":"worker /);
+    } finally {
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, out);
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
   it('a busy port: one line, exit 1, and every process gone', async () => {
     const port = await freePort();
     // A store of its own: a store keeps the public URL (port) of its first server.
@@ -336,47 +369,5 @@ describe('certmint serve --workers: the primary', () => {
     } finally {
       assert.equal(await first.stop(), 0, first.output());
     }
-  });
-});
-
-describe('certmint serve --workers: the rules', () => {
-  it('restarts wait 100 ms, doubling while workers die young, up to 30 s', () => {
-    let current = 100;
-    const waits: number[] = [];
-    for (let i = 0; i < 11; i++) {
-      const { wait, next } = restartBackoff(current, 1_000);
-      waits.push(wait);
-      current = next;
-    }
-    assert.deepEqual(waits, [
-      100,
-      200,
-      400,
-      800,
-      1600,
-      3200,
-      6400,
-      12800,
-      25600,
-      RESTART_MAX_MS,
-      RESTART_MAX_MS,
-    ]);
-    // A worker that lived 30 s was healthy: the next restart is quick again.
-    assert.deepEqual(restartBackoff(RESTART_MAX_MS, 30_000), { wait: 100, next: 200 });
-  });
-
-  it("each worker gets 1/N of the node's rate limits, rounded up; 0 stays no limit", () => {
-    assert.deepEqual(
-      workerRateLimits({ perClientPerMinute: 6000, perAddressPerMinute: 30_000 }, 4),
-      { perClientPerMinute: 1500, perAddressPerMinute: 7500 },
-    );
-    assert.deepEqual(workerRateLimits({ perClientPerMinute: 1, perAddressPerMinute: 0 }, 3), {
-      perClientPerMinute: 1,
-      perAddressPerMinute: 0,
-    });
-    assert.deepEqual(workerRateLimits({ perClientPerMinute: 7, perAddressPerMinute: 5 }, 2), {
-      perClientPerMinute: 4,
-      perAddressPerMinute: 3,
-    });
   });
 });

@@ -143,9 +143,11 @@ export function serveCommand(): Command {
       // In this process only, whatever the number of workers: purges and notices run once.
       services.startBackgroundJobs((err, job) => logger.warn({ err }, `${job} failed`));
       logger.debug('background jobs started (purges, expiry notices)');
-      if (ops.workers > 1) {
+      // An in-memory SQLite store exists in one process only: workers would each have another.
+      const workers = g.db === ':memory:' ? 1 : ops.workers;
+      if (workers > 1) {
         const settings: WorkerSettings = {
-          db: g.location.db,
+          db: g.db,
           filesDir: g.location.dir,
           publicUrl,
           secret,
@@ -157,7 +159,7 @@ export function serveCommand(): Command {
           explainErrors: s.explainErrors,
           logLevel: s.logLevel,
         };
-        await serveWithWorkers(services, logger, settings, ops.workers, notices);
+        await serveWithWorkers(services, logger, settings, workers, notices);
         return;
       }
       const { buildApp } = await import('../../http/app.ts');
