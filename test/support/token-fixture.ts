@@ -10,6 +10,7 @@ import type { AssertionAlg } from '../../src/crypto/algorithms.ts';
 import { generateCertificate } from '../../src/crypto/generate.ts';
 import type { AuditEvent } from '../../src/domain/audit.ts';
 import { type Clock, FixedClock } from '../../src/domain/clock.ts';
+import type { AppDeps } from '../../src/http/app.ts';
 import {
   assignRole,
   createAccount,
@@ -84,6 +85,8 @@ export async function tokenFixture(
     startAt?: number;
     /** OAuth endpoint rate limits (default: the services' defaults). */
     rateLimits?: TestAppOptions['rateLimits'];
+    /** Metrics measured and /metrics served behind this token (default: off). */
+    metrics?: AppDeps['metrics'];
   } = {},
 ): Promise<Fixture> {
   const clock = new FixedClock(opts.startAt ?? T0);
@@ -116,6 +119,7 @@ export async function tokenFixture(
     clock,
     explainErrors: opts.explainErrors ?? false,
     ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
+    ...(opts.metrics && { app: { metrics: opts.metrics } }),
   });
   const issuer = `${opts.publicUrl ?? PUBLIC_URL}/accounts/${accountId}`;
   const tokenUrl = `${issuer}/services/rest/auth/oauth2/v1/token`;
