@@ -55,9 +55,10 @@ export function protectedMetricsRoute(
   app.get(METRICS_PATH, { schema }, async (req, reply) => {
     try {
       const given = bearerToken(req);
-      // RFC 6750 §3.1: no credentials, no error code; wrong ones, invalid_token.
-      if (given === null) throw new OAuthError('invalid_token', null);
-      if (!tokenMatches(given, expected)) throw new OAuthError('invalid_token', null);
+      // Missing or wrong: the admin API's 401 invalid_token (RFC 6750 §3.1).
+      if (given === null || !tokenMatches(given, expected)) {
+        throw new OAuthError('invalid_token', null);
+      }
     } catch (err) {
       // Bad credentials here name no account: nothing is audited (the audit trail is per
       // account); the server log keeps a line per refusal.

@@ -163,8 +163,9 @@ export class ServiceMetrics {
 
   /**
    * Asked of the store on scrape only. The three gauges collect concurrently (prom-client starts
-   * every metric's collect at once), so they share one snapshot per scrape; a store that does
-   * not answer leaves the two without samples and makes store_up 0.
+   * every metric's collect at once), so they share one snapshot per scrape. A store that does
+   * not answer makes store_up 0 and leaves the other two at their last values: dropping the
+   * expiring series would resolve a certificate alert during an outage.
    */
   private storeGauges(registers: Registry[]): void {
     const { store, clock } = this.src;
@@ -189,7 +190,6 @@ export class ServiceMetrics {
       registers,
       async collect() {
         const s = await snapshot();
-        this.reset();
         if (s !== null) this.set(s.replay);
       },
     });
@@ -200,8 +200,9 @@ export class ServiceMetrics {
       registers,
       async collect() {
         const s = await snapshot();
+        if (s === null) return;
         this.reset();
-        for (const [account, n] of s?.expiring ?? []) this.set({ account }, n);
+        for (const [account, n] of s.expiring) this.set({ account }, n);
       },
     });
   }

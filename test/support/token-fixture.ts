@@ -20,6 +20,7 @@ import {
   createRole,
   SYSTEM,
 } from '../../src/service/index.ts';
+import type { Services } from '../../src/service/services.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { type TestAppOptions, testApp } from './app.ts';
 
@@ -46,6 +47,7 @@ export interface CredentialOptions {
 
 export interface Fixture {
   app: FastifyInstance;
+  services: Services;
   store: Store;
   clock: FixedClock;
   accountId: string;
@@ -112,7 +114,7 @@ export async function tokenFixture(
     m2mGrant: true,
     scopes: ['restlets', 'rest_webservices'],
   });
-  const { app } = await testApp({
+  const { app, services } = await testApp({
     store,
     secret: TEST_SECRET,
     publicUrl: opts.publicUrl ?? PUBLIC_URL,
@@ -190,6 +192,7 @@ export async function tokenFixture(
 
   return {
     app,
+    services,
     store,
     clock,
     accountId,
