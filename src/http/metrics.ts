@@ -53,16 +53,19 @@ export function protectedMetricsRoute(
 ): void {
   const expected = digest(token);
   app.get(METRICS_PATH, { schema }, async (req, reply) => {
+    let given: string | null = null;
     try {
-      const given = bearerToken(req);
+      given = bearerToken(req);
       // Missing or wrong: the admin API's 401 invalid_token (RFC 6750 §3.1).
       if (given === null || !tokenMatches(given, expected)) {
         throw new OAuthError('invalid_token', null);
       }
     } catch (err) {
-      // Bad credentials here name no account: nothing is audited (the audit trail is per
-      // account); the server log keeps a line per refusal.
-      req.log.warn({ path: METRICS_PATH }, 'metrics request refused: bad or missing token');
+      // Bad credentials here name no account, so there is no audit trail to record them in
+      // (it is per account): the server log keeps a warning per refusal, without the token.
+      const reason =
+        given === null ? (req.headers.authorization ? 'malformed' : 'missing') : 'wrong';
+      req.log.warn({ path: METRICS_PATH, reason }, 'metrics request refused');
       return sendError(reply, err, {
         realm: 'metrics',
         explain: false,

@@ -6,13 +6,17 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CliError } from '../../src/cli/errors.ts';
 import { withIo } from '../../src/cli/io.ts';
-import { metricsSettings, parseListen } from '../../src/cli/metrics-settings.ts';
+import { listenMetrics, metricsSettings, parseListen } from '../../src/cli/metrics-settings.ts';
+import { loadMasterKey } from '../../src/crypto/master-key.ts';
+import { createServices } from '../../src/service/services.ts';
 import { freePort } from '../support/net.ts';
 import { Scrape } from '../support/prometheus.ts';
+import { sqliteStores } from '../support/stores.ts';
 import { eventually } from '../support/wait.ts';
 import { BIN, tempDir } from './support.ts';
 
@@ -150,5 +154,32 @@ it('serve: /metrics on its own listener, and on the main one behind the token', 
     server.child.kill('SIGTERM');
     await new Promise((r) => server.child.once('exit', r));
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('a --metrics-listen address in use is one line saying so', async () => {
+  const store = await sqliteStores.open();
+  const services = createServices({
+    store,
+    master: loadMasterKey({
+      secret: 'metrics-busy-test-secret-0123456789',
+      keyFile: '/nonexistent',
+    }),
+    publicUrl: 'http://certmint.test',
+  });
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const port = (busy.address() as AddressInfo).port;
+  try {
+    await assert.rejects(
+      listenMetrics(services, { listen: { host: '127.0.0.1', port }, token: null }),
+      (e: unknown) =>
+        e instanceof CliError &&
+        e.message === `--metrics-listen 127.0.0.1:${port} is already in use: choose another port`,
+    );
+  } finally {
+    await new Promise((r) => busy.close(r));
+    await services.close();
+    await store.close();
   }
 });

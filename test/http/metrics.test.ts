@@ -5,12 +5,15 @@
  * code each refusal was recorded with. Runs on every store (the gauges query it).
  */
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { afterEach, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
 import { buildMetricsApp } from '../../src/http/metrics.ts';
 import { METRIC_NAMES } from '../../src/service/metrics.ts';
+import { testApp } from '../support/app.ts';
 import { Scrape } from '../support/prometheus.ts';
-import { describeEachStore } from '../support/stores.ts';
+import { describeEachStore, sqliteStores } from '../support/stores.ts';
 import { type Fixture, tokenFixture } from '../support/token-fixture.ts';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
@@ -245,4 +248,51 @@ describeEachStore('metrics', (factory) => {
     await f.app.close();
     f = undefined;
   });
+});
+
+it('each refused metrics request is a warning in the log, with its reason and without the token', async () => {
+  const lines: Array<{ level: number; msg: string; reason?: string }> = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      done();
+    },
+  });
+  const store = await sqliteStores.open();
+  const { app } = await testApp({
+    store,
+    secret: 'metrics-log-test-secret-0123456789',
+    publicUrl: 'http://certmint.test',
+    logger: pino({ level: 'info' }, sink),
+    app: { metrics: { token: TOKEN } },
+  });
+  try {
+    const statuses = [];
+    for (const authorization of [
+      undefined,
+      `Bearer ${TOKEN}0`,
+      `Basic ${TOKEN}`,
+      `Bearer ${TOKEN}`,
+    ]) {
+      const res = await app.inject({
+        url: '/metrics',
+        ...(authorization !== undefined && { headers: { authorization } }),
+      });
+      statuses.push(res.statusCode);
+    }
+    assert.deepEqual(statuses, [401, 401, 400, 200]);
+    const refused = lines.filter((l) => l.msg === 'metrics request refused');
+    assert.deepEqual(
+      refused.map((l) => [l.level, l.reason]),
+      [
+        [40, 'missing'],
+        [40, 'wrong'],
+        [40, 'malformed'],
+      ],
+    );
+    assert.ok(!JSON.stringify(lines).includes(TOKEN), 'the token is never logged');
+  } finally {
+    await app.close();
+    await store.close();
+  }
 });
