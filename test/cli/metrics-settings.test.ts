@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -87,6 +87,18 @@ describe('metrics settings', () => {
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('docs/cli.md has a row for each setting, with its flag and variable', () => {
+    const docs = readFileSync(join(import.meta.dirname, '../../docs/cli.md'), 'utf8').split('\n');
+    for (const [flag, env] of [
+      ['--metrics-listen <host:port>', 'CERTMINT_METRICS_LISTEN'],
+      ['--metrics-token-file <file>', 'CERTMINT_METRICS_TOKEN'],
+    ]) {
+      const row = docs.find((l) => l.includes(`| \`${flag}\``));
+      assert.ok(row?.includes(`| \`${env}\``), `${flag} / ${env} in docs/cli.md`);
+      assert.ok(row?.endsWith('| `serve` |'));
     }
   });
 });
