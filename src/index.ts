@@ -18,6 +18,7 @@ export type { Permission, Role } from './domain/permissions.ts';
 export type { Scope } from './domain/scope.ts';
 export { isStoreUnavailable, StoreUnavailableError } from './domain/store-unavailable.ts';
 export { type AppDeps, BODY_LIMIT, buildApp } from './http/app.ts';
+export { buildMetricsApp, type MetricsOptions } from './http/metrics.ts';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/server-limits.ts';
 export * from './service/index.ts';
 export {

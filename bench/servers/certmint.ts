@@ -2,7 +2,8 @@
  * certmint under test: the real app (buildApp) on a SQLite store the parent prepared, in its own
  * process so the load generator does not share its event loop. Env: BENCH_DB (SQLite file),
  * BENCH_PORT, CERTMINT_SECRET, BENCH_RATE_LIMITS (`off`: no limiter at all; otherwise the
- * limiter runs with limits the load never reaches, so its cost is measured, not its refusals).
+ * limiter runs with limits the load never reaches, so its cost is measured, not its refusals),
+ * BENCH_METRICS (`1`: request latencies measured, as with --metrics-listen or a metrics token).
  */
 import { loadMasterKey } from '../../src/crypto/master-key.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -25,7 +26,10 @@ const services = createServices({
       ? { perClientPerMinute: 0, perAddressPerMinute: 0 }
       : { perClientPerMinute: 1_000_000_000, perAddressPerMinute: 1_000_000_000 },
 });
-const app = await buildApp({ services });
+const app = await buildApp({
+  services,
+  ...(process.env.BENCH_METRICS === '1' && { metrics: { token: null } }),
+});
 await app.listen({ port, host: '127.0.0.1' });
 serveChild(port, async () => {
   // Graceful: in-flight requests finish and the audit queue drains before the store closes.

@@ -7,6 +7,8 @@ import { consoleRoutes } from '../console/plugin.ts';
 import type { Services } from '../service/services.ts';
 import type { AppContext } from './context.ts';
 import { sendError } from './errors.ts';
+import { type MetricsOptions, observeRequests, protectedMetricsRoute } from './metrics.ts';
+import { registerOpenApi } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metadataRoutes } from './routes/metadata.ts';
@@ -27,6 +29,8 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** Timeouts and the connection cap (defaults: DEFAULT_SERVER_LIMITS, server-limits.ts). */
   limits?: Partial<ServerLimits>;
+  /** Request latencies measured, and /metrics behind a token (absent: neither; http/metrics.ts). */
+  metrics?: MetricsOptions;
 }
 
 export const BODY_LIMIT = 256 * 1024 + 1024;
@@ -68,6 +72,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  if (deps.metrics) observeRequests(app, deps.services.metrics);
+  if (deps.metrics?.token) protectedMetricsRoute(app, deps.services, deps.metrics.token);
+  // Before the routes: it documents them as they register.
+  await registerOpenApi(app);
   // Errors no handler caught: Fastify's own (schema refusals, bad JSON, body too large) and
   // those of routes outside an account.
   app.setErrorHandler((err, req, reply) =>

@@ -50,6 +50,9 @@ const pathOf = (...names: Array<'accountId' | 'clientId' | 'certificateId'>) => 
   } as const;
 };
 
+/** A bearer access token of the account (components.securitySchemes.bearer, http/openapi.ts). */
+const bearer = [{ bearer: [] }];
+
 /** No input at all: query parameters are ignored (removed), nothing else is read. */
 const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const;
 
@@ -91,6 +94,7 @@ export const whoamiSchema = {
   summary: 'Who the bearer token speaks for',
   description: 'Account, entity, role, application, scopes and expiry of an access token.',
   tags: ['resources'],
+  security: bearer,
   params: pathOf('accountId'),
   querystring: noQuery,
 } as const;
@@ -100,6 +104,7 @@ export const rotationListSchema = {
   description:
     'Every certificate the caller may manage: all of them with "OAuth 2.0 Authorized Applications Management", its own entity’s with "Manage own OAuth 2.0 Client Credentials Certificates".',
   tags: ['rotation'],
+  security: bearer,
   params: pathOf('accountId', 'clientId'),
   querystring: noQuery,
 } as const;
@@ -109,6 +114,7 @@ export const rotationUploadSchema = {
   summary: 'Map a new certificate (NetSuite rotation API)',
   description: 'Maps the certificate to the integration for an entity in a role.',
   tags: ['rotation'],
+  security: bearer,
   params: pathOf('accountId', 'clientId'),
   body: {
     $id: 'CertificateUpload',
@@ -140,6 +146,7 @@ export const rotationRevokeSchema = {
   summary: 'Revoke a certificate (NetSuite rotation API)',
   description: 'Irreversible: tokens it issued become inactive.',
   tags: ['rotation'],
+  security: bearer,
   params: pathOf('accountId', 'clientId', 'certificateId'),
   querystring: noQuery,
 } as const;
@@ -152,6 +159,7 @@ export const auditListSchema = {
   summary: 'The audit trail',
   description: 'Token requests with their precise failure reason, and administrative events.',
   tags: ['admin'],
+  security: bearer,
   params: pathOf('accountId'),
   querystring: {
     $id: 'AuditQuery',
@@ -175,6 +183,7 @@ export const mappingListSchema = {
   summary: 'The certificate mappings',
   description: 'Every mapping of the account with its status.',
   tags: ['admin'],
+  security: bearer,
   params: pathOf('accountId'),
   querystring: noQuery,
 } as const;
@@ -183,6 +192,7 @@ export const mappingRevokeSchema = {
   summary: 'Revoke a mapping',
   description: 'Irreversible: tokens it issued become inactive.',
   tags: ['admin'],
+  security: bearer,
   params: pathOf('accountId', 'certificateId'),
   querystring: noQuery,
 } as const;

@@ -20,6 +20,12 @@ export class GroupCommit<I, O> {
     /** Writes a batch; returns one result per item, in order. */
     private readonly write: (items: I[]) => Promise<O[]>,
     private readonly maxBatch = 500,
+    /**
+     * Told how long each batch took to write (seconds) and how many items it held: the store
+     * latency metric. performance.now(), not the Clock: a duration, not a decision, and test
+     * clocks stand still.
+     */
+    private readonly onFlush?: (seconds: number, items: number, failed: boolean) => void,
   ) {}
 
   submit(item: I): Promise<O> {
@@ -39,10 +45,13 @@ export class GroupCommit<I, O> {
     this.scheduled = false;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
+      const start = performance.now();
       try {
         const out = await this.write(batch.map((p) => p.item));
+        this.onFlush?.((performance.now() - start) / 1000, batch.length, false);
         for (const [i, p] of batch.entries()) p.resolve(out[i] as O);
       } catch (e) {
+        this.onFlush?.((performance.now() - start) / 1000, batch.length, true);
         for (const p of batch) p.reject(e);
       }
     }

@@ -21,6 +21,7 @@ import { listMappings } from './certificates/views.ts';
 import { type ClusterCheck, checkCluster, type PublicUrlCheck } from './cluster.ts';
 import { type ConsoleAuth, createConsoleAuth } from './console-auth/index.ts';
 import { type Actor, actorEntityId, type ServiceDeps } from './context.ts';
+import { ServiceMetrics } from './metrics.ts';
 import { createNotices, type NoticeSettings, type Notices } from './notices/index.ts';
 import { requireAdministrator } from './records/access.ts';
 import {
@@ -186,6 +187,8 @@ export interface Services {
   readonly consoleAuth: ConsoleAuth;
   /** Certificate expiry notices (email, webhook), sent once per threshold across all nodes. */
   readonly notices: Notices;
+  /** Prometheus metrics of these services (a registry of their own; docs/metrics.md). */
+  readonly metrics: ServiceMetrics;
 }
 
 export function createServices(opts: ServicesOptions): Services {
@@ -195,9 +198,13 @@ export function createServices(opts: ServicesOptions): Services {
   const deps: ServiceDeps = { store, clock };
   const cache = new RecordCache(store, clock);
   const keys = new SigningKeys(store, clock, opts.master);
-  const audit = new AuditWriter(store.audit);
   const limiter = new RateLimiter(clock, { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits });
-  const tokens = new TokenService({ store, clock, cache, keys, audit, limiter, publicUrl });
+  const metrics = new ServiceMetrics({ store, clock, cache, limiter });
+  const audit = new AuditWriter(store.audit, metrics);
+  const tokens = new TokenService({
+    ...{ store, clock, cache, keys, audit, limiter, publicUrl },
+    onReplayFlush: (s, _n, failed) => metrics.storeFlushed('replay', s, failed),
+  });
   const consoleAuth = auditRefusals(
     deps,
     createConsoleAuth({ store, clock, master: opts.master, records: cache }),
@@ -255,6 +262,7 @@ export function createServices(opts: ServicesOptions): Services {
     checkCluster: (how) => checkCluster({ store, master: opts.master, clock, publicUrl }, how),
     consoleAuth,
     notices,
+    metrics,
     startBackgroundJobs(log) {
       if (purge !== null || closed !== null) return;
       purge = setInterval(() => {

@@ -182,6 +182,8 @@ export interface ReplayStore {
   claimMany(entries: readonly { key: string; expiresAt: number }[]): Promise<boolean[]>;
   /** Deletes records with expiresAt <= now; returns how many. */
   purgeExpired(now: number): Promise<number>;
+  /** Records still live (expiresAt > now): the replay table's working size (metrics). */
+  countLive(now: number): Promise<number>;
 }
 
 export interface SigningKeyStore {

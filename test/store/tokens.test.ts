@@ -44,6 +44,16 @@ describeEachStore('store: replay', (f) => {
     assert.equal(await a.replay.claim('p3', T0 + 100), false);
   });
 
+  it('counts the live records only (expiresAt > now), across stores', async () => {
+    assert.equal(await a.replay.countLive(T0), 0);
+    await a.replay.claim('c1', T0 + 10);
+    await b.replay.claim('c2', T0 + 20);
+    await a.replay.claim('c3', T0 + 5000);
+    assert.equal(await b.replay.countLive(T0), 3);
+    assert.equal(await a.replay.countLive(T0 + 10), 2);
+    assert.equal(await a.replay.countLive(T0 + 5000), 0);
+  });
+
   it('a key is unique until its expiresAt, then claimable again even before a purge', async () => {
     assert.equal(await a.replay.claim('exp', T0 + 100), true);
     clock.set(T0 + 99);

@@ -45,7 +45,9 @@ const PACKAGES: Readonly<Record<string, readonly string[]>> = {
   ],
   store: ['node:', 'kysely', 'better-sqlite3', 'pg'],
   // nodemailer: certificate expiry notices by email (service/notices/email.ts).
-  service: ['node:', 'otpauth', 'qrcode', 'nodemailer'],
+  // prom-client: the Prometheus registry of one Services (service/metrics.ts); http/ only
+  // serves its text.
+  service: ['node:', 'otpauth', 'qrcode', 'nodemailer', 'prom-client'],
   console: ['node:', 'fastify', '@fastify/', 'eta', 'qrcode'],
   http: ['node:', 'fastify', '@fastify/'],
   // jose: `certmint token --decode` prints the token's header and claims.

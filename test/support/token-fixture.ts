@@ -10,6 +10,7 @@ import type { AssertionAlg } from '../../src/crypto/algorithms.ts';
 import { generateCertificate } from '../../src/crypto/generate.ts';
 import type { AuditEvent } from '../../src/domain/audit.ts';
 import { type Clock, FixedClock } from '../../src/domain/clock.ts';
+import type { AppDeps } from '../../src/http/app.ts';
 import {
   assignRole,
   createAccount,
@@ -19,6 +20,7 @@ import {
   createRole,
   SYSTEM,
 } from '../../src/service/index.ts';
+import type { Services } from '../../src/service/services.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { type TestAppOptions, testApp } from './app.ts';
 
@@ -45,6 +47,7 @@ export interface CredentialOptions {
 
 export interface Fixture {
   app: FastifyInstance;
+  services: Services;
   store: Store;
   clock: FixedClock;
   accountId: string;
@@ -84,6 +87,8 @@ export async function tokenFixture(
     startAt?: number;
     /** OAuth endpoint rate limits (default: the services' defaults). */
     rateLimits?: TestAppOptions['rateLimits'];
+    /** Metrics measured and /metrics served behind this token (default: off). */
+    metrics?: AppDeps['metrics'];
   } = {},
 ): Promise<Fixture> {
   const clock = new FixedClock(opts.startAt ?? T0);
@@ -109,13 +114,14 @@ export async function tokenFixture(
     m2mGrant: true,
     scopes: ['restlets', 'rest_webservices'],
   });
-  const { app } = await testApp({
+  const { app, services } = await testApp({
     store,
     secret: TEST_SECRET,
     publicUrl: opts.publicUrl ?? PUBLIC_URL,
     clock,
     explainErrors: opts.explainErrors ?? false,
     ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
+    ...(opts.metrics && { app: { metrics: opts.metrics } }),
   });
   const issuer = `${opts.publicUrl ?? PUBLIC_URL}/accounts/${accountId}`;
   const tokenUrl = `${issuer}/services/rest/auth/oauth2/v1/token`;
@@ -186,6 +192,7 @@ export async function tokenFixture(
 
   return {
     app,
+    services,
     store,
     clock,
     accountId,

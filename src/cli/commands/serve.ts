@@ -6,6 +6,7 @@ import type { NoticeSettings } from '../../service/notices/index.ts';
 import type { Services } from '../../service/services.ts';
 import { CliError } from '../errors.ts';
 import { firstLogin, firstLoginText } from '../first-login.ts';
+import { listenMetrics, type MetricsFlags, metricsSettings } from '../metrics-settings.ts';
 import { addNoticeOptions, describeNotices } from '../notice-options.ts';
 import { globalOptions, write } from '../output.ts';
 import type { WorkerSettings } from '../serve/worker.ts';
@@ -44,6 +45,8 @@ function listenError(e: unknown, s: ServeSettings): unknown {
   }
   return e;
 }
+
+type ServeCommandFlags = ServeFlags & NoticeFlags & LimitFlags & OperationsFlags & MetricsFlags;
 
 export function serveCommand(): Command {
   const serve = new Command('serve')
@@ -99,6 +102,14 @@ export function serveCommand(): Command {
     .option(
       '--workers <n>',
       'processes serving the port, 1 for a single process (default: $CERTMINT_WORKERS, else one per core)',
+    )
+    .option(
+      '--metrics-listen <host:port>',
+      'serve /metrics on a listener of its own (default: $CERTMINT_METRICS_LISTEN, else none)',
+    )
+    .option(
+      '--metrics-token-file <file>',
+      'serve /metrics on the main listener to this bearer token (default: $CERTMINT_METRICS_TOKEN, else not)',
     );
   return addNoticeOptions(serve)
     .addHelpText(
@@ -106,13 +117,14 @@ export function serveCommand(): Command {
       '\nExample:\n  certmint serve --port 8080\n  certmint serve --db postgres://user@db/certmint --host 0.0.0.0 --public-url https://auth.example.com\n\n' +
         'Token-signing keys are encrypted with CERTMINT_SECRET (or --secret-file), else with a key file created beside the database.',
     )
-    .action(async (o: ServeFlags & NoticeFlags & LimitFlags & OperationsFlags, cmd: Command) => {
+    .action(async (o: ServeCommandFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       const { port, publicUrl, ...s } = serveSettings(o);
       const notices = noticeSettings(o);
       const limits = limitSettings(o);
       const ops = operationsSettings(o);
       const secret = masterSecret(o.secretFile);
+      const metrics = metricsSettings(o);
       const { openServices } = await import('../../service/runtime.ts');
       // Refuses, in one line, a PostgreSQL node without CERTMINT_SECRET, and a node whose
       // secret or public URL differs from the store's (service/cluster.ts).
@@ -168,14 +180,17 @@ export function serveCommand(): Command {
         explainErrors: s.explainErrors,
         logger,
         limits: limits.server,
+        ...((metrics.listen || metrics.token) && { metrics: { token: metrics.token } }),
       });
       let address: string;
+      let metricsListener: Awaited<ReturnType<typeof listenMetrics>> = null;
       try {
         address = await app.listen({ port, host: s.host });
+        metricsListener = await listenMetrics(services, metrics);
       } catch (e) {
         await app.close();
         await services.close();
-        throw listenError(e, { port, publicUrl, ...s });
+        throw e instanceof CliError ? e : listenError(e, { port, publicUrl, ...s });
       }
       write(describeNotices(notices));
       let closing = false;
@@ -185,8 +200,7 @@ export function serveCommand(): Command {
         logger.info({ signal }, 'shutting down: finishing in-flight requests');
         // app.close waits for in-flight requests; then the services drain the audit writer and
         // close the store.
-        app
-          .close()
+        Promise.all([app.close(), metricsListener?.close()])
           .then(() => services.close())
           .then(() => process.exit(0))
           .catch((err: unknown) => {
@@ -200,6 +214,8 @@ export function serveCommand(): Command {
       // came before the handlers would end the process without closing the store.
       write(`certmint listening on ${address} (signing keys: ${services.signingKeys.source})`);
       write(`issuer of an account A: ${publicUrl}/accounts/A`);
+      if (metricsListener) write(`metrics: ${metricsListener.address}/metrics`);
+      else if (metrics.token) write(`metrics: ${publicUrl}/metrics (bearer token)`);
     });
 }
 

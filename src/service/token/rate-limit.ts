@@ -139,6 +139,8 @@ function expandIPv6(address: string): string[] | null {
 export class RateLimiter {
   private readonly clients: TokenBuckets | null;
   private readonly addresses: TokenBuckets | null;
+  /** Requests refused by each limit since start (the rate-limit metric). */
+  readonly refused = { address: 0, client: 0 };
 
   constructor(
     private readonly clock: Clock,
@@ -157,11 +159,17 @@ export class RateLimiter {
 
   admitAddress(address: string | null): void {
     const wait = this.addresses?.take(addressKey(address), this.clock.now()) ?? 0;
-    if (wait > 0) throw rateLimited(wait);
+    if (wait > 0) {
+      this.refused.address++;
+      throw rateLimited(wait);
+    }
   }
 
   admitClient(clientId: string): void {
     const wait = this.clients?.take(clientId, this.clock.now()) ?? 0;
-    if (wait > 0) throw rateLimited(wait);
+    if (wait > 0) {
+      this.refused.client++;
+      throw rateLimited(wait);
+    }
   }
 }

@@ -70,6 +70,9 @@ export class RecordCache {
   private readonly accounts: Bounded<Account | null>;
   private readonly ttl: number;
   private readonly unsubscribe: () => void;
+  /** Lookups answered from memory / passed to the store since start (the cache metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(
     private readonly store: Store,
@@ -102,7 +105,11 @@ export class RecordCache {
   async account(id: string): Promise<Account | null> {
     const now = this.clock.now();
     const hit = this.accounts.get(id, now, this.ttl);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      this.hits++;
+      return hit;
+    }
+    this.misses++;
     const a = await this.store.accounts.get(id);
     this.accounts.set(id, id, a, now);
     return a;
@@ -112,7 +119,11 @@ export class RecordCache {
   async mapping(certificateId: string): Promise<CachedMapping | null> {
     const now = this.clock.now();
     const hit = this.mappings.get(certificateId, now, this.ttl);
-    if (hit) return hit;
+    if (hit) {
+      this.hits++;
+      return hit;
+    }
+    this.misses++;
     const m = await this.store.mappings.get(certificateId);
     if (!m) return null;
     const value = { mapping: m, key: prepareVerificationKey(m.pem) };
@@ -124,7 +135,11 @@ export class RecordCache {
     const k = `${accountId}\u0000${id}`;
     const now = this.clock.now();
     const hit = this.integrations.get(k, now, this.ttl);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      this.hits++;
+      return hit;
+    }
+    this.misses++;
     const v = await this.store.integrations.get(accountId, id);
     this.integrations.set(k, accountId, v, now);
     return v;
@@ -134,7 +149,11 @@ export class RecordCache {
     const k = `${accountId}\u0000${id}`;
     const now = this.clock.now();
     const hit = this.entities.get(k, now, this.ttl);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      this.hits++;
+      return hit;
+    }
+    this.misses++;
     const v = await this.store.entities.get(accountId, id);
     this.entities.set(k, accountId, v, now);
     return v;
@@ -144,7 +163,11 @@ export class RecordCache {
     const k = `${accountId}\u0000${id}`;
     const now = this.clock.now();
     const hit = this.roles.get(k, now, this.ttl);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      this.hits++;
+      return hit;
+    }
+    this.misses++;
     const v = await this.store.roles.get(accountId, id);
     this.roles.set(k, accountId, v, now);
     return v;

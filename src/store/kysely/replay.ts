@@ -62,5 +62,15 @@ export function replayStore(ctx: StoreContext): ReplayStore {
       const r = await ctx.db.deleteFrom('replay').where('expires_at', '<=', now).executeTakeFirst();
       return num(r.numDeletedRows);
     },
+
+    /** A range scan of the replay_expires_at index: cheap enough for every metrics scrape. */
+    async countLive(now) {
+      const r = await ctx.db
+        .selectFrom('replay')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('expires_at', '>', now)
+        .executeTakeFirstOrThrow();
+      return num(r.n);
+    },
   };
 }
