@@ -15,6 +15,7 @@ import { rotationRoutes } from './routes/rotation.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
 import { SHARED_SCHEMAS } from './schemas.ts';
 import { httpServerOptions, type ServerLimits, serverLimits } from './server-limits.ts';
+import { httpsServerOptions, type TlsSettings } from './tls.ts';
 import { asRefusal, errorBodyForUrl, errorBodyOf, routerRefusal } from './validation.ts';
 
 export interface AppDeps {
@@ -27,6 +28,10 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** Timeouts and the connection cap (defaults: DEFAULT_SERVER_LIMITS, server-limits.ts). */
   limits?: Partial<ServerLimits>;
+  /** Serve HTTPS, optionally asking clients for a certificate (RFC 8705; tls.ts). */
+  tls?: TlsSettings;
+  /** Header a TLS-terminating proxy puts the client certificate in (URL-encoded PEM). */
+  clientCertificateHeader?: string;
 }
 
 export const BODY_LIMIT = 256 * 1024 + 1024;
@@ -35,7 +40,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = serverLimits(deps.limits);
   const app = Fastify({
     // Slow clients must not hold sockets forever (server-limits.ts).
-    http: httpServerOptions(limits),
+    ...(deps.tls
+      ? { https: httpsServerOptions(deps.tls, httpServerOptions(limits)) }
+      : { http: httpServerOptions(limits) }),
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
@@ -57,7 +64,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }),
   });
   app.server.maxConnections = limits.maxConnections;
-  const ctx: AppContext = { services: deps.services, explainErrors: deps.explainErrors ?? false };
+  const ctx: AppContext = {
+    services: deps.services,
+    explainErrors: deps.explainErrors ?? false,
+    clientCertificates: {
+      tlsRequested: deps.tls?.clientCertificates === 'request',
+      header: deps.clientCertificateHeader?.toLowerCase() ?? null,
+    },
+  };
   app.decorate('certmint', ctx);
 
   // OAuth endpoints read the raw form themselves (duplicates, limits: service/token/form.ts).

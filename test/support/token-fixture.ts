@@ -84,6 +84,8 @@ export async function tokenFixture(
     startAt?: number;
     /** OAuth endpoint rate limits (default: the services' defaults). */
     rateLimits?: TestAppOptions['rateLimits'];
+    /** Further buildApp options (TLS, the client-certificate header). */
+    app?: TestAppOptions['app'];
   } = {},
 ): Promise<Fixture> {
   const clock = new FixedClock(opts.startAt ?? T0);
@@ -116,6 +118,7 @@ export async function tokenFixture(
     clock,
     explainErrors: opts.explainErrors ?? false,
     ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
+    ...(opts.app && { app: opts.app }),
   });
   const issuer = `${opts.publicUrl ?? PUBLIC_URL}/accounts/${accountId}`;
   const tokenUrl = `${issuer}/services/rest/auth/oauth2/v1/token`;
