@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
+import { Agent } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { generateCertificate } from '../../src/crypto/generate.ts';
 import type { MtlsBinding } from '../../src/domain/integration.ts';
@@ -181,6 +182,22 @@ describeEachStore('mTLS certificate-bound tokens', (factory) => {
       [e.type, e.result, e.detail, e.clientId],
       ['token', 'failure', 'ClientCertificateMismatch', f.clientId],
     );
+  });
+
+  it('a resumed TLS session still carries the certificate (no full handshake needed)', async () => {
+    await setBinding('required');
+    const token = (await tokenOver(mapped)).json().access_token as string;
+    // Sessions cached, connections not kept: the second request resumes the first's session.
+    const agent = new Agent({ keepAlive: false, maxCachedSessions: 4, ...mapped });
+    try {
+      const first = await whoamiOver(token, { ...mapped, agent });
+      const second = await whoamiOver(token, { ...mapped, agent });
+      assert.equal(first.status, 200, first.body);
+      assert.equal(second.resumed, true, 'the second connection resumed the TLS session');
+      assert.equal(second.status, 200, second.body);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('required: the mapped certificate gets a bound token, refused elsewhere', async () => {

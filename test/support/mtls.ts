@@ -2,8 +2,9 @@
  * Mutual TLS for tests: a real HTTPS listener (the app's, with an OpenSSL-made server
  * certificate) and Node's `https` client presenting a client certificate or none.
  */
-import { request } from 'node:https';
+import { type Agent, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { TlsSettings } from '../../src/http/tls.ts';
 import { makeCert } from './openssl.ts';
@@ -18,6 +19,8 @@ export async function serverTls(
 
 export interface TlsAnswer {
   status: number;
+  /** The TLS session was resumed (an abbreviated handshake, no certificate sent again). */
+  resumed: boolean;
   headers: Record<string, string | string[] | undefined>;
   body: string;
   json(): Record<string, unknown>;
@@ -27,6 +30,8 @@ export interface TlsClient {
   /** PEM certificate and key the client presents; none when absent. */
   cert?: string;
   key?: string;
+  /** An agent of the caller's (e.g. one that caches TLS sessions); default: none. */
+  agent?: Agent;
 }
 
 /** Starts the app on an ephemeral port of 127.0.0.1; returns a request function. */
@@ -49,7 +54,7 @@ export async function listenTls(app: FastifyInstance, ca: string) {
           ca,
           servername: 'test',
           // One connection per request: each keeps the certificate it was opened with.
-          agent: false,
+          agent: client.agent ?? false,
           ...(client.cert !== undefined && { cert: client.cert, key: client.key }),
         },
         (res) => {
@@ -59,6 +64,7 @@ export async function listenTls(app: FastifyInstance, ca: string) {
             const body = Buffer.concat(chunks).toString('utf8');
             resolve({
               status: res.statusCode ?? 0,
+              resumed: (res.socket as TLSSocket).isSessionReused(),
               headers: res.headers,
               body,
               json: () => JSON.parse(body) as Record<string, unknown>,
