@@ -249,3 +249,61 @@ describe('mTLS: servers that cannot see client certificates', () => {
     }
   });
 });
+
+describe('mTLS with OpenSSL-made mapped certificates (Oracle’s commands)', () => {
+  for (const kind of ['ec-p384', 'rsa-3072'] as const) {
+    it(`${kind}: the certificate as uploaded binds the token over TLS`, async () => {
+      const { sqliteStores } = await import('../support/stores.ts');
+      const { makeCert } = await import('../support/openssl.ts');
+      const { createMapping } = await import('../../src/service/index.ts');
+      const tls = await serverTls('request');
+      const m = await makeCert(kind);
+      // The clock starts now, after openssl made the certificate (valid from its making).
+      const f = await tokenFixture(sqliteStores.open, { app: { tls }, startAt: Date.now() });
+      try {
+        const send = await listenTls(f.app, tls.ca);
+        const deps = { store: f.store, clock: f.clock };
+        const mapping = await createMapping(deps, SYSTEM, {
+          accountId: f.accountId,
+          clientId: f.clientId,
+          entityId: f.entityId,
+          roleId: f.roleId,
+          certificate: m.certPem,
+        });
+        await updateIntegration(deps, SYSTEM, f.accountId, f.clientId, { mtlsBinding: 'required' });
+        const cred = {
+          certificateId: mapping.certificateId,
+          alg: kind === 'ec-p384' ? ('ES384' as const) : ('PS256' as const),
+          privateKeyPem: m.keyPem,
+          certificatePem: m.certPem,
+        };
+        const res = await send(
+          {
+            method: 'POST',
+            path: `/accounts/${f.accountId}/services/rest/auth/oauth2/v1/token`,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({
+              grant_type: 'client_credentials',
+              client_assertion_type: JWT_BEARER,
+              client_assertion: await f.sign({}, {}, cred),
+            }).toString(),
+          },
+          { cert: m.certPem, key: m.keyPem },
+        );
+        assert.equal(res.status, 200, res.body);
+        const token = res.json().access_token as string;
+        assert.deepEqual(claimsOf(token).cnf, { 'x5t#S256': thumbprint(m.certPem) });
+        const ok = await send(
+          {
+            path: `/accounts/${f.accountId}/services/rest/whoami`,
+            headers: { authorization: `Bearer ${token}` },
+          },
+          { cert: m.certPem, key: m.keyPem },
+        );
+        assert.equal(ok.status, 200, ok.body);
+      } finally {
+        await f.close();
+      }
+    });
+  }
+});
