@@ -24,6 +24,8 @@ import {
 } from '../settings.ts';
 import { type TlsFlags, tlsSettings } from '../tls-settings.ts';
 
+type ServeOptions = ServeFlags & NoticeFlags & LimitFlags & OperationsFlags & TlsFlags;
+
 /** A busy port is a user's choice to make, not a crash: say so and how to pick another. */
 function listenError(e: unknown, s: ServeSettings): unknown {
   const code = (e as NodeJS.ErrnoException).code;
@@ -115,91 +117,86 @@ export function serveCommand(): Command {
       '\nExample:\n  certmint serve --port 8080\n  certmint serve --db postgres://user@db/certmint --host 0.0.0.0 --public-url https://auth.example.com\n\n' +
         'Token-signing keys are encrypted with CERTMINT_SECRET (or --secret-file), else with a key file created beside the database.',
     )
-    .action(
-      async (
-        o: ServeFlags & NoticeFlags & LimitFlags & OperationsFlags & TlsFlags,
-        cmd: Command,
-      ) => {
-        const g = globalOptions(cmd);
-        const tls = tlsSettings(o);
-        const { port, publicUrl, ...s } = serveSettings(o, tls.tls !== null);
-        const notices = noticeSettings(o);
-        const limits = limitSettings(o);
-        const ops = operationsSettings(o);
-        const { openServices } = await import('../../service/runtime.ts');
-        // Refuses, in one line, a PostgreSQL node without CERTMINT_SECRET, and a node whose
-        // secret or public URL differs from the store's (service/cluster.ts).
-        const services = await openServices({
-          db: g.db,
-          publicUrl,
-          secret: masterSecret(o.secretFile),
-          filesDir: g.location.dir,
-          serving: true,
-          changePublicUrl: ops.changePublicUrl,
-          auditRetentionDays: ops.auditRetentionDays,
-          feedTimeoutMs: ops.feedTimeoutMs,
-          clock: systemClock,
-          notices,
-          rateLimits: limits.rate,
-        });
-        write(`store: ${describeStore(g.location)} (${services.dialect})`);
-        if (ops.changePublicUrl) {
-          write(`the store's public URL is now ${publicUrl}: restart every other node with it`);
-        }
-        // Told right away: a later failure (port busy) must not lose where the password is.
-        const first = await firstLogin(services, g.location);
-        if (first) write(firstLoginText(first, `${publicUrl}/console`));
-        const logger = pino({
-          level: s.logLevel,
-          redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body'],
-        });
-        services.startBackgroundJobs((err, job) => logger.warn({ err }, `${job} failed`));
-        const { buildApp } = await import('../../http/app.ts');
-        const app = await buildApp({
-          services,
-          explainErrors: s.explainErrors,
-          logger,
-          limits: limits.server,
-          ...(tls.tls && { tls: tls.tls }),
-          ...(tls.clientCertificateHeader && {
-            clientCertificateHeader: tls.clientCertificateHeader,
-          }),
-        });
-        let address: string;
-        try {
-          address = await app.listen({ port, host: s.host });
-        } catch (e) {
-          await app.close();
-          await services.close();
-          throw listenError(e, { port, publicUrl, ...s });
-        }
-        write(describeNotices(notices));
-        const certs = describeClientCertificates(tls);
-        if (certs) write(certs);
-        let closing = false;
-        const shutdown = (signal: string) => {
-          if (closing) return;
-          closing = true;
-          logger.info({ signal }, 'shutting down: finishing in-flight requests');
-          // app.close waits for in-flight requests; then the services drain the audit writer and
-          // close the store.
-          app
-            .close()
-            .then(() => services.close())
-            .then(() => process.exit(0))
-            .catch((err: unknown) => {
-              logger.error({ err }, 'shutdown failed');
-              process.exit(1);
-            });
-        };
-        process.once('SIGINT', () => shutdown('SIGINT'));
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-        // Only now: whoever waits for these lines may stop the server at once, and a signal that
-        // came before the handlers would end the process without closing the store.
-        write(`certmint listening on ${address} (signing keys: ${services.signingKeys.source})`);
-        write(`issuer of an account A: ${publicUrl}/accounts/A`);
-      },
-    );
+    .action(async (o: ServeOptions, cmd: Command) => {
+      const g = globalOptions(cmd);
+      const tls = tlsSettings(o);
+      const { port, publicUrl, ...s } = serveSettings(o, tls.tls !== null);
+      const notices = noticeSettings(o);
+      const limits = limitSettings(o);
+      const ops = operationsSettings(o);
+      const { openServices } = await import('../../service/runtime.ts');
+      // Refuses, in one line, a PostgreSQL node without CERTMINT_SECRET, and a node whose
+      // secret or public URL differs from the store's (service/cluster.ts).
+      const services = await openServices({
+        db: g.db,
+        publicUrl,
+        secret: masterSecret(o.secretFile),
+        filesDir: g.location.dir,
+        serving: true,
+        changePublicUrl: ops.changePublicUrl,
+        auditRetentionDays: ops.auditRetentionDays,
+        feedTimeoutMs: ops.feedTimeoutMs,
+        clock: systemClock,
+        notices,
+        rateLimits: limits.rate,
+      });
+      write(`store: ${describeStore(g.location)} (${services.dialect})`);
+      if (ops.changePublicUrl) {
+        write(`the store's public URL is now ${publicUrl}: restart every other node with it`);
+      }
+      // Told right away: a later failure (port busy) must not lose where the password is.
+      const first = await firstLogin(services, g.location);
+      if (first) write(firstLoginText(first, `${publicUrl}/console`));
+      const logger = pino({
+        level: s.logLevel,
+        redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body'],
+      });
+      services.startBackgroundJobs((err, job) => logger.warn({ err }, `${job} failed`));
+      const { buildApp } = await import('../../http/app.ts');
+      const app = await buildApp({
+        services,
+        explainErrors: s.explainErrors,
+        logger,
+        limits: limits.server,
+        ...(tls.tls && { tls: tls.tls }),
+        ...(tls.clientCertificateHeader && {
+          clientCertificateHeader: tls.clientCertificateHeader,
+        }),
+      });
+      let address: string;
+      try {
+        address = await app.listen({ port, host: s.host });
+      } catch (e) {
+        await app.close();
+        await services.close();
+        throw listenError(e, { port, publicUrl, ...s });
+      }
+      write(describeNotices(notices));
+      const certs = describeClientCertificates(tls);
+      if (certs) write(certs);
+      let closing = false;
+      const shutdown = (signal: string) => {
+        if (closing) return;
+        closing = true;
+        logger.info({ signal }, 'shutting down: finishing in-flight requests');
+        // app.close waits for in-flight requests; then the services drain the audit writer and
+        // close the store.
+        app
+          .close()
+          .then(() => services.close())
+          .then(() => process.exit(0))
+          .catch((err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          });
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      // Only now: whoever waits for these lines may stop the server at once, and a signal that
+      // came before the handlers would end the process without closing the store.
+      write(`certmint listening on ${address} (signing keys: ${services.signingKeys.source})`);
+      write(`issuer of an account A: ${publicUrl}/accounts/A`);
+    });
 }
 
 /** One line on where certificate-bound tokens get their certificate, when they can. */
