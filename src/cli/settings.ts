@@ -79,9 +79,9 @@ function portOf(value: string, from: string): number {
 }
 
 /** The URL clients use when none is configured: a wildcard host is reached on 127.0.0.1. */
-export function localUrl(host: string, port: number): string {
+export function localUrl(host: string, port: number, https = false): string {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+  return `${https ? 'https' : 'http'}://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
 }
 
 export interface ServeFlags {
@@ -101,17 +101,19 @@ export interface ServeSettings {
   logLevel: LogLevel;
 }
 
-export function serveSettings(o: ServeFlags): ServeSettings {
+/** `https`: serve terminates TLS itself (--tls-cert), so the default public URL is https. */
+export function serveSettings(o: ServeFlags, https = false): ServeSettings {
   const portText = o.port ?? envVar('PORT');
   const port =
     portText === undefined
       ? DEFAULT_PORT
       : portOf(portText, o.port !== undefined ? '--port' : 'PORT');
   const host = o.host ?? envVar('HOST') ?? DEFAULT_HOST;
-  const publicUrl = (o.publicUrl ?? envVar('CERTMINT_PUBLIC_URL') ?? localUrl(host, port)).replace(
-    /\/+$/,
-    '',
-  );
+  const publicUrl = (
+    o.publicUrl ??
+    envVar('CERTMINT_PUBLIC_URL') ??
+    localUrl(host, port, https)
+  ).replace(/\/+$/, '');
   const level = o.logLevel ?? envVar('CERTMINT_LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     const from = o.logLevel !== undefined ? '--log-level' : 'CERTMINT_LOG_LEVEL';

@@ -80,7 +80,9 @@ export type InvalidTokenReason =
   | 'expired'
   | 'not_yet_valid'
   | 'unknown_key'
-  | 'claims';
+  | 'claims'
+  /** A certificate-bound token (RFC 8705 §3) without the same certificate on the connection. */
+  | 'certificate';
 
 /** An access token failed verification: answer 401 `invalid_token` (RFC 6750 §3.1). */
 export class InvalidTokenError extends CertmintClientError {

@@ -4,6 +4,7 @@
  * Imports only jose and node: built-ins, so an application can depend on it alone.
  */
 export type { ScopeFormat } from './assertion.ts';
+export { type ClientCertificateInput, certificateThumbprint } from './certificate-binding.ts';
 export {
   CertmintClientError,
   type ClientErrorCode,
@@ -39,6 +40,7 @@ export {
   type StoredCredential,
 } from './rotation/credential-store.ts';
 export { type RotateCertificateOptions, rotateCertificate } from './rotation/rotate.ts';
+export type { ClientTlsOptions } from './tls-fetch.ts';
 export {
   type Clock,
   createTokenClient,

@@ -1,13 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requestCertificate } from './certificate-binding.ts';
 import { InsufficientScopeError, InvalidTokenError } from './errors.ts';
-import type { TokenVerifier, VerifiedToken } from './verifier.ts';
+import type { TokenVerifier, VerifiedToken, VerifyOptions } from './verifier.ts';
 
 export interface BearerAuthOptions {
   /** `realm` of the challenge. Default: the verifier's realm (certmint's account id). */
   realm?: string;
   /** Scopes this route needs, on top of the verifier's. */
   requiredScopes?: readonly string[];
+  /**
+   * Behind a TLS-terminating proxy: the header it forwards the client certificate in (URL-encoded
+   * PEM, e.g. nginx `proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert`). The proxy
+   * must overwrite or strip it on every request, or clients could send any certificate. Without
+   * it the certificate is read from the Node https socket (`requestCert: true`). Either way it
+   * only matters for certificate-bound tokens (RFC 8705 §3).
+   */
+  clientCertificateHeader?: string;
 }
 
 /** What the hook or middleware answers; exported for servers that want to answer themselves. */
@@ -42,6 +51,7 @@ export async function authenticate(
   verifier: TokenVerifier,
   authorization: string | undefined,
   opts: BearerAuthOptions = {},
+  clientCertificate?: VerifyOptions['clientCertificate'],
 ): Promise<{ token: VerifiedToken } | { challenge: BearerChallenge }> {
   const realm = `Bearer realm=${quoted(opts.realm ?? verifier.realm)}`;
   // RFC 6750 §3.1: a request with no bearer credentials at all gets the bare challenge.
@@ -59,10 +69,10 @@ export async function authenticate(
     };
   }
   try {
-    const token = await verifier.verify(
-      m[1],
-      opts.requiredScopes ? { requiredScopes: opts.requiredScopes } : {},
-    );
+    const token = await verifier.verify(m[1], {
+      ...(opts.requiredScopes && { requiredScopes: opts.requiredScopes }),
+      ...(clientCertificate !== undefined && { clientCertificate }),
+    });
     return { token };
   } catch (e) {
     if (e instanceof InvalidTokenError) {
@@ -109,7 +119,9 @@ export function fastifyBearerAuth(
   opts: BearerAuthOptions = {},
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (request, reply) => {
-    const r = await authenticate(verifier, request.headers.authorization, opts);
+    const r = await authenticate(verifier, request.headers.authorization, opts, () =>
+      requestCertificate(request.raw, opts.clientCertificateHeader),
+    );
     if ('token' in r) {
       verified.set(request, r.token);
       return;
@@ -133,7 +145,9 @@ export function bearerAuth(
   opts: BearerAuthOptions = {},
 ): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void {
   return (req, res, next) => {
-    authenticate(verifier, req.headers.authorization, opts).then(
+    authenticate(verifier, req.headers.authorization, opts, () =>
+      requestCertificate(req, opts.clientCertificateHeader),
+    ).then(
       (r) => {
         if ('token' in r) {
           verified.set(req, r.token);

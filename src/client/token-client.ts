@@ -3,6 +3,7 @@ import { ConfigurationError } from './errors.ts';
 import { type AssertionAlg, loadSigningKey, type PrivateKeyInput } from './keys.ts';
 import { type RetryOptions, retryPolicy } from './retry.ts';
 import { type AutoRotateOptions, AutoRotation, type Credential } from './rotation/auto-rotate.ts';
+import { type ClientTlsOptions, clientTlsAgent, httpsFetch } from './tls-fetch.ts';
 import { type FetchLike, requestToken, type TokenResponse } from './token-request.ts';
 import { auditHint, resolveTokenUrl } from './token-url.ts';
 
@@ -31,6 +32,12 @@ interface CommonOptions {
   clock?: Clock;
   /** Used for token requests and for `client.fetch`. Default: the global fetch. */
   fetch?: FetchLike;
+  /**
+   * Mutual TLS with the mapped certificate (RFC 8705): token requests and `client.fetch` go
+   * over node:https presenting it, so a server that binds tokens binds them to it (and the
+   * calls present it again). Not with `fetch` (give one or the other) nor `autoRotate`.
+   */
+  tls?: ClientTlsOptions;
   retry?: RetryOptions;
   /** Seconds before `expires_in` runs out when a new token is fetched. Default 60. */
   refreshMargin?: number;
@@ -96,7 +103,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   if (!(margin >= 0)) throw new ConfigurationError('refreshMargin must be ≥ 0 seconds');
   const signingKey = loadSigningKey(o.privateKey, o.alg);
   const clock = o.clock ?? systemClock;
-  const fetchFn: FetchLike = o.fetch ?? ((input, init) => fetch(input, init));
+  const fetchFn: FetchLike = fetchFor(o, tokenUrl);
   const policy = retryPolicy(o.retry);
   const hint = auditHint(tokenUrl);
   const audience = o.audience ?? tokenUrl;
@@ -235,6 +242,23 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
 /** RFC 6750 §3: `Bearer … error="invalid_token"` (the quotes are optional in practice). */
 function saysInvalidToken(header: string | null): boolean {
   return header !== null && /\berror\s*=\s*"?invalid_token\b/i.test(header);
+}
+
+/** The given fetch, mutual TLS (an https agent with the certificate), or the global fetch. */
+function fetchFor(o: CommonOptions, tokenUrl: string): FetchLike {
+  if (o.tls === undefined) return o.fetch ?? ((input, init) => fetch(input, init));
+  if (o.fetch !== undefined) {
+    throw new ConfigurationError('give either fetch or tls: the tls option brings its own fetch');
+  }
+  if (o.autoRotate !== undefined) {
+    throw new ConfigurationError(
+      'tls and autoRotate together are not supported: a rotation would change the certificate the connection presents',
+    );
+  }
+  if (!tokenUrl.startsWith('https://')) {
+    throw new ConfigurationError('with tls, the token URL must be https (mutual TLS needs TLS)');
+  }
+  return httpsFetch(clientTlsAgent(o.tls));
 }
 
 function requireText(name: string, v: unknown): void {

@@ -5,6 +5,7 @@ import {
   type JWTVerifyOptions,
   jwtVerify,
 } from 'jose';
+import { type ClientCertificateInput, certificateThumbprint } from './certificate-binding.ts';
 import {
   CertmintClientError,
   ConfigurationError,
@@ -52,6 +53,8 @@ export interface VerifiedToken {
   jti: string;
   /** From certmint's issuer path or NetSuite's `aud`, when either names one. */
   accountId?: string;
+  /** RFC 8705 §3.1: the `x5t#S256` a certificate-bound token names (absent for bearer tokens). */
+  certificateThumbprint?: string;
   /** Every claim, as verified. */
   claims: JWTPayload;
 }
@@ -59,6 +62,13 @@ export interface VerifiedToken {
 export interface VerifyOptions {
   /** Scopes this call needs on top of the verifier's `requiredScopes`. */
   requiredScopes?: readonly string[];
+  /**
+   * The certificate the caller's TLS connection presented (DER, PEM or X509Certificate). A
+   * certificate-bound token (`cnf["x5t#S256"]`, RFC 8705 §3) is refused without it or with
+   * another one; a plain bearer token does not need it. A function is called only for a bound
+   * token (reading a socket's certificate costs a little on every request otherwise).
+   */
+  clientCertificate?: ClientCertificateInput | (() => ClientCertificateInput | undefined);
 }
 
 export interface TokenVerifier {
@@ -141,6 +151,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         throw translate(e);
       }
       const v = toVerified(payload, accountInIssuer);
+      checkBinding(v, opts?.clientCertificate);
       const required = opts?.requiredScopes ? [...baseScopes, ...opts.requiredScopes] : baseScopes;
       if (required.some((s) => !v.scopes.includes(s))) {
         throw new InsufficientScopeError(required, v.scopes);
@@ -148,6 +159,25 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       return v;
     },
   };
+}
+
+/** RFC 8705 §3: a bound token only with the certificate it names. */
+function checkBinding(v: VerifiedToken, given: VerifyOptions['clientCertificate']): void {
+  const bound = v.certificateThumbprint;
+  if (bound === undefined) return;
+  const presented = typeof given === 'function' ? given() : given;
+  if (presented === undefined) {
+    throw new InvalidTokenError(
+      'certificate',
+      'the access token is bound to a client certificate and the connection presented none',
+    );
+  }
+  if (certificateThumbprint(presented) !== bound) {
+    throw new InvalidTokenError(
+      'certificate',
+      'the access token is bound to another client certificate than the connection presented',
+    );
+  }
 }
 
 function headerOf(token: string): ReturnType<typeof decodeProtectedHeader> {
@@ -182,6 +212,7 @@ function toVerified(p: JWTPayload, accountInIssuer: string | undefined): Verifie
   const clientId =
     typeof p.client_id === 'string' ? p.client_id : aud.find((a) => !a.includes(';'));
   if (!clientId) throw new InvalidTokenError('claims', 'client_id is missing');
+  const thumbprint = thumbprintOf(p.cnf);
   const accountId = accountInIssuer
     ? decodeURIComponent(accountInIssuer)
     : aud.find((a) => a.includes(';'))?.split(';')[1];
@@ -195,8 +226,23 @@ function toVerified(p: JWTPayload, accountInIssuer: string | undefined): Verifie
     iat: p.iat,
     jti: p.jti,
     ...(accountId ? { accountId } : {}),
+    ...(thumbprint !== undefined ? { certificateThumbprint: thumbprint } : {}),
     claims: p,
   };
+}
+
+/** `cnf["x5t#S256"]`; a `cnf` of the wrong shape is refused rather than read as unbound. */
+function thumbprintOf(cnf: unknown): string | undefined {
+  if (cnf === undefined) return undefined;
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) {
+    throw new InvalidTokenError('claims', 'cnf is not an object');
+  }
+  const x5t = (cnf as Record<string, unknown>)['x5t#S256'];
+  if (x5t === undefined) return undefined;
+  if (typeof x5t !== 'string' || x5t === '') {
+    throw new InvalidTokenError('claims', 'cnf x5t#S256 is not a string');
+  }
+  return x5t;
 }
 
 /** jose's errors → one InvalidTokenError with a reason for logs; the wire says only 401. */

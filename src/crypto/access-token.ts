@@ -18,6 +18,13 @@ export interface AccessTokenClaims {
   exp: number;
   /** certmint: the certificate id of the mapping that issued it (revocation follows the mapping). */
   cid: string;
+  /** RFC 7800 confirmation: `x5t#S256` for a certificate-bound token (RFC 8705 §3.1). */
+  cnf?: Confirmation;
+}
+
+/** Members of `cnf`; absent for a plain bearer token. */
+export interface Confirmation {
+  'x5t#S256'?: string;
 }
 
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64url');
@@ -96,8 +103,14 @@ function isClaims(v: unknown): v is AccessTokenClaims {
     Number.isInteger(v.exp) &&
     Array.isArray(v.scope) &&
     v.scope.every((x) => typeof x === 'string') &&
-    Array.isArray(v.aud)
+    Array.isArray(v.aud) &&
+    (v.cnf === undefined || isConfirmation(v.cnf))
   );
+}
+
+/** `cnf` is an object of string members (a resource must not skip a malformed binding). */
+function isConfirmation(v: unknown): v is Confirmation {
+  return isRecord(v) && Object.values(v).every((x) => typeof x === 'string');
 }
 
 /** Short, non-reversible reference to a token for logs and audit (never the token itself). */

@@ -133,6 +133,18 @@ export const DETAIL_EXPLANATIONS: Readonly<Record<DetailCode, Explanation>> = {
     action:
       'Cache access tokens until they expire (one hour) instead of requesting one per call, and honour Retry-After; an operator can raise the limits.',
   },
+  ClientCertificateMissing: {
+    meaning:
+      "The integration's mTLS binding is required, but the token request came without a TLS client certificate.",
+    action:
+      'Send the token request over HTTPS presenting the mapped certificate and its private key as the TLS client certificate (the server must run with --client-certs request, or its proxy must forward the certificate), or set the binding to allowed or off.',
+  },
+  ClientCertificateMismatch: {
+    meaning:
+      "The integration's mTLS binding is required, and the TLS client certificate was not the certificate mapped to the assertion's key.",
+    action:
+      'Present the same certificate on the TLS connection as the one whose kid signs the assertion; after a rotation, switch both together.',
+  },
 };
 
 /** What each kind of event records. A failure with a detail code is explained by the code. */

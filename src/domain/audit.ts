@@ -29,6 +29,9 @@ export const DETAIL_CODES = [
   'InvalidRequest',
   'UnsupportedGrantType',
   'RateLimited',
+  // RFC 8705: the integration requires certificate-bound tokens (mutual TLS).
+  'ClientCertificateMissing',
+  'ClientCertificateMismatch',
 ] as const;
 export type DetailCode = (typeof DETAIL_CODES)[number];
 export const isDetailCode = (c: string): c is DetailCode =>

@@ -13,7 +13,19 @@ export interface Integration {
   /** Checkbox "Client Credentials (Machine to Machine) Grant". */
   m2mGrant: boolean;
   scopes: import('./scope.ts').Scope[];
+  /** Certificate-bound tokens over mutual TLS (RFC 8705 §3); see MTLS_BINDING_MODES. */
+  mtlsBinding: MtlsBinding;
   createdAt: number;
 }
 
 export const CLIENT_ID_PATTERN = /^[0-9a-f]{64}$/;
+
+/**
+ * RFC 8705 §3 per integration: `off` never binds (plain bearer tokens); `allowed` binds a token
+ * when the request came over mutual TLS with the mapped certificate, else issues a bearer token;
+ * `required` refuses a token request without the mapped certificate on the connection.
+ */
+export const MTLS_BINDING_MODES = ['off', 'allowed', 'required'] as const;
+export type MtlsBinding = (typeof MTLS_BINDING_MODES)[number];
+export const isMtlsBinding = (v: unknown): v is MtlsBinding =>
+  typeof v === 'string' && (MTLS_BINDING_MODES as readonly string[]).includes(v);

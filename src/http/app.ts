@@ -17,6 +17,7 @@ import { rotationRoutes } from './routes/rotation.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
 import { SHARED_SCHEMAS } from './schemas.ts';
 import { httpServerOptions, type ServerLimits, serverLimits } from './server-limits.ts';
+import { httpsServerOptions, type TlsSettings } from './tls.ts';
 import { asRefusal, errorBodyForUrl, errorBodyOf, routerRefusal } from './validation.ts';
 
 export interface AppDeps {
@@ -31,6 +32,10 @@ export interface AppDeps {
   limits?: Partial<ServerLimits>;
   /** Request latencies measured, and /metrics behind a token (absent: neither; http/metrics.ts). */
   metrics?: MetricsOptions;
+  /** Serve HTTPS, optionally asking clients for a certificate (RFC 8705; tls.ts). */
+  tls?: TlsSettings;
+  /** Header a TLS-terminating proxy puts the client certificate in (URL-encoded PEM). */
+  clientCertificateHeader?: string;
 }
 
 export const BODY_LIMIT = 256 * 1024 + 1024;
@@ -39,7 +44,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = serverLimits(deps.limits);
   const app = Fastify({
     // Slow clients must not hold sockets forever (server-limits.ts).
-    http: httpServerOptions(limits),
+    ...(deps.tls
+      ? { https: httpsServerOptions(deps.tls, httpServerOptions(limits)) }
+      : { http: httpServerOptions(limits) }),
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
@@ -61,7 +68,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }),
   });
   app.server.maxConnections = limits.maxConnections;
-  const ctx: AppContext = { services: deps.services, explainErrors: deps.explainErrors ?? false };
+  const ctx: AppContext = {
+    services: deps.services,
+    explainErrors: deps.explainErrors ?? false,
+    clientCertificates: {
+      tlsRequested: deps.tls?.clientCertificates === 'request',
+      header: deps.clientCertificateHeader?.toLowerCase() ?? null,
+    },
+  };
   app.decorate('certmint', ctx);
 
   // OAuth endpoints read the raw form themselves (duplicates, limits: service/token/form.ts).

@@ -3,7 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import { OAuthError } from '../domain/oauth-error.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { Actor } from '../service/context.ts';
+import { presentedCertificateFits } from '../service/token/mtls.ts';
 import type { ActiveToken } from '../service/token/token-service.ts';
+import { clientCertificate } from './client-certificate.ts';
 import type { AppContext } from './context.ts';
 
 export function bearerToken(req: FastifyRequest): string | null {
@@ -26,6 +28,13 @@ export async function requireBearer(
   if (token === null) throw new OAuthError('invalid_token', null);
   const active = await ctx.services.tokens.validate(accountId, token);
   if (!active) throw new OAuthError('invalid_token', null);
+  // RFC 8705 §3: a certificate-bound token only over a connection presenting that certificate.
+  if (!presentedCertificateFits(active.claims.cnf, clientCertificate(ctx.clientCertificates, req)))
+    throw new OAuthError(
+      'invalid_token',
+      null,
+      'the access token is bound to a client certificate this connection did not present',
+    );
   // RFC 6750 §3.1: the description may say which scope is missing (nothing secret: the token is good).
   if (scope && !active.claims.scope.includes(scope))
     throw new OAuthError(

@@ -64,6 +64,8 @@ export interface IntegrationsTable {
   /** JSON array of scopes. */
   scopes: string;
   created_at: number;
+  /** Migration 0007: 'off' | 'allowed' | 'required' (RFC 8705 certificate-bound tokens). */
+  mtls_binding: string;
 }
 
 export interface MappingsTable {

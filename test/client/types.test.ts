@@ -138,6 +138,7 @@ describe('public types of certmint/client', () => {
       'accountHostForm',
       'authenticate',
       'bearerAuth',
+      'certificateThumbprint',
       'createTokenClient',
       'createTokenVerifier',
       'fastifyBearerAuth',

@@ -89,6 +89,8 @@ export async function tokenFixture(
     rateLimits?: TestAppOptions['rateLimits'];
     /** Metrics measured and /metrics served behind this token (default: off). */
     metrics?: AppDeps['metrics'];
+    /** Further buildApp options (TLS, the client-certificate header). */
+    app?: TestAppOptions['app'];
   } = {},
 ): Promise<Fixture> {
   const clock = new FixedClock(opts.startAt ?? T0);
@@ -121,7 +123,9 @@ export async function tokenFixture(
     clock,
     explainErrors: opts.explainErrors ?? false,
     ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
-    ...(opts.metrics && { app: { metrics: opts.metrics } }),
+    ...((opts.metrics || opts.app) && {
+      app: { ...opts.app, ...(opts.metrics && { metrics: opts.metrics }) },
+    }),
   });
   const issuer = `${opts.publicUrl ?? PUBLIC_URL}/accounts/${accountId}`;
   const tokenUrl = `${issuer}/services/rest/auth/oauth2/v1/token`;

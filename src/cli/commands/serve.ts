@@ -26,6 +26,7 @@ import {
   type ServeSettings,
   serveSettings,
 } from '../settings.ts';
+import { type TlsFlags, tlsSettings } from '../tls-settings.ts';
 
 /** A busy port is a user's choice to make, not a crash: say so and how to pick another. */
 function listenError(e: unknown, s: ServeSettings): unknown {
@@ -46,7 +47,12 @@ function listenError(e: unknown, s: ServeSettings): unknown {
   return e;
 }
 
-type ServeCommandFlags = ServeFlags & NoticeFlags & LimitFlags & OperationsFlags & MetricsFlags;
+type ServeCommandFlags = ServeFlags &
+  NoticeFlags &
+  LimitFlags &
+  OperationsFlags &
+  MetricsFlags &
+  TlsFlags;
 
 export function serveCommand(): Command {
   const serve = new Command('serve')
@@ -110,6 +116,21 @@ export function serveCommand(): Command {
     .option(
       '--metrics-token-file <file>',
       'serve /metrics on the main listener to this bearer token (default: $CERTMINT_METRICS_TOKEN, else not)',
+    )
+    .option(
+      '--tls-cert <file>',
+      'serve HTTPS with this PEM certificate (chain) ($CERTMINT_TLS_CERT)',
+    )
+    .option('--tls-key <file>', 'and this PEM private key ($CERTMINT_TLS_KEY)')
+    .addOption(
+      new Option(
+        '--client-certs <mode>',
+        'ask TLS clients for a certificate, for certificate-bound tokens (default: $CERTMINT_CLIENT_CERTS, else none)',
+      ).choices(['none', 'request']),
+    )
+    .option(
+      '--client-cert-header <name>',
+      'behind a TLS-terminating proxy: the header it puts the client certificate in, URL-encoded PEM; the proxy must strip it from client requests ($CERTMINT_CLIENT_CERT_HEADER)',
     );
   return addNoticeOptions(serve)
     .addHelpText(
@@ -119,7 +140,8 @@ export function serveCommand(): Command {
     )
     .action(async (o: ServeCommandFlags, cmd: Command) => {
       const g = globalOptions(cmd);
-      const { port, publicUrl, ...s } = serveSettings(o);
+      const tls = tlsSettings(o);
+      const { port, publicUrl, ...s } = serveSettings(o, tls.tls !== null);
       const notices = noticeSettings(o);
       const limits = limitSettings(o);
       const ops = operationsSettings(o);
@@ -170,8 +192,17 @@ export function serveCommand(): Command {
           port,
           explainErrors: s.explainErrors,
           logLevel: s.logLevel,
+          // PEM text, not Buffers: the settings travel to the workers as JSON over IPC.
+          tls: tls.tls && {
+            cert: tls.tls.cert.toString(),
+            key: tls.tls.key.toString(),
+            clientCertificates: tls.tls.clientCertificates,
+          },
+          clientCertificateHeader: tls.clientCertificateHeader,
         };
         await serveWithWorkers(services, logger, settings, workers, notices);
+        const certs = describeClientCertificates(tls);
+        if (certs) write(certs);
         return;
       }
       const { buildApp } = await import('../../http/app.ts');
@@ -181,6 +212,10 @@ export function serveCommand(): Command {
         logger,
         limits: limits.server,
         ...((metrics.listen || metrics.token) && { metrics: { token: metrics.token } }),
+        ...(tls.tls && { tls: tls.tls }),
+        ...(tls.clientCertificateHeader && {
+          clientCertificateHeader: tls.clientCertificateHeader,
+        }),
       });
       let address: string;
       let metricsListener: Awaited<ReturnType<typeof listenMetrics>> = null;
@@ -193,6 +228,8 @@ export function serveCommand(): Command {
         throw e instanceof CliError ? e : listenError(e, { port, publicUrl, ...s });
       }
       write(describeNotices(notices));
+      const certs = describeClientCertificates(tls);
+      if (certs) write(certs);
       let closing = false;
       const shutdown = (signal: string) => {
         if (closing) return;
@@ -260,4 +297,15 @@ async function serveWithWorkers(
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   write(`certmint listening on ${workers.address} (signing keys: ${services.signingKeys.source})`);
   write(`issuer of an account A: ${settings.publicUrl}/accounts/A`);
+}
+
+/** One line on where certificate-bound tokens get their certificate, when they can. */
+function describeClientCertificates(t: ReturnType<typeof tlsSettings>): string | null {
+  if (t.clientCertificateHeader !== null) {
+    return `client certificates: from the ${t.clientCertificateHeader} header (the proxy in front must strip it from client requests)`;
+  }
+  if (t.tls?.clientCertificates === 'request') {
+    return 'client certificates: requested on TLS connections (certificate-bound tokens, RFC 8705)';
+  }
+  return null;
 }

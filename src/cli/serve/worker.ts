@@ -15,6 +15,7 @@ import pino from 'pino';
 import { systemClock } from '../../domain/clock.ts';
 import { cliMessage, isDomainError } from '../../domain/errors.ts';
 import type { ServerLimits } from '../../http/server-limits.ts';
+import type { TlsSettings } from '../../http/tls.ts';
 import type { RateLimits } from '../../service/token/rate-limit.ts';
 import type { LogLevel } from '../settings.ts';
 
@@ -31,6 +32,9 @@ export interface WorkerSettings {
   port: number;
   explainErrors: boolean;
   logLevel: LogLevel;
+  /** HTTPS and client certificates (RFC 8705), as the primary read them; null: plain HTTP. */
+  tls: TlsSettings | null;
+  clientCertificateHeader: string | null;
 }
 
 export type ToWorker = { certmint: 'start'; settings: WorkerSettings } | { certmint: 'stop' };
@@ -81,6 +85,8 @@ async function serveAsWorker(s: WorkerSettings, stopRequested: () => boolean): P
     explainErrors: s.explainErrors,
     logger,
     limits: s.server,
+    ...(s.tls && { tls: s.tls }),
+    ...(s.clientCertificateHeader && { clientCertificateHeader: s.clientCertificateHeader }),
   });
   // Debug only (request logging is off for speed): which worker answered, by method and path
   // (never the query string, never a header or body).

@@ -1,6 +1,6 @@
 /**
  * Setup > Integration > Manage Integrations: list, create, edit (name, state, M2M grant,
- * scopes). A create redirects (POST/redirect/GET) to the new record's page, which shows the
+ * scopes, mTLS binding). A create redirects (POST/redirect/GET) to the new record's page, which shows the
  * client secret once: it travels in the session's sealed one-time flash, never in a URL, and is
  * gone after that page was shown (a reload shows the record without it; pages are never cached).
  */
@@ -28,20 +28,34 @@ interface IntegrationForm {
   state: string;
   m2m: boolean;
   scopes: string[];
+  /** RFC 8705 binding: off | allowed | required ('' when the form did not send it). */
+  mtlsBinding: string;
 }
+
+const MTLS_OPTIONS = [
+  { id: 'off', label: 'Off: bearer tokens' },
+  { id: 'allowed', label: 'Allowed: bound when the mapped certificate is on the connection' },
+  { id: 'required', label: 'Required: token requests need the mapped certificate' },
+];
 
 const formOf = (req: FastifyRequest): IntegrationForm => ({
   name: field(req, 'name'),
   state: field(req, 'state') || 'enabled',
   m2m: field(req, 'm2m') === '1',
   scopes: fieldList(req, 'scope'),
+  mtlsBinding: field(req, 'mtls_binding'),
 });
+
+/** Sent only when the form had the field: an older form must not reset the binding. */
+const bindingOf = (form: IntegrationForm) =>
+  form.mtlsBinding === '' ? {} : { mtlsBinding: form.mtlsBinding };
 
 const formFromRecord = (i: Integration): IntegrationForm => ({
   name: i.name,
   state: i.state,
   m2m: i.m2mGrant,
   scopes: [...i.scopes],
+  mtlsBinding: i.mtlsBinding,
 });
 
 function formPage(
@@ -55,7 +69,7 @@ function formPage(
     req,
     reply,
     'integration-form',
-    { ...data, scopes: SCOPE_OPTIONS },
+    { ...data, scopes: SCOPE_OPTIONS, mtlsOptions: MTLS_OPTIONS },
     { title, section: 'integrations', status },
   );
 }
@@ -108,7 +122,13 @@ export async function integrationRoutes(
       req,
       reply,
       {
-        form: { name: '', state: 'enabled', m2m: true, scopes: ['restlets', 'rest_webservices'] },
+        form: {
+          name: '',
+          state: 'enabled',
+          m2m: true,
+          scopes: ['restlets', 'rest_webservices'],
+          mtlsBinding: 'off',
+        },
         action: `${BASE}/integrations`,
       },
       'New integration',
@@ -125,6 +145,7 @@ export async function integrationRoutes(
         state: form.state,
         m2mGrant: form.m2m,
         scopes: form.scopes,
+        ...bindingOf(form),
       });
       const kept = await env.auth.setFlash(sessionIdOf(env, req), {
         kind: 'integration_created',
@@ -187,6 +208,7 @@ export async function integrationRoutes(
         state: form.state,
         m2mGrant: form.m2m,
         scopes: form.scopes,
+        ...bindingOf(form),
       });
       return reply.redirect(`${BASE}/integrations?saved=1`, 303);
     } catch (e) {

@@ -9,6 +9,7 @@ import { actorOf, requireBearer } from '../bearer.ts';
 import type { AppContext } from '../context.ts';
 import { auditListSchema, mappingListSchema, mappingRevokeSchema } from '../schemas.ts';
 import { inAccount } from './account-param.ts';
+import { adminIntegrationRoutes } from './admin-integrations.ts';
 
 const API = { errorBody: 'api' } as const;
 
@@ -27,6 +28,9 @@ async function actorFor(ctx: AppContext, req: FastifyRequest, accountId: string)
 export async function adminRoutes(app: FastifyInstance): Promise<void> {
   const ctx = app.certmint;
   const { records } = ctx.services;
+
+  // biome-ignore lint/nursery/noMisusedPromises: fastify awaits async plugins
+  await app.register(adminIntegrationRoutes, { actorFor });
 
   app.get(
     '/accounts/:accountId/audit',

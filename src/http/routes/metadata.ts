@@ -1,5 +1,6 @@
 /** RFC 8414 authorization server metadata, advertising exactly what is enforced. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { bindsTokens } from '../client-certificate.ts';
 import { metadataSchema } from '../schemas.ts';
 import { resolveAccount } from './account-param.ts';
 
@@ -9,7 +10,13 @@ export async function metadataRoutes(app: FastifyInstance): Promise<void> {
     const accountId = await resolveAccount(ctx, req, reply);
     if (accountId === null) return reply;
     reply.header('cache-control', 'public, max-age=300');
-    return ctx.services.tokens.metadata(accountId);
+    return {
+      ...ctx.services.tokens.metadata(accountId),
+      // RFC 8705 §3.3: only when a client certificate can reach the token endpoint.
+      ...(bindsTokens(ctx.clientCertificates) && {
+        tls_client_certificate_bound_access_tokens: true,
+      }),
+    };
   };
   // RFC 8414 §3: both the path-inserted form and the form under the issuer.
   const schema = { schema: metadataSchema };

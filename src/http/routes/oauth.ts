@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAUTH_PATH } from '../../domain/endpoints.ts';
 import { OAuthError } from '../../domain/oauth-error.ts';
+import { clientCertificate } from '../client-certificate.ts';
 import { jwksSchema, oauthEndpointSchema } from '../schemas.ts';
 import { inAccount, resolveAccount } from './account-param.ts';
 
@@ -49,7 +50,10 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     },
     inAccount(ctx, 'Basic', async (accountId, req, reply) => {
       noStore(reply);
-      return ctx.services.tokens.issue(accountId, isForm(req) ? formBody(req) : '', req.ip);
+      const tlsClientCertificate = clientCertificate(ctx.clientCertificates, req);
+      return ctx.services.tokens.issue(accountId, isForm(req) ? formBody(req) : '', req.ip, {
+        ...(tlsClientCertificate && { tlsClientCertificate }),
+      });
     }),
   );
 

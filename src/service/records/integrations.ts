@@ -10,6 +10,9 @@ import {
   CLIENT_ID_PATTERN,
   type Integration,
   type IntegrationState,
+  isMtlsBinding,
+  MTLS_BINDING_MODES,
+  type MtlsBinding,
 } from '../../domain/integration.ts';
 import { parseScopeList, type Scope } from '../../domain/scope.ts';
 import type { Actor, ServiceDeps } from '../context.ts';
@@ -46,6 +49,16 @@ function stateOf(input: unknown): IntegrationState {
   return input as IntegrationState;
 }
 
+function mtlsBindingOf(input: unknown): MtlsBinding {
+  if (!isMtlsBinding(input)) {
+    throw invalidInput(
+      'integration.invalid_mtls_binding',
+      `unknown mTLS binding "${String(input).slice(0, 30)}": use ${MTLS_BINDING_MODES.join(', ')}`,
+    );
+  }
+  return input;
+}
+
 function scopesOf(input: unknown): Scope[] {
   if (typeof input !== 'string' && !Array.isArray(input)) {
     throw invalidInput('scope.unknown', 'scopes must be a list such as restlets,rest_webservices');
@@ -72,6 +85,8 @@ export interface CreateIntegrationInput {
   scopes?: readonly string[] | string;
   /** Default `enabled`. */
   state?: string;
+  /** Certificate-bound tokens (RFC 8705): off (default), allowed or required. */
+  mtlsBinding?: string;
 }
 
 export interface CreatedIntegration {
@@ -93,6 +108,7 @@ export async function createIntegration(
       : booleanOf(input.m2mGrant, 'the M2M grant flag', 'integration.invalid_m2m');
   const scopes = input.scopes === undefined ? [] : scopesOf(input.scopes);
   const state = input.state === undefined ? 'enabled' : stateOf(input.state);
+  const mtlsBinding = input.mtlsBinding === undefined ? 'off' : mtlsBindingOf(input.mtlsBinding);
   requireScopesForM2m(m2mGrant, scopes);
   const clientSecret = randomBytes(32).toString('hex');
   const integration = await deps.store.integrations.create({
@@ -105,6 +121,7 @@ export async function createIntegration(
     m2mGrant,
     scopes,
     createdAt: deps.clock.now(),
+    mtlsBinding,
   });
   await auditChange(deps, actor, 'integration.create', account.id, {
     clientId: integration.clientId,
@@ -172,6 +189,7 @@ export interface UpdateIntegrationInput {
   state?: string;
   m2mGrant?: boolean;
   scopes?: readonly string[] | string;
+  mtlsBinding?: string;
 }
 
 export async function updateIntegration(
@@ -183,7 +201,9 @@ export async function updateIntegration(
 ): Promise<Integration> {
   const account = await permittedAccount(deps, actor, accountId, WRITE);
   const current = await findIntegration(deps, account.id, ref);
-  const clean: Partial<Pick<Integration, 'name' | 'state' | 'm2mGrant' | 'scopes'>> = {};
+  const clean: Partial<
+    Pick<Integration, 'name' | 'state' | 'm2mGrant' | 'scopes' | 'mtlsBinding'>
+  > = {};
   if (patch.name !== undefined) {
     clean.name = nameOf(patch.name, 'the integration name', 'integration.invalid_name');
   }
@@ -192,10 +212,11 @@ export async function updateIntegration(
     clean.m2mGrant = booleanOf(patch.m2mGrant, 'the M2M grant flag', 'integration.invalid_m2m');
   }
   if (patch.scopes !== undefined) clean.scopes = scopesOf(patch.scopes);
+  if (patch.mtlsBinding !== undefined) clean.mtlsBinding = mtlsBindingOf(patch.mtlsBinding);
   if (Object.keys(clean).length === 0) {
     throw invalidInput(
       'integration.nothing_to_update',
-      'nothing to update: give a new name, state, M2M grant flag or scopes',
+      'nothing to update: give a new name, state, M2M grant flag, scopes or mTLS binding',
     );
   }
   requireScopesForM2m(clean.m2mGrant ?? current.m2mGrant, clean.scopes ?? current.scopes);

@@ -5,6 +5,7 @@
  * `audited` (trace + audit record), `authenticate` (assertion checks), `claimOnce` (replay).
  */
 import { randomUUID } from 'node:crypto';
+import type { Confirmation } from '../../crypto/access-token.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, audienceOf, subjectOf } from '../../domain/access-token.ts';
 import { type AuditEventType, auditEvent } from '../../domain/audit.ts';
 import { type Clock, seconds } from '../../domain/clock.ts';
@@ -24,9 +25,11 @@ import {
 } from './client-auth.ts';
 import { type Form, parseForm } from './form.ts';
 import { serverMetadata } from './metadata.ts';
+import { certificateBinding } from './mtls.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { RecordCache } from './record-cache.ts';
 import { requestedScopes } from './scope.ts';
+import type { SenderContext } from './sender.ts';
 import type { SigningKeys } from './signing-keys.ts';
 
 export interface TokenServiceDeps {
@@ -62,6 +65,8 @@ export type IntrospectionResponse =
       iat: number;
       jti: string;
       token_type: 'Bearer';
+      /** RFC 8705 §3.2: the confirmation of a bound token. */
+      cnf?: Confirmation;
     };
 
 type Endpoint = 'token' | 'introspect' | 'revoke';
@@ -97,7 +102,12 @@ export class TokenService {
   }
 
   /** POST token. Throws OAuthError (already audited). */
-  issue(accountId: string, body: string, remoteAddress: string | null): Promise<TokenResponse> {
+  issue(
+    accountId: string,
+    body: string,
+    remoteAddress: string | null,
+    sender: SenderContext = {},
+  ): Promise<TokenResponse> {
     return this.audited('token', accountId, body, remoteAddress, async (form, trace, now) => {
       const grant = form.get('grant_type');
       if (grant === undefined) throw new OAuthError('invalid_request', 'InvalidRequest');
@@ -109,8 +119,11 @@ export class TokenService {
       if (!scopes.every((s) => client.integration.scopes.includes(s))) {
         throw new OAuthError('invalid_scope', 'ScopeMismatched');
       }
+      const cnf: Confirmation = {
+        ...certificateBinding(client.integration, client.mapping, sender),
+      };
       await this.claimOnce(accountId, client);
-      const token = await this.sign(accountId, client, scopes, now);
+      const token = await this.sign(accountId, client, scopes, now, cnf);
       return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS };
     });
   }
@@ -147,6 +160,7 @@ export class TokenService {
         iat: c.iat,
         jti: c.jti,
         token_type: 'Bearer',
+        ...(c.cnf && { cnf: c.cnf }),
       };
     });
   }
@@ -252,7 +266,13 @@ export class TokenService {
     }
   }
 
-  private async sign(accountId: string, client: AuthenticatedClient, scopes: Scope[], now: number) {
+  private async sign(
+    accountId: string,
+    client: AuthenticatedClient,
+    scopes: Scope[],
+    now: number,
+    cnf: Confirmation,
+  ) {
     const signer = await this.d.keys.signer(accountId);
     const iat = seconds(now);
     const { integration, mapping } = client;
@@ -266,6 +286,8 @@ export class TokenService {
       iat,
       exp: iat + ACCESS_TOKEN_TTL_SECONDS,
       cid: mapping.certificateId,
+      // RFC 7800 §3.1: only when something confirms the token (a plain bearer token has none).
+      ...(Object.keys(cnf).length > 0 && { cnf }),
     });
   }
 

@@ -184,6 +184,7 @@ async function refresh(
       'm2m_grant',
       'scopes',
       'created_at',
+      'mtls_binding',
     ])
     .expression(
       trx
@@ -199,6 +200,7 @@ async function refresh(
           'm2m_grant',
           'scopes',
           'created_at',
+          'mtls_binding',
         ])
         .where('account_id', '=', productionId),
     )
