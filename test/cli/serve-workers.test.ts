@@ -6,8 +6,9 @@
  *   replay answer, and the audit trail counts 49 AssertionReplayed;
  * - revocation (RFC 7009): a token revoked through one request is refused by whoami on every
  *   later request, whichever worker answers;
- * - cache invalidation: after `certmint mapping revoke`, every worker refuses the certificate.
- *   Each worker caches the mapping and hears of the change through the store's change feed:
+ * - cache invalidation: after `certmint integration update --state blocked` (and back), then
+ *   `certmint mapping revoke`, every worker refuses (and then issues again, and then refuses).
+ *   Each worker caches the records and hears of a change through the store's change feed:
  *   PostgreSQL NOTIFY at commit, SQLite's data_version poll every 500 ms. So the refusal is
  *   awaited for at most 5 s; from then on every request on every worker is refused.
  */
@@ -135,26 +136,68 @@ async function exactAcrossWorkers(
   }
   assert.deepEqual([...(await answeredBy(server, mark, WHOAMI, 20))].sort(), [1, 2]);
 
-  // Cache invalidation: both workers have the mapping cached, then it is revoked by the CLI.
-  mark = server.output().length;
+  // Cache invalidation: both workers have the records cached; then the CLI (another process,
+  // as an administrator would) blocks the integration, unblocks it, and revokes the mapping.
   const fresh = () => assertion(client, server.base).then((a) => requestToken(server.base, a));
-  for (const a of await times(20, fresh)) assert.equal(a?.status, 200, a?.body);
-  assert.deepEqual([...(await answeredBy(server, mark, tokenPath, 20))].sort(), [1, 2]);
-  const r = await cli(['--db', db, 'mapping', 'revoke', '--account', ACCOUNT, client.kid], {
-    env,
-  });
-  assert.equal(r.code, 0, r.stderr);
-  await eventually(
-    'every worker refuses the revoked certificate',
-    async () => (await times(10, fresh)).every((a) => a?.status === 401),
-    { timeoutMs: 5000 },
+  /** Once `ok` holds for every answer, 20 more: answered by both workers, audited `detail`. */
+  const everyWorker = async (what: string, ok: (a: Answer | null) => boolean, detail?: string) => {
+    // Bounded: PostgreSQL NOTIFY at commit; SQLite's data_version poll every 500 ms.
+    await eventually(what, async () => (await times(10, fresh)).every(ok), { timeoutMs: 5000 });
+    const from = server.output().length;
+    const before = detail === undefined ? 0 : await audited(store, detail);
+    const answers = await times(20, fresh);
+    assert.deepEqual([...(await answeredBy(server, from, tokenPath, 20))].sort(), [1, 2]);
+    if (detail !== undefined) assert.equal((await audited(store, detail)) - before, 20);
+    return answers;
+  };
+  const admin = async (args: string[]) => {
+    const r = await cli(['--db', db, ...args], { env });
+    assert.equal(r.code, 0, r.stderr);
+  };
+  for (const a of await everyWorker('both workers issue tokens', (a) => a?.status === 200)) {
+    assert.equal(a?.status, 200, a?.body);
+  }
+
+  await admin([
+    'integration',
+    'update',
+    '--account',
+    ACCOUNT,
+    client.clientId,
+    '--state',
+    'blocked',
+  ]);
+  const blocked = await everyWorker(
+    'every worker refuses the blocked integration',
+    (a) => a?.status === 400,
+    'IntegrationBlocked',
   );
-  const before = await audited(store, 'CertificateRevoked');
-  mark = server.output().length;
-  const refused = await times(20, fresh);
-  for (const a of refused) assertInvalidClient(a);
-  assert.equal((await audited(store, 'CertificateRevoked')) - before, 20);
-  assert.deepEqual([...(await answeredBy(server, mark, tokenPath, 20))].sort(), [1, 2]);
+  for (const a of blocked) {
+    // RFC 6749 §5.2: the client is authenticated but may not use this grant.
+    assert.equal(a?.status, 400, a?.body);
+    assert.equal(a?.body, '{"error":"unauthorized_client"}');
+    assert.equal(a?.headers.get('cache-control'), 'no-store');
+  }
+
+  await admin([
+    'integration',
+    'update',
+    '--account',
+    ACCOUNT,
+    client.clientId,
+    '--state',
+    'enabled',
+  ]);
+  await everyWorker('every worker issues tokens again', (a) => a?.status === 200);
+
+  await admin(['mapping', 'revoke', '--account', ACCOUNT, client.kid]);
+  for (const a of await everyWorker(
+    'every worker refuses the revoked certificate',
+    (a) => a?.status === 401,
+    'CertificateRevoked',
+  )) {
+    assertInvalidClient(a);
+  }
 }
 
 const WORKERS_ARGS = ['--workers', '2', '--log-level', 'debug'];
