@@ -18,6 +18,8 @@ export interface AccessTokenClaims {
   exp: number;
   /** certmint: the certificate id of the mapping that issued it (revocation follows the mapping). */
   cid: string;
+  /** RFC 7800 confirmation: the key a sender-constrained token is bound to (RFC 9449 §6.1). */
+  cnf?: { jkt?: string };
 }
 
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64url');
@@ -96,7 +98,9 @@ function isClaims(v: unknown): v is AccessTokenClaims {
     Number.isInteger(v.exp) &&
     Array.isArray(v.scope) &&
     v.scope.every((x) => typeof x === 'string') &&
-    Array.isArray(v.aud)
+    Array.isArray(v.aud) &&
+    (v.cnf === undefined ||
+      (isRecord(v.cnf) && (v.cnf.jkt === undefined || typeof v.cnf.jkt === 'string')))
   );
 }
 

@@ -29,6 +29,16 @@ export const DETAIL_CODES = [
   'InvalidRequest',
   'UnsupportedGrantType',
   'RateLimited',
+  // DPoP at the token endpoint (RFC 9449 §4.3, §5, §8)
+  'DpopProofMissing',
+  'DpopProofMalformed',
+  'DpopUnsupportedAlgo',
+  'DpopSignatureValidation',
+  'DpopWrongMethod',
+  'DpopWrongUrl',
+  'DpopProofStale',
+  'DpopProofReplayed',
+  'DpopNonceRequired',
 ] as const;
 export type DetailCode = (typeof DETAIL_CODES)[number];
 export const isDetailCode = (c: string): c is DetailCode =>

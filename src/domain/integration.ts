@@ -1,4 +1,7 @@
 export type IntegrationState = 'enabled' | 'blocked';
+/** DPoP (RFC 9449) for the integration's tokens: ignored, honoured when sent, or demanded. */
+export type DpopMode = 'off' | 'allowed' | 'required';
+export const DPOP_MODES: readonly DpopMode[] = ['off', 'allowed', 'required'];
 
 export interface Integration {
   accountId: string;
@@ -13,6 +16,7 @@ export interface Integration {
   /** Checkbox "Client Credentials (Machine to Machine) Grant". */
   m2mGrant: boolean;
   scopes: import('./scope.ts').Scope[];
+  dpop: DpopMode;
   createdAt: number;
 }
 

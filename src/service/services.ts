@@ -56,6 +56,7 @@ import {
 import { createMapping, revokeMapping } from './records/mappings.ts';
 import { createRole, getRole, listRoles, updateRole } from './records/roles.ts';
 import { AUDIT_RETENTION_DAYS, purgeAudit } from './retention.ts';
+import { DpopNonces } from './token/dpop-nonce.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './token/rate-limit.ts';
 import { RecordCache } from './token/record-cache.ts';
 import { SigningKeys } from './token/signing-keys.ts';
@@ -142,6 +143,8 @@ export interface ServicesOptions {
   auditRetentionDays?: number;
   /** How often the background jobs run (default PURGE_INTERVAL_MS). */
   purgeIntervalMs?: number;
+  /** Demand server nonces in DPoP proofs at the token endpoint (RFC 9449 §8). Default off. */
+  dpopNonce?: boolean;
 }
 
 /** Where background jobs report failures (a logger's warn). */
@@ -197,7 +200,17 @@ export function createServices(opts: ServicesOptions): Services {
   const keys = new SigningKeys(store, clock, opts.master);
   const audit = new AuditWriter(store.audit);
   const limiter = new RateLimiter(clock, { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits });
-  const tokens = new TokenService({ store, clock, cache, keys, audit, limiter, publicUrl });
+  const dpopNonces = opts.dpopNonce ? new DpopNonces(opts.master, clock) : null;
+  const tokens = new TokenService({
+    store,
+    clock,
+    cache,
+    keys,
+    audit,
+    limiter,
+    publicUrl,
+    dpopNonces,
+  });
   const consoleAuth = auditRefusals(
     deps,
     createConsoleAuth({ store, clock, master: opts.master, records: cache }),

@@ -7,7 +7,7 @@
 import type { Account } from '../domain/account.ts';
 import type { AuditEvent, AuditFilter } from '../domain/audit.ts';
 import type { Entity, EntityType } from '../domain/entity.ts';
-import type { Integration, IntegrationState } from '../domain/integration.ts';
+import type { DpopMode, Integration, IntegrationState } from '../domain/integration.ts';
 import type { Mapping } from '../domain/mapping.ts';
 import type { Permission, Role } from '../domain/permissions.ts';
 import type { Scope } from '../domain/scope.ts';
@@ -101,6 +101,8 @@ export interface NewIntegration {
   m2mGrant: boolean;
   scopes: Scope[];
   createdAt: number;
+  /** Default 'off'. */
+  dpop?: DpopMode;
 }
 
 export interface IntegrationStore {
@@ -112,7 +114,7 @@ export interface IntegrationStore {
   update(
     accountId: string,
     id: number,
-    patch: Partial<Pick<Integration, 'name' | 'state' | 'm2mGrant' | 'scopes'>>,
+    patch: Partial<Pick<Integration, 'name' | 'state' | 'm2mGrant' | 'scopes' | 'dpop'>>,
   ): Promise<Integration | null>;
 }
 

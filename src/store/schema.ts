@@ -64,6 +64,8 @@ export interface IntegrationsTable {
   /** JSON array of scopes. */
   scopes: string;
   created_at: number;
+  /** 'off' | 'allowed' | 'required' (migration 0006). */
+  dpop_mode: string;
 }
 
 export interface MappingsTable {

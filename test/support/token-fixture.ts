@@ -84,6 +84,9 @@ export async function tokenFixture(
     startAt?: number;
     /** OAuth endpoint rate limits (default: the services' defaults). */
     rateLimits?: TestAppOptions['rateLimits'];
+    /** The integration's DPoP mode (default off) and server nonces (default none). */
+    dpop?: 'off' | 'allowed' | 'required';
+    dpopNonce?: boolean;
   } = {},
 ): Promise<Fixture> {
   const clock = new FixedClock(opts.startAt ?? T0);
@@ -108,6 +111,7 @@ export async function tokenFixture(
     name: 'App',
     m2mGrant: true,
     scopes: ['restlets', 'rest_webservices'],
+    ...(opts.dpop && { dpop: opts.dpop }),
   });
   const { app } = await testApp({
     store,
@@ -116,6 +120,7 @@ export async function tokenFixture(
     clock,
     explainErrors: opts.explainErrors ?? false,
     ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
+    ...(opts.dpopNonce && { dpopNonce: true }),
   });
   const issuer = `${opts.publicUrl ?? PUBLIC_URL}/accounts/${accountId}`;
   const tokenUrl = `${issuer}/services/rest/auth/oauth2/v1/token`;

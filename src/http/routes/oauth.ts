@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAUTH_PATH } from '../../domain/endpoints.ts';
 import { OAuthError } from '../../domain/oauth-error.ts';
 import { jwksSchema, oauthEndpointSchema } from '../schemas.ts';
+import { dpopSender } from '../sender.ts';
 import { inAccount, resolveAccount } from './account-param.ts';
 
 const tokenResponseSchema = {
@@ -49,7 +50,12 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     },
     inAccount(ctx, 'Basic', async (accountId, req, reply) => {
       noStore(reply);
-      return ctx.services.tokens.issue(accountId, isForm(req) ? formBody(req) : '', req.ip);
+      return ctx.services.tokens.issue(
+        accountId,
+        isForm(req) ? formBody(req) : '',
+        req.ip,
+        dpopSender(ctx, req),
+      );
     }),
   );
 

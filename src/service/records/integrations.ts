@@ -8,6 +8,8 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { invalidInput, notFound } from '../../domain/errors.ts';
 import {
   CLIENT_ID_PATTERN,
+  DPOP_MODES,
+  type DpopMode,
   type Integration,
   type IntegrationState,
 } from '../../domain/integration.ts';
@@ -46,6 +48,16 @@ function stateOf(input: unknown): IntegrationState {
   return input as IntegrationState;
 }
 
+function dpopOf(input: unknown): DpopMode {
+  if (typeof input !== 'string' || !(DPOP_MODES as readonly string[]).includes(input)) {
+    throw invalidInput(
+      'integration.invalid_dpop',
+      `unknown DPoP mode "${String(input).slice(0, 30)}": use off, allowed or required`,
+    );
+  }
+  return input as DpopMode;
+}
+
 function scopesOf(input: unknown): Scope[] {
   if (typeof input !== 'string' && !Array.isArray(input)) {
     throw invalidInput('scope.unknown', 'scopes must be a list such as restlets,rest_webservices');
@@ -72,6 +84,8 @@ export interface CreateIntegrationInput {
   scopes?: readonly string[] | string;
   /** Default `enabled`. */
   state?: string;
+  /** DPoP (RFC 9449): off (default), allowed or required. */
+  dpop?: string;
 }
 
 export interface CreatedIntegration {
@@ -93,6 +107,7 @@ export async function createIntegration(
       : booleanOf(input.m2mGrant, 'the M2M grant flag', 'integration.invalid_m2m');
   const scopes = input.scopes === undefined ? [] : scopesOf(input.scopes);
   const state = input.state === undefined ? 'enabled' : stateOf(input.state);
+  const dpop = input.dpop === undefined ? 'off' : dpopOf(input.dpop);
   requireScopesForM2m(m2mGrant, scopes);
   const clientSecret = randomBytes(32).toString('hex');
   const integration = await deps.store.integrations.create({
@@ -105,6 +120,7 @@ export async function createIntegration(
     m2mGrant,
     scopes,
     createdAt: deps.clock.now(),
+    dpop,
   });
   await auditChange(deps, actor, 'integration.create', account.id, {
     clientId: integration.clientId,
@@ -172,6 +188,7 @@ export interface UpdateIntegrationInput {
   state?: string;
   m2mGrant?: boolean;
   scopes?: readonly string[] | string;
+  dpop?: string;
 }
 
 export async function updateIntegration(
@@ -183,7 +200,7 @@ export async function updateIntegration(
 ): Promise<Integration> {
   const account = await permittedAccount(deps, actor, accountId, WRITE);
   const current = await findIntegration(deps, account.id, ref);
-  const clean: Partial<Pick<Integration, 'name' | 'state' | 'm2mGrant' | 'scopes'>> = {};
+  const clean: Partial<Pick<Integration, 'name' | 'state' | 'm2mGrant' | 'scopes' | 'dpop'>> = {};
   if (patch.name !== undefined) {
     clean.name = nameOf(patch.name, 'the integration name', 'integration.invalid_name');
   }
@@ -192,10 +209,11 @@ export async function updateIntegration(
     clean.m2mGrant = booleanOf(patch.m2mGrant, 'the M2M grant flag', 'integration.invalid_m2m');
   }
   if (patch.scopes !== undefined) clean.scopes = scopesOf(patch.scopes);
+  if (patch.dpop !== undefined) clean.dpop = dpopOf(patch.dpop);
   if (Object.keys(clean).length === 0) {
     throw invalidInput(
       'integration.nothing_to_update',
-      'nothing to update: give a new name, state, M2M grant flag or scopes',
+      'nothing to update: give a new name, state, M2M grant flag, scopes or DPoP mode',
     );
   }
   requireScopesForM2m(clean.m2mGrant ?? current.m2mGrant, clean.scopes ?? current.scopes);

@@ -22,11 +22,14 @@ import {
   emptyTrace,
   replayKey,
 } from './client-auth.ts';
+import { type AcceptedProof, dpopConfirmation, tokenEndpointProof } from './dpop.ts';
+import type { DpopNonces } from './dpop-nonce.ts';
 import { type Form, parseForm } from './form.ts';
 import { serverMetadata } from './metadata.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { RecordCache } from './record-cache.ts';
 import { requestedScopes } from './scope.ts';
+import type { SenderContext } from './sender.ts';
 import type { SigningKeys } from './signing-keys.ts';
 
 export interface TokenServiceDeps {
@@ -39,11 +42,14 @@ export interface TokenServiceDeps {
   limiter: RateLimiter;
   /** e.g. http://127.0.0.1:8080 (no trailing slash). */
   publicUrl: string;
+  /** Server nonces for DPoP proofs (RFC 9449 §8), when the operator turned them on. */
+  dpopNonces?: DpopNonces | null;
 }
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** DPoP when the token is bound to the proof's key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
 }
 
@@ -59,7 +65,9 @@ export type IntrospectionResponse =
       exp: number;
       iat: number;
       jti: string;
-      token_type: 'Bearer';
+      token_type: 'Bearer' | 'DPoP';
+      /** RFC 9449 §6.2: the key a DPoP-bound token is bound to. */
+      cnf?: { jkt: string };
     };
 
 type Endpoint = 'token' | 'introspect' | 'revoke';
@@ -91,7 +99,12 @@ export class TokenService {
   }
 
   /** POST token. Throws OAuthError (already audited). */
-  issue(accountId: string, body: string, remoteAddress: string | null): Promise<TokenResponse> {
+  issue(
+    accountId: string,
+    body: string,
+    remoteAddress: string | null,
+    sender: SenderContext = {},
+  ): Promise<TokenResponse> {
     return this.audited('token', accountId, body, remoteAddress, async (form, trace, now) => {
       const grant = form.get('grant_type');
       if (grant === undefined) throw new OAuthError('invalid_request', 'InvalidRequest');
@@ -103,9 +116,19 @@ export class TokenService {
       if (!scopes.every((s) => client.integration.scopes.includes(s))) {
         throw new OAuthError('invalid_scope', 'ScopeMismatched');
       }
-      await this.claimOnce(accountId, client);
-      const token = await this.sign(accountId, client, scopes, now);
-      return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS };
+      const dpop = await tokenEndpointProof(client.integration, sender, {
+        url: this.endpoint(accountId, 'token'),
+        nowMs: now,
+        nonces: this.d.dpopNonces ?? null,
+        replayScope: `token|${accountId}`,
+      });
+      await this.claimOnce(accountId, client, dpop);
+      const token = await this.sign(accountId, client, scopes, now, dpop?.jkt ?? null);
+      return {
+        access_token: token,
+        token_type: dpop === null ? 'Bearer' : 'DPoP',
+        expires_in: ACCESS_TOKEN_TTL_SECONDS,
+      };
     });
   }
 
@@ -140,7 +163,8 @@ export class TokenService {
         exp: c.exp,
         iat: c.iat,
         jti: c.jti,
-        token_type: 'Bearer',
+        token_type: c.cnf?.jkt === undefined ? 'Bearer' : 'DPoP',
+        ...(c.cnf?.jkt === undefined ? {} : { cnf: { jkt: c.cnf.jkt } }),
       };
     });
   }
@@ -239,14 +263,30 @@ export class TokenService {
     return client;
   }
 
-  /** Replay check last: an atomic unique insert, so parallel copies cannot all pass. */
-  private async claimOnce(accountId: string, client: AuthenticatedClient): Promise<void> {
-    if (!(await this.replay.submit(replayKey(accountId, client)))) {
-      throw new OAuthError('invalid_client', 'AssertionReplayed');
-    }
+  /**
+   * Replay check last: an atomic unique insert, so parallel copies cannot all pass. A DPoP
+   * proof's jti is claimed in the same group commit, in its own key namespace.
+   */
+  private async claimOnce(
+    accountId: string,
+    client: AuthenticatedClient,
+    dpop: AcceptedProof | null = null,
+  ): Promise<void> {
+    const [assertion, proof] = await Promise.all([
+      this.replay.submit(replayKey(accountId, client)),
+      dpop === null ? true : this.replay.submit(dpop.replay),
+    ]);
+    if (!assertion) throw new OAuthError('invalid_client', 'AssertionReplayed');
+    if (!proof) throw new OAuthError('invalid_dpop_proof', 'DpopProofReplayed');
   }
 
-  private async sign(accountId: string, client: AuthenticatedClient, scopes: Scope[], now: number) {
+  private async sign(
+    accountId: string,
+    client: AuthenticatedClient,
+    scopes: Scope[],
+    now: number,
+    jkt: string | null,
+  ) {
     const signer = await this.d.keys.signer(accountId);
     const iat = seconds(now);
     const { integration, mapping } = client;
@@ -260,6 +300,7 @@ export class TokenService {
       iat,
       exp: iat + ACCESS_TOKEN_TTL_SECONDS,
       cid: mapping.certificateId,
+      ...dpopConfirmation(jkt),
     });
   }
 

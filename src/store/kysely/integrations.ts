@@ -19,6 +19,7 @@ const COLUMNS = [
   'm2m_grant',
   'scopes',
   'created_at',
+  'dpop_mode',
 ] as const;
 
 export function integrationStore(ctx: StoreContext): IntegrationStore {
@@ -59,6 +60,7 @@ export function integrationStore(ctx: StoreContext): IntegrationStore {
               m2m_grant: ctx.bool(input.m2mGrant),
               scopes: JSON.stringify(input.scopes),
               created_at: input.createdAt,
+              dpop_mode: input.dpop ?? 'off',
             })
             .execute();
           touch(input.accountId);
@@ -72,6 +74,7 @@ export function integrationStore(ctx: StoreContext): IntegrationStore {
             m2mGrant: input.m2mGrant,
             scopes: [...input.scopes],
             createdAt: input.createdAt,
+            dpop: input.dpop ?? 'off',
           };
         }),
       ),
@@ -95,11 +98,18 @@ export function integrationStore(ctx: StoreContext): IntegrationStore {
 
     async update(accountId, id, patch) {
       const found = await ctx.write(async (trx, touch) => {
-        const set: { name?: string; state?: string; m2m_grant?: DbBool; scopes?: string } = {};
+        const set: {
+          name?: string;
+          state?: string;
+          m2m_grant?: DbBool;
+          scopes?: string;
+          dpop_mode?: string;
+        } = {};
         if (patch.name !== undefined) set.name = patch.name;
         if (patch.state !== undefined) set.state = patch.state;
         if (patch.m2mGrant !== undefined) set.m2m_grant = ctx.bool(patch.m2mGrant);
         if (patch.scopes !== undefined) set.scopes = JSON.stringify(patch.scopes);
+        if (patch.dpop !== undefined) set.dpop_mode = patch.dpop;
         return updateOwned(trx, touch, 'integrations', accountId, id, set);
       });
       return found ? get(accountId, id) : null;

@@ -2,7 +2,7 @@
 import type { Account, AccountKind } from '../../domain/account.ts';
 import type { AuditEvent, AuditEventType, AuditResult, DetailCode } from '../../domain/audit.ts';
 import type { EntityType } from '../../domain/entity.ts';
-import type { Integration, IntegrationState } from '../../domain/integration.ts';
+import type { DpopMode, Integration, IntegrationState } from '../../domain/integration.ts';
 import type { CertificateFacts, Mapping } from '../../domain/mapping.ts';
 import type { Permission, Role } from '../../domain/permissions.ts';
 import type { Scope } from '../../domain/scope.ts';
@@ -49,6 +49,7 @@ export const toIntegration = (r: Omit<IntegrationsTable, 'client_secret_hash'>):
   m2mGrant: fromDbBool(r.m2m_grant),
   scopes: JSON.parse(r.scopes) as Scope[],
   createdAt: num(r.created_at),
+  dpop: r.dpop_mode as DpopMode,
 });
 
 export const toMapping = (r: MappingsTable): Mapping => ({
