@@ -1,4 +1,4 @@
-/** `certmint integration create|update|list`. */
+/** `certmint integration create|update|list|show`. */
 import { Command, Option } from 'commander';
 import type { Integration } from '../../domain/integration.ts';
 import { SYSTEM } from '../../service/context.ts';
@@ -8,6 +8,11 @@ import { emit, isoTime, table, withServices } from '../output.ts';
 const stateOption = () =>
   new Option('--state <state>', 'enabled | blocked').choices(['enabled', 'blocked']);
 const SCOPE_HELP = 'scopes, comma separated: restlets, rest_webservices, suite_analytics';
+const dpopOption = () =>
+  new Option(
+    '--dpop <mode>',
+    'DPoP (RFC 9449): off (proofs ignored, Bearer tokens), allowed (a proof binds the token), required',
+  ).choices(['off', 'allowed', 'required']);
 
 const integrationLines = (i: Integration): string[] => [
   `name:            ${i.name} (id ${i.id}, account ${i.accountId})`,
@@ -16,6 +21,7 @@ const integrationLines = (i: Integration): string[] => [
   `state:           ${i.state}`,
   `M2M grant:       ${i.m2mGrant ? 'yes' : 'no'}`,
   `scopes:          ${i.scopes.join(',') || '-'}`,
+  `DPoP:            ${i.dpop}`,
 ];
 
 export function integrationCommand(): Command {
@@ -31,13 +37,21 @@ export function integrationCommand(): Command {
     .option('--m2m', 'check "Client Credentials (Machine to Machine) Grant"')
     .option('--scope <list>', SCOPE_HELP)
     .addOption(stateOption().default('enabled'))
+    .addOption(dpopOption())
     .addHelpText(
       'after',
       '\nExample:\n  certmint integration create --account 123456 --name "CI" --m2m --scope restlets,rest_webservices',
     )
     .action(
       async (
-        opts: { account: string; name: string; m2m?: boolean; scope?: string; state: string },
+        opts: {
+          account: string;
+          name: string;
+          m2m?: boolean;
+          scope?: string;
+          state: string;
+          dpop?: string;
+        },
         cmd: Command,
       ) => {
         await withServices(cmd, async (svc, g) => {
@@ -47,6 +61,7 @@ export function integrationCommand(): Command {
             m2mGrant: opts.m2m === true,
             ...(opts.scope === undefined ? {} : { scopes: opts.scope }),
             state: opts.state,
+            ...(opts.dpop === undefined ? {} : { dpop: opts.dpop }),
           });
           emit(g, { ...i, clientSecret }, () =>
             [
@@ -71,6 +86,7 @@ export function integrationCommand(): Command {
     .option('--no-m2m', 'uncheck it (tokens are refused, mappings stay)')
     .option('--scope <list>', `${SCOPE_HELP}; replaces the list`)
     .addOption(stateOption())
+    .addOption(dpopOption())
     .addHelpText(
       'after',
       '\nExample:\n  certmint integration update --account 123456 <clientId> --state blocked',
@@ -78,7 +94,14 @@ export function integrationCommand(): Command {
     .action(
       async (
         clientId: string,
-        opts: { account: string; name?: string; m2m?: boolean; scope?: string; state?: string },
+        opts: {
+          account: string;
+          name?: string;
+          m2m?: boolean;
+          scope?: string;
+          state?: string;
+          dpop?: string;
+        },
         cmd: Command,
       ) => {
         const patch: UpdateIntegrationInput = {};
@@ -86,6 +109,7 @@ export function integrationCommand(): Command {
         if (opts.m2m !== undefined) patch.m2mGrant = opts.m2m;
         if (opts.scope !== undefined) patch.scopes = opts.scope;
         if (opts.state !== undefined) patch.state = opts.state;
+        if (opts.dpop !== undefined) patch.dpop = opts.dpop;
         await withServices(cmd, async (svc, g) => {
           const i = await svc.records.updateIntegration(SYSTEM, opts.account, clientId, patch);
           emit(g, i, () => ['updated integration record', ...integrationLines(i)].join('\n'));
@@ -103,18 +127,32 @@ export function integrationCommand(): Command {
         const all = await svc.records.listIntegrations(SYSTEM, opts.account);
         emit(g, all, () =>
           table(
-            ['ID', 'NAME', 'STATE', 'M2M', 'SCOPES', 'CLIENT ID', 'CREATED'],
+            ['ID', 'NAME', 'STATE', 'M2M', 'SCOPES', 'DPOP', 'CLIENT ID', 'CREATED'],
             all.map((i) => [
               String(i.id),
               i.name,
               i.state,
               i.m2mGrant ? 'yes' : 'no',
               i.scopes.join(',') || '-',
+              i.dpop,
               i.clientId,
               isoTime(i.createdAt),
             ]),
           ),
         );
+      });
+    });
+
+  integration
+    .command('show')
+    .description('show one integration record')
+    .argument('<clientId>', 'client id (64 hex) or internal id')
+    .requiredOption('--account <id>', 'account id')
+    .addHelpText('after', '\nExample:\n  certmint integration show --account 123456 <clientId>')
+    .action(async (clientId: string, opts: { account: string }, cmd: Command) => {
+      await withServices(cmd, async (svc, g) => {
+        const i = await svc.records.getIntegration(SYSTEM, opts.account, clientId);
+        emit(g, i, () => integrationLines(i).join('\n'));
       });
     });
 

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { systemClock } from '../../domain/clock.ts';
 import { CliError } from '../errors.ts';
 import { firstLogin, firstLoginText } from '../first-login.ts';
+import { envVar } from '../io.ts';
 import { addNoticeOptions, describeNotices } from '../notice-options.ts';
 import { globalOptions, write } from '../output.ts';
 import {
@@ -41,6 +42,8 @@ function listenError(e: unknown, s: ServeSettings): unknown {
   }
   return e;
 }
+
+type Flags = ServeFlags & NoticeFlags & LimitFlags & OperationsFlags & { dpopNonce?: boolean };
 
 export function serveCommand(): Command {
   const serve = new Command('serve')
@@ -92,6 +95,10 @@ export function serveCommand(): Command {
     .option(
       '--rate-limit-address <n>',
       'OAuth requests per minute per address, 0 for none (default: 30000)',
+    )
+    .option(
+      '--dpop-nonce',
+      'demand a server nonce in DPoP proofs at the token endpoint, RFC 9449 §8 (or CERTMINT_DPOP_NONCE=1)',
     );
   return addNoticeOptions(serve)
     .addHelpText(
@@ -99,7 +106,7 @@ export function serveCommand(): Command {
       '\nExample:\n  certmint serve --port 8080\n  certmint serve --db postgres://user@db/certmint --host 0.0.0.0 --public-url https://auth.example.com\n\n' +
         'Token-signing keys are encrypted with CERTMINT_SECRET (or --secret-file), else with a key file created beside the database.',
     )
-    .action(async (o: ServeFlags & NoticeFlags & LimitFlags & OperationsFlags, cmd: Command) => {
+    .action(async (o: Flags, cmd: Command) => {
       const g = globalOptions(cmd);
       const { port, publicUrl, ...s } = serveSettings(o);
       const notices = noticeSettings(o);
@@ -120,6 +127,7 @@ export function serveCommand(): Command {
         clock: systemClock,
         notices,
         rateLimits: limits.rate,
+        dpopNonce: o.dpopNonce === true || envVar('CERTMINT_DPOP_NONCE') === '1',
       });
       write(`store: ${describeStore(g.location)} (${services.dialect})`);
       if (ops.changePublicUrl) {

@@ -5,7 +5,7 @@
  * gone after that page was shown (a reload shows the record without it; pages are never cached).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Integration } from '../../domain/integration.ts';
+import type { DpopMode, Integration } from '../../domain/integration.ts';
 import { roleHas } from '../../domain/permissions.ts';
 import { SCOPES, type Scope } from '../../domain/scope.ts';
 import { requireAnyPermission } from '../../service/index.ts';
@@ -28,13 +28,22 @@ interface IntegrationForm {
   state: string;
   m2m: boolean;
   scopes: string[];
+  dpop: string;
 }
+
+/** The integration list's DPoP column. */
+const DPOP_LABELS: Record<DpopMode, string> = {
+  off: 'Off',
+  allowed: 'Allowed',
+  required: 'Required',
+};
 
 const formOf = (req: FastifyRequest): IntegrationForm => ({
   name: field(req, 'name'),
   state: field(req, 'state') || 'enabled',
   m2m: field(req, 'm2m') === '1',
   scopes: fieldList(req, 'scope'),
+  dpop: field(req, 'dpop') || 'off',
 });
 
 const formFromRecord = (i: Integration): IntegrationForm => ({
@@ -42,6 +51,7 @@ const formFromRecord = (i: Integration): IntegrationForm => ({
   state: i.state,
   m2m: i.m2mGrant,
   scopes: [...i.scopes],
+  dpop: i.dpop,
 });
 
 function formPage(
@@ -94,6 +104,7 @@ export async function integrationRoutes(
         integrations,
         // Editing needs Integration Application; the service refuses it otherwise anyway.
         canEdit: roleHas(user.role, 'integration_application'),
+        dpopLabels: DPOP_LABELS,
         ...(q.saved && { notice: 'The integration record was saved.' }),
       },
       { title: 'Manage Integrations', section: 'integrations' },
@@ -108,7 +119,13 @@ export async function integrationRoutes(
       req,
       reply,
       {
-        form: { name: '', state: 'enabled', m2m: true, scopes: ['restlets', 'rest_webservices'] },
+        form: {
+          name: '',
+          state: 'enabled',
+          m2m: true,
+          scopes: ['restlets', 'rest_webservices'],
+          dpop: 'off',
+        },
         action: `${BASE}/integrations`,
       },
       'New integration',
@@ -125,6 +142,7 @@ export async function integrationRoutes(
         state: form.state,
         m2mGrant: form.m2m,
         scopes: form.scopes,
+        dpop: form.dpop,
       });
       const kept = await env.auth.setFlash(sessionIdOf(env, req), {
         kind: 'integration_created',
@@ -187,6 +205,7 @@ export async function integrationRoutes(
         state: form.state,
         m2mGrant: form.m2m,
         scopes: form.scopes,
+        dpop: form.dpop,
       });
       return reply.redirect(`${BASE}/integrations?saved=1`, 303);
     } catch (e) {
