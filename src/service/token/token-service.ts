@@ -24,6 +24,7 @@ import {
 } from './client-auth.ts';
 import { type AcceptedProof, dpopConfirmation, tokenEndpointProof } from './dpop.ts';
 import type { DpopNonces } from './dpop-nonce.ts';
+import { refuseBoundBearer, validateDpopRequest } from './dpop-resource.ts';
 import { type Form, parseForm } from './form.ts';
 import { serverMetadata } from './metadata.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -199,6 +200,34 @@ export class TokenService {
       accountId,
       token,
     );
+  }
+
+  /**
+   * The token of a protected-resource request by its scheme (RFC 6750 Bearer, RFC 9449 DPoP):
+   * a DPoP-bound token only with the DPoP scheme and a good proof (dpop-resource.ts). Null for
+   * a Bearer token that is not good; throws a DPoP challenge otherwise.
+   */
+  async authorize(
+    accountId: string,
+    scheme: 'Bearer' | 'DPoP',
+    token: string,
+    sender: SenderContext = {},
+  ): Promise<ActiveToken | null> {
+    if (scheme === 'DPoP') {
+      return validateDpopRequest(
+        {
+          validate: (t) => this.validate(accountId, t),
+          claim: (r) => this.replay.submit(r),
+          accountId,
+          nowMs: this.d.clock.now(),
+        },
+        token,
+        sender,
+      );
+    }
+    const active = await this.validate(accountId, token);
+    if (active !== null) refuseBoundBearer(active);
+    return active;
   }
 
   /**
