@@ -4,11 +4,15 @@
  * Imports only jose and node: built-ins, so an application can depend on it alone.
  */
 export type { ScopeFormat } from './assertion.ts';
+export type { DpopOption } from './dpop.ts';
+export type { DpopRequest, DpopVerifyBounds } from './dpop-verify.ts';
 export {
   CertmintClientError,
   type ClientErrorCode,
   ConfigurationError,
   InsufficientScopeError,
+  InvalidDpopProofError,
+  type InvalidDpopProofReason,
   InvalidTokenError,
   type InvalidTokenReason,
   JwksError,
