@@ -117,12 +117,16 @@ export class TokenService {
       if (!scopes.every((s) => client.integration.scopes.includes(s))) {
         throw new OAuthError('invalid_scope', 'ScopeMismatched');
       }
-      const dpop = await tokenEndpointProof(client.integration, sender, {
-        url: this.endpoint(accountId, 'token'),
-        nowMs: now,
-        nonces: this.d.dpopNonces ?? null,
-        replayScope: `token|${accountId}`,
-      });
+      // The hot path: no header and not required → no DPoP work at all (not even a promise).
+      const dpop =
+        sender.dpopProof === undefined && client.integration.dpop !== 'required'
+          ? null
+          : await tokenEndpointProof(client.integration, sender, {
+              url: this.endpoint(accountId, 'token'),
+              nowMs: now,
+              nonces: this.d.dpopNonces ?? null,
+              replayScope: `token|${accountId}`,
+            });
       await this.claimOnce(accountId, client, dpop);
       const token = await this.sign(accountId, client, scopes, now, dpop?.jkt ?? null);
       return {
@@ -301,9 +305,15 @@ export class TokenService {
     client: AuthenticatedClient,
     dpop: AcceptedProof | null = null,
   ): Promise<void> {
+    if (dpop === null) {
+      if (!(await this.replay.submit(replayKey(accountId, client)))) {
+        throw new OAuthError('invalid_client', 'AssertionReplayed');
+      }
+      return;
+    }
     const [assertion, proof] = await Promise.all([
       this.replay.submit(replayKey(accountId, client)),
-      dpop === null ? true : this.replay.submit(dpop.replay),
+      this.replay.submit(dpop.replay),
     ]);
     if (!assertion) throw new OAuthError('invalid_client', 'AssertionReplayed');
     if (!proof) throw new OAuthError('invalid_dpop_proof', 'DpopProofReplayed');
