@@ -228,7 +228,7 @@ export const EVENT_EXPLANATIONS: Readonly<Record<AuditEventType, Explanation>> =
   'role.update': { meaning: "A role's name, state or permissions were changed.", action: null },
   'integration.create': { meaning: 'An integration record was created.', action: null },
   'integration.update': {
-    meaning: "An integration record's name, state, grant or scopes were changed.",
+    meaning: "An integration record's name, state, grant, scopes or DPoP mode were changed.",
     action: null,
   },
   'password.reset': {
