@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { OAuthError } from '../domain/oauth-error.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { Actor } from '../service/context.ts';
+import { insufficientScope } from '../service/token/dpop-resource.ts';
 import type { ActiveToken } from '../service/token/token-service.ts';
 import type { AppContext } from './context.ts';
 import { dpopSender } from './sender.ts';
@@ -37,13 +38,7 @@ export async function requireBearer(
   const sender = cred.scheme === 'DPoP' ? dpopSender(ctx, req) : {};
   const active = await ctx.services.tokens.authorize(accountId, cred.scheme, cred.token, sender);
   if (!active) throw new OAuthError('invalid_token', null);
-  // RFC 6750 §3.1: the description may say which scope is missing (nothing secret: the token is good).
-  if (scope && !active.claims.scope.includes(scope))
-    throw new OAuthError(
-      'insufficient_scope',
-      null,
-      `this resource needs an access token with the ${scope} scope`,
-    );
+  if (scope && !active.claims.scope.includes(scope)) throw insufficientScope(cred.scheme, scope);
   return active;
 }
 

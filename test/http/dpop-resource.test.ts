@@ -117,6 +117,29 @@ describeEachStore('DPoP at a protected resource', (factory) => {
     challenged(await call(`DPoP ${bound}`, await proof({}, other)), 'invalid_dpop_proof');
   });
 
+  it('a bound token lacking a scope: 403 insufficient_scope with a DPoP challenge', async () => {
+    const rotation = `/accounts/${f.accountId}/services/rest/auth/oauth2/v1/clients/${f.clientId}/certificates`;
+    const res = await f.app.inject({
+      method: 'GET',
+      url: rotation,
+      headers: {
+        authorization: `DPoP ${bound}`,
+        dpop: await key.proof('GET', `${PUBLIC_URL}${rotation}`, nowS(f.clock), {
+          ath: ath(bound),
+        }),
+      },
+    });
+    assert.equal(res.statusCode, 403, res.body);
+    assert.deepEqual(res.json(), {
+      error: 'insufficient_scope',
+      error_description: 'this resource needs an access token with the rest_webservices scope',
+    });
+    assert.equal(
+      res.headers['www-authenticate'],
+      `DPoP realm="${f.accountId}", error="insufficient_scope", ${ALGS}`,
+    );
+  });
+
   it('still answers unbound Bearer tokens as before', async () => {
     const res = await call(`Bearer ${bearer}`);
     assert.equal(res.statusCode, 200, res.body);

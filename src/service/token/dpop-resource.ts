@@ -20,6 +20,18 @@ export const dpopChallenge = (
   description?: string,
 ) => new OAuthError(error, detail, description, { status: 401, dpopAlgs: DPOP_ALGS });
 
+/**
+ * 403 insufficient_scope (RFC 6750 §3.1); for the DPoP scheme with a DPoP challenge (RFC 9449
+ * §7.1). The description may name the scope: the token is good, nothing secret is told.
+ */
+export const insufficientScope = (scheme: 'Bearer' | 'DPoP', scope: string) =>
+  new OAuthError(
+    'insufficient_scope',
+    null,
+    `this resource needs an access token with the ${scope} scope`,
+    scheme === 'DPoP' ? { dpopAlgs: DPOP_ALGS } : {},
+  );
+
 /** A bound token presented as Bearer: refused, the challenge says which scheme to use. */
 export function refuseBoundBearer(active: ActiveToken): void {
   if (active.claims.cnf?.jkt !== undefined) {
