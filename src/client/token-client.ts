@@ -128,6 +128,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
           retry: o.retry,
           timeoutMs: o.timeoutMs,
           scopeFormat,
+          dpop,
           onSwap: () => {
             generation += 1;
             cached = undefined;
