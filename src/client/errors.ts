@@ -9,6 +9,7 @@ export type ClientErrorCode =
   | 'ERR_NETWORK'
   | 'ERR_INVALID_TOKEN'
   | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_INVALID_DPOP_PROOF'
   | 'ERR_JWKS'
   | 'ERR_ROTATION';
 
@@ -82,7 +83,11 @@ export type InvalidTokenReason =
   | 'unknown_key'
   | 'claims'
   /** A certificate-bound token (RFC 8705 §3) without the same certificate on the connection. */
-  | 'certificate';
+  | 'certificate'
+  /** A DPoP-bound token (`cnf.jkt`) sent as Bearer (RFC 9449 §7.1). */
+  | 'dpop_bound'
+  /** A token without `cnf.jkt` sent with the DPoP scheme. */
+  | 'not_dpop_bound';
 
 /** An access token failed verification: answer 401 `invalid_token` (RFC 6750 §3.1). */
 export class InvalidTokenError extends CertmintClientError {
@@ -91,6 +96,30 @@ export class InvalidTokenError extends CertmintClientError {
   constructor(reason: InvalidTokenReason, message: string, cause?: unknown) {
     super(message, { cause });
     this.name = 'InvalidTokenError';
+    this.reason = reason;
+  }
+}
+
+/** Why a DPoP proof was refused; for logs, never sent to the caller. */
+export type InvalidDpopProofReason =
+  | 'missing'
+  | 'malformed'
+  | 'algorithm'
+  | 'signature'
+  | 'method'
+  | 'url'
+  | 'stale'
+  | 'ath'
+  | 'key'
+  | 'replayed';
+
+/** The DPoP proof of a request failed (RFC 9449 §4.3, §7.1): answer 401 `invalid_dpop_proof`. */
+export class InvalidDpopProofError extends CertmintClientError {
+  readonly code = 'ERR_INVALID_DPOP_PROOF' as const;
+  readonly reason: InvalidDpopProofReason;
+  constructor(reason: InvalidDpopProofReason, message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'InvalidDpopProofError';
     this.reason = reason;
   }
 }

@@ -5,11 +5,15 @@
  */
 export type { ScopeFormat } from './assertion.ts';
 export { type ClientCertificateInput, certificateThumbprint } from './certificate-binding.ts';
+export type { DpopOption } from './dpop.ts';
+export type { DpopRequest, DpopVerifyBounds } from './dpop-verify.ts';
 export {
   CertmintClientError,
   type ClientErrorCode,
   ConfigurationError,
   InsufficientScopeError,
+  InvalidDpopProofError,
+  type InvalidDpopProofReason,
   InvalidTokenError,
   type InvalidTokenReason,
   JwksError,

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestCertificate } from './certificate-binding.ts';
-import { InsufficientScopeError, InvalidTokenError } from './errors.ts';
+import { DPOP_ALGS, type DpopRequest } from './dpop-verify.ts';
+import { InsufficientScopeError, InvalidDpopProofError, InvalidTokenError } from './errors.ts';
 import type { TokenVerifier, VerifiedToken, VerifyOptions } from './verifier.ts';
 
 export interface BearerAuthOptions {
@@ -17,6 +18,11 @@ export interface BearerAuthOptions {
    * only matters for certificate-bound tokens (RFC 8705 §3).
    */
   clientCertificateHeader?: string;
+  /**
+   * The origin clients address, e.g. `https://api.example.com`, for a DPoP proof's `htu`
+   * (behind a proxy). Default: the request's protocol and Host header.
+   */
+  origin?: string;
 }
 
 /** What the hook or middleware answers; exported for servers that want to answer themselves. */
@@ -36,6 +42,8 @@ export function verifiedToken(request: object): VerifiedToken | undefined {
 
 /** RFC 6750 §2.1: `Bearer` SP b64token. The scheme is case-insensitive (RFC 9110 §11.1). */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+/** RFC 9449 §7.1: `DPoP` SP token68, with a `DPoP` proof header. */
+const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i;
 const MALFORMED = 'The request could not be understood by the server due to malformed syntax.';
 
 function quoted(s: string): string {
@@ -51,8 +59,13 @@ export async function authenticate(
   verifier: TokenVerifier,
   authorization: string | undefined,
   opts: BearerAuthOptions = {},
+  request?: Omit<DpopRequest, 'proof'> & { dpop: DpopRequest['proof'] },
   clientCertificate?: VerifyOptions['clientCertificate'],
 ): Promise<{ token: VerifiedToken } | { challenge: BearerChallenge }> {
+  const dpopMatch = authorization === undefined ? null : DPOP.exec(authorization);
+  if (dpopMatch?.[1] && request !== undefined) {
+    return authenticateDpop(verifier, dpopMatch[1], opts, request, clientCertificate);
+  }
   const realm = `Bearer realm=${quoted(opts.realm ?? verifier.realm)}`;
   // RFC 6750 §3.1: a request with no bearer credentials at all gets the bare challenge.
   if (authorization === undefined || !/^bearer(?: |$)/i.test(authorization)) {
@@ -75,6 +88,9 @@ export async function authenticate(
     });
     return { token };
   } catch (e) {
+    if (e instanceof InvalidTokenError && e.reason === 'dpop_bound') {
+      return { challenge: dpopChallenge(opts.realm ?? verifier.realm, 'invalid_token') };
+    }
     if (e instanceof InvalidTokenError) {
       const d = 'Invalid login attempt.';
       return {
@@ -110,6 +126,73 @@ export async function authenticate(
   }
 }
 
+const DPOP_ALG_LIST = quoted(DPOP_ALGS.join(' '));
+
+/** RFC 9449 §7.1: 401 with a `DPoP` challenge naming the accepted proof algorithms. */
+function dpopChallenge(
+  realm: string,
+  error: 'invalid_token' | 'invalid_dpop_proof',
+): BearerChallenge {
+  return {
+    status: 401,
+    wwwAuthenticate: `DPoP realm=${quoted(realm)}, error="${error}", algs=${DPOP_ALG_LIST}`,
+    body: { error },
+  };
+}
+
+async function authenticateDpop(
+  verifier: TokenVerifier,
+  token: string,
+  opts: BearerAuthOptions,
+  request: Omit<DpopRequest, 'proof'> & { dpop: DpopRequest['proof'] },
+  clientCertificate?: VerifyOptions['clientCertificate'],
+): Promise<{ token: VerifiedToken } | { challenge: BearerChallenge }> {
+  const realm = opts.realm ?? verifier.realm;
+  try {
+    const verified = await verifier.verify(token, {
+      ...(opts.requiredScopes && { requiredScopes: opts.requiredScopes }),
+      dpop: { proof: request.dpop, method: request.method, url: request.url },
+      ...(clientCertificate !== undefined && { clientCertificate }),
+    });
+    return { token: verified };
+  } catch (e) {
+    if (e instanceof InvalidDpopProofError)
+      return { challenge: dpopChallenge(realm, 'invalid_dpop_proof') };
+    if (e instanceof InvalidTokenError) return { challenge: dpopChallenge(realm, 'invalid_token') };
+    if (e instanceof InsufficientScopeError) {
+      const scope = quoted(e.requiredScopes.join(' '));
+      return {
+        challenge: {
+          status: 403,
+          wwwAuthenticate: `DPoP realm=${quoted(realm)}, error="insufficient_scope", scope=${scope}, algs=${DPOP_ALG_LIST}`,
+          body: { error: 'insufficient_scope' },
+        },
+      };
+    }
+    return {
+      challenge: {
+        status: 503,
+        body: {
+          error: 'temporarily_unavailable',
+          error_description: 'The access token cannot be checked right now.',
+        },
+      },
+    };
+  }
+}
+
+/** The URL a client addressed: `origin` when configured, else the protocol and Host header. */
+function requestUrl(
+  origin: string | undefined,
+  secure: boolean,
+  host: string | undefined,
+  path: string,
+): string {
+  const base =
+    origin?.replace(/\/+$/, '') ?? `${secure ? 'https' : 'http'}://${host ?? 'localhost'}`;
+  return `${base}${path}`;
+}
+
 /**
  * Fastify `onRequest` hook: `app.addHook('onRequest', fastifyBearerAuth(verifier))`. Read the
  * token in handlers with `verifiedToken(request)`.
@@ -119,8 +202,21 @@ export function fastifyBearerAuth(
   opts: BearerAuthOptions = {},
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (request, reply) => {
-    const r = await authenticate(verifier, request.headers.authorization, opts, () =>
-      requestCertificate(request.raw, opts.clientCertificateHeader),
+    const r = await authenticate(
+      verifier,
+      request.headers.authorization,
+      opts,
+      {
+        dpop: request.headers.dpop,
+        method: request.method,
+        url: requestUrl(
+          opts.origin,
+          request.protocol === 'https',
+          request.headers.host,
+          request.url,
+        ),
+      },
+      () => requestCertificate(request.raw, opts.clientCertificateHeader),
     );
     if ('token' in r) {
       verified.set(request, r.token);
@@ -145,8 +241,17 @@ export function bearerAuth(
   opts: BearerAuthOptions = {},
 ): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void {
   return (req, res, next) => {
-    authenticate(verifier, req.headers.authorization, opts, () =>
-      requestCertificate(req, opts.clientCertificateHeader),
+    const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+    authenticate(
+      verifier,
+      req.headers.authorization,
+      opts,
+      {
+        dpop: req.headers.dpop,
+        method: req.method ?? 'GET',
+        url: requestUrl(opts.origin, secure, req.headers.host, req.url ?? '/'),
+      },
+      () => requestCertificate(req, opts.clientCertificateHeader),
     ).then(
       (r) => {
         if ('token' in r) {

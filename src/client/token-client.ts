@@ -1,4 +1,5 @@
 import { createAssertion, type ScopeFormat } from './assertion.ts';
+import { type DpopOption, DpopProver } from './dpop.ts';
 import { ConfigurationError } from './errors.ts';
 import { type AssertionAlg, loadSigningKey, type PrivateKeyInput } from './keys.ts';
 import { type RetryOptions, retryPolicy } from './retry.ts';
@@ -48,6 +49,12 @@ interface CommonOptions {
    * id in `store` (see docs/client.md, "Rotating certificates").
    */
   autoRotate?: AutoRotateOptions;
+  /**
+   * DPoP (RFC 9449): `true` for a fresh ES256 key pair of this client, or `{ privateKey, alg? }`.
+   * Token requests carry a proof; a DPoP-bound token is sent by `fetch` as `Authorization: DPoP`
+   * with a proof of the request (docs/client.md, "DPoP").
+   */
+  dpop?: DpopOption;
 }
 
 /** Exactly one of `tokenUrl` (certmint, or a NetSuite Company URL) and `accountId` (NetSuite). */
@@ -60,8 +67,10 @@ export interface TokenClient {
   /** The whole token response behind `getToken()`. */
   getTokenResponse(): Promise<TokenResponse>;
   /**
-   * `fetch` with `Authorization: Bearer`. On 401 `invalid_token` it gets a new token and
-   * retries once (not for a ReadableStream body, which cannot be sent twice).
+   * `fetch` with `Authorization: Bearer`, or `DPoP` and a proof for a DPoP-bound token. On 401
+   * `invalid_token` it gets a new token and retries once, on `use_dpop_nonce` with a new
+   * `DPoP-Nonce` it retries once with it (not for a ReadableStream body, which cannot be sent
+   * twice).
    */
   fetch(url: string | URL, init?: RequestInit): Promise<Response>;
   /** Forgets the cached token: the next call fetches a new one. */
@@ -107,6 +116,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   const policy = retryPolicy(o.retry);
   const hint = auditHint(tokenUrl);
   const audience = o.audience ?? tokenUrl;
+  const dpop = o.dpop === undefined ? undefined : new DpopProver(o.dpop, clock);
 
   let cached: Entry | undefined;
   let inflight: Promise<Entry> | undefined;
@@ -125,6 +135,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
           retry: o.retry,
           timeoutMs: o.timeoutMs,
           scopeFormat,
+          dpop,
           onSwap: () => {
             generation += 1;
             cached = undefined;
@@ -147,6 +158,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
         policy,
         timeoutMs: o.timeoutMs ?? 10_000,
         hint,
+        dpop,
         makeAssertion: () =>
           createAssertion({
             signingKey: cred.signingKey,
@@ -206,10 +218,19 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return wait === undefined ? responseNow() : wait.then(responseNow);
   };
 
-  const send = (url: string | URL, init: RequestInit | undefined, token: string) => {
+  const send = async (url: string | URL, init: RequestInit | undefined, t: TokenResponse) => {
     const headers = new Headers(init?.headers);
-    headers.set('authorization', `Bearer ${token}`);
-    return fetchFn(url, { ...init, headers });
+    const token = t.access_token;
+    const bound = dpop !== undefined && t.token_type.toLowerCase() === 'dpop';
+    if (bound) {
+      headers.set('authorization', `DPoP ${token}`);
+      headers.set('dpop', await dpop.proof(init?.method ?? 'GET', url, token));
+    } else {
+      headers.set('authorization', `Bearer ${token}`);
+    }
+    const res = await fetchFn(url, { ...init, headers });
+    if (bound) dpop.remember(url, res.headers);
+    return res;
   };
 
   return {
@@ -226,17 +247,28 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       cached = undefined;
     },
     async fetch(url, init) {
-      const token = await getToken();
-      const res = await send(url, init, token);
-      if (res.status !== 401 || !saysInvalidToken(res.headers.get('www-authenticate'))) return res;
+      const t = await getTokenResponse();
+      const res = await send(url, init, t);
+      if (res.status !== 401) return res;
+      const challenge = res.headers.get('www-authenticate');
       if (init?.body instanceof ReadableStream) return res;
+      if (dpop !== undefined && saysUseNonce(challenge) && res.headers.has('dpop-nonce')) {
+        await res.body?.cancel();
+        return send(url, init, t);
+      }
+      if (!saysInvalidToken(challenge)) return res;
       await res.body?.cancel();
       // Only drop the token this request used: when many requests fail together, the first
       // one's refresh must not be thrown away by the others.
-      if (cached?.response.access_token === token) cached = undefined;
-      return send(url, init, await getToken());
+      if (cached?.response.access_token === t.access_token) cached = undefined;
+      return send(url, init, await getTokenResponse());
     },
   };
+}
+
+/** RFC 9449 §9: a resource server's nonce demand. */
+function saysUseNonce(header: string | null): boolean {
+  return header !== null && /\berror\s*=\s*"?use_dpop_nonce\b/i.test(header);
 }
 
 /** RFC 6750 §3: `Bearer … error="invalid_token"` (the quotes are optional in practice). */

@@ -1,3 +1,4 @@
+import type { DpopProver } from './dpop.ts';
 import { NetworkError, TokenRequestError } from './errors.ts';
 import { readBounded } from './http-body.ts';
 import type { RetryPolicy } from './retry.ts';
@@ -20,6 +21,8 @@ export interface TokenRequestInput {
   policy: RetryPolicy;
   timeoutMs: number;
   hint: string;
+  /** Sends a DPoP proof with each attempt (RFC 9449 §5) and accepts `token_type: DPoP`. */
+  dpop?: DpopProver | undefined;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -34,6 +37,7 @@ type Outcome = { ok: TokenResponse } | { retry: TokenRequestError } | { fail: To
  * (the same assertion problem would recur, and every refused attempt lands in the audit trail).
  */
 export async function requestToken(r: TokenRequestInput): Promise<TokenResponse> {
+  let nonceRetried = false;
   for (let attempt = 1; ; attempt++) {
     let outcome: Outcome;
     try {
@@ -47,13 +51,26 @@ export async function requestToken(r: TokenRequestInput): Promise<TokenResponse>
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
+          ...(r.dpop && { dpop: await r.dpop.proof('POST', r.tokenUrl) }),
         },
         body: body.toString(),
         // Never follow a redirect: it would carry the assertion to another URL. A 3xx is final.
         redirect: 'manual',
         signal: AbortSignal.timeout(r.timeoutMs),
       });
-      outcome = await interpret(res, attempt, r.hint);
+      const newNonce = r.dpop?.remember(r.tokenUrl, res.headers) ?? false;
+      outcome = await interpret(res, attempt, r.hint, r.dpop !== undefined);
+      // RFC 9449 §8: the server wants its nonce in the proof; once, not counted as an attempt.
+      if (
+        'fail' in outcome &&
+        outcome.fail.error === 'use_dpop_nonce' &&
+        newNonce &&
+        !nonceRetried
+      ) {
+        nonceRetried = true;
+        attempt -= 1;
+        continue;
+      }
     } catch (e) {
       if (attempt >= r.policy.attempts) {
         const why = e instanceof Error ? (causeMessage(e) ?? e.message) : String(e);
@@ -80,7 +97,12 @@ function causeMessage(e: Error): string | undefined {
   return c instanceof Error ? `${e.message}: ${c.message}` : undefined;
 }
 
-async function interpret(res: Response, attempts: number, hint: string): Promise<Outcome> {
+async function interpret(
+  res: Response,
+  attempts: number,
+  hint: string,
+  dpop: boolean,
+): Promise<Outcome> {
   const text = await readBounded(res, MAX_BODY_BYTES);
   const json = parseJson(text);
   if (res.status >= 200 && res.status < 300) {
@@ -90,8 +112,10 @@ async function interpret(res: Response, attempts: number, hint: string): Promise
       typeof t.access_token === 'string' &&
       t.access_token !== '' &&
       typeof t.token_type === 'string' &&
-      // RFC 6749 §5.1: case-insensitive; NetSuite documents "bearer" and sends "Bearer".
-      t.token_type.toLowerCase() === 'bearer' &&
+      // RFC 6749 §5.1: case-insensitive; NetSuite documents "bearer" and sends "Bearer". A
+      // DPoP client may get either: the server decides whether to bind (RFC 9449 §5).
+      (t.token_type.toLowerCase() === 'bearer' ||
+        (dpop && t.token_type.toLowerCase() === 'dpop')) &&
       typeof t.expires_in === 'number' &&
       Number.isFinite(t.expires_in) &&
       t.expires_in > 0

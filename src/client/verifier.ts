@@ -7,6 +7,12 @@ import {
 } from 'jose';
 import { type ClientCertificateInput, certificateThumbprint } from './certificate-binding.ts';
 import {
+  checkDpopProof,
+  type DpopRequest,
+  type DpopVerifyBounds,
+  ProofReplayCache,
+} from './dpop-verify.ts';
+import {
   CertmintClientError,
   ConfigurationError,
   InsufficientScopeError,
@@ -39,6 +45,8 @@ export interface TokenVerifierOptions {
   fetch?: FetchLike;
   clock?: Clock;
   jwks?: JwksBounds;
+  /** DPoP proofs (RFC 9449): their iat window and the replay cache's size. */
+  dpop?: DpopVerifyBounds;
 }
 
 export interface VerifiedToken {
@@ -69,6 +77,11 @@ export interface VerifyOptions {
    * token (reading a socket's certificate costs a little on every request otherwise).
    */
   clientCertificate?: ClientCertificateInput | (() => ClientCertificateInput | undefined);
+  /**
+   * The request came with `Authorization: DPoP`: its proof must be good for this token, which
+   * must be DPoP-bound. Without it, a DPoP-bound token is refused (RFC 9449 §7.1).
+   */
+  dpop?: DpopRequest;
 }
 
 export interface TokenVerifier {
@@ -103,6 +116,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const jwks = new JwksCache(jwksUrl, fetchFn, clock, options.jwks);
   const baseScopes = [...(options.requiredScopes ?? [])];
   const accountInIssuer = /\/accounts\/([^/]+)$/.exec(issuer)?.[1];
+  const dpopMaxAge = options.dpop?.maxAgeSeconds ?? 60;
+  const replay = new ProofReplayCache(options.dpop?.replayCacheSize ?? 50_000);
   const base: JWTVerifyOptions = {
     issuer,
     algorithms,
@@ -152,6 +167,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       }
       const v = toVerified(payload, accountInIssuer);
       checkBinding(v, opts?.clientCertificate);
+      const cnf = payload.cnf as { jkt?: unknown } | undefined;
+      const jkt = typeof cnf?.jkt === 'string' ? cnf.jkt : undefined;
+      if (opts?.dpop === undefined && jkt !== undefined) {
+        throw new InvalidTokenError('dpop_bound', 'a DPoP-bound access token was sent as Bearer');
+      }
+      if (opts?.dpop !== undefined) {
+        if (jkt === undefined) {
+          throw new InvalidTokenError('not_dpop_bound', 'the access token is not DPoP-bound');
+        }
+        await checkDpopProof(opts.dpop, token, jkt, clock.now(), dpopMaxAge, replay);
+      }
       const required = opts?.requiredScopes ? [...baseScopes, ...opts.requiredScopes] : baseScopes;
       if (required.some((s) => !v.scopes.includes(s))) {
         throw new InsufficientScopeError(required, v.scopes);

@@ -18,12 +18,16 @@ export interface AccessTokenClaims {
   exp: number;
   /** certmint: the certificate id of the mapping that issued it (revocation follows the mapping). */
   cid: string;
-  /** RFC 7800 confirmation: `x5t#S256` for a certificate-bound token (RFC 8705 §3.1). */
+  /**
+   * RFC 7800 confirmation of a sender-constrained token: `jkt` for DPoP (RFC 9449 §6.1),
+   * `x5t#S256` for a certificate-bound token (RFC 8705 §3.1); absent for a bearer token.
+   */
   cnf?: Confirmation;
 }
 
 /** Members of `cnf`; absent for a plain bearer token. */
 export interface Confirmation {
+  jkt?: string;
   'x5t#S256'?: string;
 }
 

@@ -145,6 +145,53 @@ export const DETAIL_EXPLANATIONS: Readonly<Record<DetailCode, Explanation>> = {
     action:
       'Present the same certificate on the TLS connection as the one whose kid signs the assertion; after a rotation, switch both together.',
   },
+  DpopProofMissing: {
+    meaning:
+      'The integration requires DPoP (RFC 9449) and the token request carried no DPoP proof header.',
+    action:
+      'Send a DPoP proof with every token request (certmint/client: the dpop option), or set the integration to DPoP allowed or off.',
+  },
+  DpopProofMalformed: {
+    meaning:
+      'The DPoP header was not one well-formed proof: not a signed JWT, typ not dpop+jwt, no public jwk in its header, a missing jti, htm, htu or iat, or more than one DPoP header.',
+    action:
+      'Build the proof as RFC 9449 section 4.2 describes, with a DPoP-capable client library.',
+  },
+  DpopUnsupportedAlgo: {
+    meaning:
+      'The DPoP proof was signed with an algorithm certmint does not accept, or one that does not fit the key in its jwk header.',
+    action:
+      'Sign proofs with ES256, ES384, ES512, PS256, PS384 or PS512 and a matching key (RSA keys of at least 2048 bits).',
+  },
+  DpopSignatureValidation: {
+    meaning: "The DPoP proof's signature does not verify with the key in its own jwk header.",
+    action: 'Sign the proof with the private key of the public key it carries.',
+  },
+  DpopWrongMethod: {
+    meaning: "The DPoP proof's htm is not POST, the method of the token request.",
+    action: 'Make a new proof for each request with htm set to its HTTP method.',
+  },
+  DpopWrongUrl: {
+    meaning:
+      "The DPoP proof's htu is not this account's token endpoint (query and fragment are ignored).",
+    action:
+      "Set htu to the token_endpoint of the account's metadata, exactly as the client addresses it.",
+  },
+  DpopProofStale: {
+    meaning:
+      "The DPoP proof's iat is more than 60 seconds in the past or more than 5 seconds in the future.",
+    action: "Make a fresh proof for each request and correct the client's clock (use NTP).",
+  },
+  DpopProofReplayed: {
+    meaning: 'The same DPoP proof (same key and jti) was used before.',
+    action: 'Make a new proof, with a new jti, for every request.',
+  },
+  DpopNonceRequired: {
+    meaning:
+      'The server asks for DPoP nonces and the proof had none, or an unknown or expired one; the answer was use_dpop_nonce with a fresh DPoP-Nonce header.',
+    action:
+      'Retry once with the nonce of the DPoP-Nonce response header in the proof (DPoP-capable clients do this by themselves).',
+  },
 };
 
 /** What each kind of event records. A failure with a detail code is explained by the code. */
@@ -193,7 +240,7 @@ export const EVENT_EXPLANATIONS: Readonly<Record<AuditEventType, Explanation>> =
   'role.update': { meaning: "A role's name, state or permissions were changed.", action: null },
   'integration.create': { meaning: 'An integration record was created.', action: null },
   'integration.update': {
-    meaning: "An integration record's name, state, grant or scopes were changed.",
+    meaning: "An integration record's name, state, grant, scopes or DPoP mode were changed.",
     action: null,
   },
   'password.reset': {

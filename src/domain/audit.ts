@@ -32,6 +32,16 @@ export const DETAIL_CODES = [
   // RFC 8705: the integration requires certificate-bound tokens (mutual TLS).
   'ClientCertificateMissing',
   'ClientCertificateMismatch',
+  // DPoP at the token endpoint (RFC 9449 §4.3, §5, §8)
+  'DpopProofMissing',
+  'DpopProofMalformed',
+  'DpopUnsupportedAlgo',
+  'DpopSignatureValidation',
+  'DpopWrongMethod',
+  'DpopWrongUrl',
+  'DpopProofStale',
+  'DpopProofReplayed',
+  'DpopNonceRequired',
 ] as const;
 export type DetailCode = (typeof DETAIL_CODES)[number];
 export const isDetailCode = (c: string): c is DetailCode =>

@@ -1,4 +1,7 @@
 export type IntegrationState = 'enabled' | 'blocked';
+/** DPoP (RFC 9449) for the integration's tokens: ignored, honoured when sent, or demanded. */
+export type DpopMode = 'off' | 'allowed' | 'required';
+export const DPOP_MODES: readonly DpopMode[] = ['off', 'allowed', 'required'];
 
 export interface Integration {
   accountId: string;
@@ -15,6 +18,7 @@ export interface Integration {
   scopes: import('./scope.ts').Scope[];
   /** Certificate-bound tokens over mutual TLS (RFC 8705 §3); see MTLS_BINDING_MODES. */
   mtlsBinding: MtlsBinding;
+  dpop: DpopMode;
   createdAt: number;
 }
 

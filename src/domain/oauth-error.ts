@@ -15,7 +15,10 @@ export type OAuthErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'temporarily_unavailable'
-  | 'server_error';
+  | 'server_error'
+  // RFC 9449 §12.2: a bad DPoP proof; the server wants a proof with its nonce (§8, §9).
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -28,6 +31,9 @@ const STATUS: Record<OAuthErrorCode, number> = {
   insufficient_scope: 403,
   temporarily_unavailable: 503,
   server_error: 500,
+  // At the token endpoint (RFC 9449 §5, §8); a protected resource answers 401 (§7.1, §9).
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
 };
 
 export interface OAuthErrorOptions {
@@ -35,6 +41,13 @@ export interface OAuthErrorOptions {
   status?: number;
   /** Seconds the client should wait: sent as `Retry-After` (RFC 9110 §10.2.3). */
   retryAfterS?: number;
+  /** A fresh server nonce for the client's next proof: sent as `DPoP-Nonce` (RFC 9449 §8.1). */
+  dpopNonce?: string;
+  /**
+   * Answer a protected resource's 401 with a `DPoP` challenge naming these algorithms
+   * (RFC 9449 §7.1) instead of the Bearer one.
+   */
+  dpopAlgs?: readonly string[];
 }
 
 export class OAuthError extends Error {
@@ -44,6 +57,8 @@ export class OAuthError extends Error {
   /** A safe, generic description; only sent when it adds nothing an attacker could use. */
   readonly description: string | undefined;
   readonly retryAfterS: number | undefined;
+  readonly dpopNonce: string | undefined;
+  readonly dpopAlgs: readonly string[] | undefined;
   constructor(
     error: OAuthErrorCode,
     detail: DetailCode | null,
@@ -57,6 +72,8 @@ export class OAuthError extends Error {
     this.detail = detail;
     this.description = description;
     this.retryAfterS = options.retryAfterS;
+    this.dpopNonce = options.dpopNonce;
+    this.dpopAlgs = options.dpopAlgs;
   }
 }
 

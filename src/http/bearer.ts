@@ -1,19 +1,30 @@
-/** Bearer tokens on protected resources (RFC 6750 §2.1 header form only). */
+/**
+ * Access tokens on protected resources: RFC 6750 §2.1 `Bearer` (header form only) and RFC 9449
+ * §7.1 `DPoP` with its proof header.
+ */
 import type { FastifyRequest } from 'fastify';
 import { OAuthError } from '../domain/oauth-error.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { Actor } from '../service/context.ts';
+import { insufficientScope } from '../service/token/dpop-resource.ts';
 import { presentedCertificateFits } from '../service/token/mtls.ts';
 import type { ActiveToken } from '../service/token/token-service.ts';
 import { clientCertificate } from './client-certificate.ts';
 import type { AppContext } from './context.ts';
+import { dpopSender } from './sender.ts';
 
-export function bearerToken(req: FastifyRequest): string | null {
+export interface Credentials {
+  scheme: 'Bearer' | 'DPoP';
+  token: string;
+}
+
+/** The Authorization header's scheme and token; null without one; 400 when malformed. */
+export function accessCredentials(req: FastifyRequest): Credentials | null {
   const h = req.headers.authorization;
   if (h === undefined) return null;
-  const m = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(h);
-  if (!m?.[1]) throw new OAuthError('invalid_request', 'InvalidRequest');
-  return m[1];
+  const m = /^(Bearer|DPoP) +([A-Za-z0-9._~+/-]+=*)$/i.exec(h);
+  if (!m?.[1] || !m[2]) throw new OAuthError('invalid_request', 'InvalidRequest');
+  return { scheme: m[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', token: m[2] };
 }
 
 /** The active token of this account, or OAuthError invalid_token (401). */
@@ -23,10 +34,11 @@ export async function requireBearer(
   accountId: string,
   scope?: Scope,
 ): Promise<ActiveToken> {
-  const token = bearerToken(req);
+  const cred = accessCredentials(req);
   // RFC 6750 §3.1: no credentials at all → 401 with the realm but no error code.
-  if (token === null) throw new OAuthError('invalid_token', null);
-  const active = await ctx.services.tokens.validate(accountId, token);
+  if (cred === null) throw new OAuthError('invalid_token', null);
+  const sender = cred.scheme === 'DPoP' ? dpopSender(ctx, req) : {};
+  const active = await ctx.services.tokens.authorize(accountId, cred.scheme, cred.token, sender);
   if (!active) throw new OAuthError('invalid_token', null);
   // RFC 8705 §3: a certificate-bound token only over a connection presenting that certificate.
   if (!presentedCertificateFits(active.claims.cnf, clientCertificate(ctx.clientCertificates, req)))
@@ -35,13 +47,7 @@ export async function requireBearer(
       null,
       'the access token is bound to a client certificate this connection did not present',
     );
-  // RFC 6750 §3.1: the description may say which scope is missing (nothing secret: the token is good).
-  if (scope && !active.claims.scope.includes(scope))
-    throw new OAuthError(
-      'insufficient_scope',
-      null,
-      `this resource needs an access token with the ${scope} scope`,
-    );
+  if (scope && !active.claims.scope.includes(scope)) throw insufficientScope(cred.scheme, scope);
   return active;
 }
 

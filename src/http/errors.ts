@@ -34,6 +34,7 @@ export function sendError(reply: FastifyReply, err: unknown, ctx: ErrorContext):
   reply.header('cache-control', 'no-store');
   if (err instanceof OAuthError) {
     if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
+    if (err.dpopNonce !== undefined) reply.header('dpop-nonce', err.dpopNonce);
     const body: Record<string, string> = { error: err.error };
     const description = ctx.explain && err.detail ? err.detail : err.description;
     if (description) body.error_description = description;
@@ -43,9 +44,11 @@ export function sendError(reply: FastifyReply, err: unknown, ctx: ErrorContext):
         'www-authenticate',
         ctx.scheme === 'Basic'
           ? `Basic ${realm}`
-          : err.error === 'invalid_token' || err.error === 'insufficient_scope'
-            ? `Bearer ${realm}, error="${err.error}"`
-            : `Bearer ${realm}`,
+          : err.dpopAlgs !== undefined
+            ? `DPoP ${realm}, error="${err.error}", algs="${err.dpopAlgs.join(' ')}"`
+            : err.error === 'invalid_token' || err.error === 'insufficient_scope'
+              ? `Bearer ${realm}, error="${err.error}"`
+              : `Bearer ${realm}`,
       );
     }
     return reply.code(err.status).send(body);

@@ -8,10 +8,18 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { OAuthError } from '../domain/oauth-error.ts';
 import type { ServiceMetrics } from '../service/metrics.ts';
 import type { Services } from '../service/services.ts';
-import { bearerToken } from './bearer.ts';
+import { accessCredentials } from './bearer.ts';
 import { sendError } from './errors.ts';
 
 export const METRICS_PATH = '/metrics';
+
+/** The Bearer token of the request; null without Authorization; 400 for another scheme. */
+function bearerToken(req: FastifyRequest): string | null {
+  const cred = accessCredentials(req);
+  if (cred === null) return null;
+  if (cred.scheme !== 'Bearer') throw new OAuthError('invalid_request', 'InvalidRequest');
+  return cred.token;
+}
 
 /** What buildApp does about metrics (absent: nothing is measured nor served). */
 export interface MetricsOptions {

@@ -58,6 +58,8 @@ export interface OpenServicesOptions {
   notices?: NoticeSettings;
   /** OAuth endpoint rate limits of this node (default: DEFAULT_RATE_LIMITS). */
   rateLimits?: ServicesOptions['rateLimits'];
+  /** Demand server nonces in DPoP proofs (RFC 9449 §8). */
+  dpopNonce?: boolean;
 }
 
 /**
@@ -143,6 +145,7 @@ function servicesOptions(opts: OpenServicesOptions, store: Store, master: Master
     ownsStore: true,
     notices: opts.notices,
     ...(opts.rateLimits && { rateLimits: opts.rateLimits }),
+    ...(opts.dpopNonce && { dpopNonce: true }),
     ...(opts.auditRetentionDays !== undefined && { auditRetentionDays: opts.auditRetentionDays }),
   };
 }

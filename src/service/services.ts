@@ -57,6 +57,7 @@ import {
 import { createMapping, revokeMapping } from './records/mappings.ts';
 import { createRole, getRole, listRoles, updateRole } from './records/roles.ts';
 import { AUDIT_RETENTION_DAYS, purgeAudit } from './retention.ts';
+import { DpopNonces } from './token/dpop-nonce.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './token/rate-limit.ts';
 import { RecordCache } from './token/record-cache.ts';
 import { SigningKeys } from './token/signing-keys.ts';
@@ -143,6 +144,8 @@ export interface ServicesOptions {
   auditRetentionDays?: number;
   /** How often the background jobs run (default PURGE_INTERVAL_MS). */
   purgeIntervalMs?: number;
+  /** Demand server nonces in DPoP proofs at the token endpoint (RFC 9449 §8). Default off. */
+  dpopNonce?: boolean;
 }
 
 /** Where background jobs report failures (a logger's warn). */
@@ -201,8 +204,9 @@ export function createServices(opts: ServicesOptions): Services {
   const limiter = new RateLimiter(clock, { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits });
   const metrics = new ServiceMetrics({ store, clock, cache, limiter });
   const audit = new AuditWriter(store.audit, metrics);
+  const dpopNonces = opts.dpopNonce ? new DpopNonces(opts.master, clock) : null;
   const tokens = new TokenService({
-    ...{ store, clock, cache, keys, audit, limiter, publicUrl },
+    ...{ store, clock, cache, keys, audit, limiter, publicUrl, dpopNonces },
     onReplayFlush: (s, _n, failed) => metrics.storeFlushed('replay', s, failed),
   });
   const consoleAuth = auditRefusals(

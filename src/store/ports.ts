@@ -7,7 +7,12 @@
 import type { Account } from '../domain/account.ts';
 import type { AuditEvent, AuditFilter } from '../domain/audit.ts';
 import type { Entity, EntityType } from '../domain/entity.ts';
-import type { Integration, IntegrationState, MtlsBinding } from '../domain/integration.ts';
+import type {
+  DpopMode,
+  Integration,
+  IntegrationState,
+  MtlsBinding,
+} from '../domain/integration.ts';
 import type { Mapping } from '../domain/mapping.ts';
 import type { Permission, Role } from '../domain/permissions.ts';
 import type { Scope } from '../domain/scope.ts';
@@ -103,6 +108,7 @@ export interface NewIntegration {
   createdAt: number;
   /** Default 'off'. */
   mtlsBinding?: MtlsBinding;
+  dpop?: DpopMode;
 }
 
 export interface IntegrationStore {
@@ -114,7 +120,9 @@ export interface IntegrationStore {
   update(
     accountId: string,
     id: number,
-    patch: Partial<Pick<Integration, 'name' | 'state' | 'm2mGrant' | 'scopes' | 'mtlsBinding'>>,
+    patch: Partial<
+      Pick<Integration, 'name' | 'state' | 'm2mGrant' | 'scopes' | 'mtlsBinding' | 'dpop'>
+    >,
   ): Promise<Integration | null>;
 }
 

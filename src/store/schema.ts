@@ -66,6 +66,8 @@ export interface IntegrationsTable {
   created_at: number;
   /** Migration 0007: 'off' | 'allowed' | 'required' (RFC 8705 certificate-bound tokens). */
   mtls_binding: string;
+  /** 'off' | 'allowed' | 'required' (migration 0006). */
+  dpop_mode: string;
 }
 
 export interface MappingsTable {

@@ -130,6 +130,7 @@ describe('public types of certmint/client', () => {
       'CertmintClientError',
       'ConfigurationError',
       'InsufficientScopeError',
+      'InvalidDpopProofError',
       'InvalidTokenError',
       'JwksError',
       'NetworkError',

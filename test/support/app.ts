@@ -20,6 +20,8 @@ export interface TestAppOptions {
   logger?: FastifyBaseLogger;
   /** OAuth endpoint rate limits (default: the services' defaults). */
   rateLimits?: ServicesOptions['rateLimits'];
+  /** Demand DPoP server nonces (serve --dpop-nonce). */
+  dpopNonce?: boolean;
   /** Further buildApp options (timeouts, limits). */
   app?: Partial<Omit<AppDeps, 'services'>>;
 }
@@ -33,6 +35,7 @@ export async function testApp(
     publicUrl: o.publicUrl,
     ...(o.clock && { clock: o.clock }),
     ...(o.rateLimits && { rateLimits: o.rateLimits }),
+    ...(o.dpopNonce && { dpopNonce: true }),
   });
   const app = await buildApp({
     ...o.app,

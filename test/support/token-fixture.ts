@@ -91,6 +91,9 @@ export async function tokenFixture(
     metrics?: AppDeps['metrics'];
     /** Further buildApp options (TLS, the client-certificate header). */
     app?: TestAppOptions['app'];
+    /** The integration's DPoP mode (default off) and server nonces (default none). */
+    dpop?: 'off' | 'allowed' | 'required';
+    dpopNonce?: boolean;
   } = {},
 ): Promise<Fixture> {
   const clock = new FixedClock(opts.startAt ?? T0);
@@ -115,6 +118,7 @@ export async function tokenFixture(
     name: 'App',
     m2mGrant: true,
     scopes: ['restlets', 'rest_webservices'],
+    ...(opts.dpop && { dpop: opts.dpop }),
   });
   const { app, services } = await testApp({
     store,
@@ -126,6 +130,7 @@ export async function tokenFixture(
     ...((opts.metrics || opts.app) && {
       app: { ...opts.app, ...(opts.metrics && { metrics: opts.metrics }) },
     }),
+    ...(opts.dpopNonce && { dpopNonce: true }),
   });
   const issuer = `${opts.publicUrl ?? PUBLIC_URL}/accounts/${accountId}`;
   const tokenUrl = `${issuer}/services/rest/auth/oauth2/v1/token`;

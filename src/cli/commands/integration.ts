@@ -14,6 +14,11 @@ const mtlsOption = () =>
     '--mtls-binding <mode>',
     'certificate-bound tokens over mutual TLS: off | allowed | required',
   ).choices(MTLS_BINDING_MODES);
+const dpopOption = () =>
+  new Option(
+    '--dpop <mode>',
+    'DPoP (RFC 9449): off (proofs ignored, Bearer tokens), allowed (a proof binds the token), required',
+  ).choices(['off', 'allowed', 'required']);
 
 const integrationLines = (i: Integration): string[] => [
   `name:            ${i.name} (id ${i.id}, account ${i.accountId})`,
@@ -23,6 +28,7 @@ const integrationLines = (i: Integration): string[] => [
   `M2M grant:       ${i.m2mGrant ? 'yes' : 'no'}`,
   `scopes:          ${i.scopes.join(',') || '-'}`,
   `mTLS binding:    ${i.mtlsBinding}`,
+  `DPoP:            ${i.dpop}`,
 ];
 
 export function integrationCommand(): Command {
@@ -39,6 +45,7 @@ export function integrationCommand(): Command {
     .option('--scope <list>', SCOPE_HELP)
     .addOption(stateOption().default('enabled'))
     .addOption(mtlsOption())
+    .addOption(dpopOption())
     .addHelpText(
       'after',
       '\nExample:\n  certmint integration create --account 123456 --name "CI" --m2m --scope restlets,rest_webservices',
@@ -52,6 +59,7 @@ export function integrationCommand(): Command {
           scope?: string;
           state: string;
           mtlsBinding?: string;
+          dpop?: string;
         },
         cmd: Command,
       ) => {
@@ -63,6 +71,7 @@ export function integrationCommand(): Command {
             ...(opts.scope === undefined ? {} : { scopes: opts.scope }),
             state: opts.state,
             ...(opts.mtlsBinding === undefined ? {} : { mtlsBinding: opts.mtlsBinding }),
+            ...(opts.dpop === undefined ? {} : { dpop: opts.dpop }),
           });
           emit(g, { ...i, clientSecret }, () =>
             [
@@ -88,6 +97,7 @@ export function integrationCommand(): Command {
     .option('--scope <list>', `${SCOPE_HELP}; replaces the list`)
     .addOption(stateOption())
     .addOption(mtlsOption())
+    .addOption(dpopOption())
     .addHelpText(
       'after',
       '\nExample:\n  certmint integration update --account 123456 <clientId> --state blocked',
@@ -102,6 +112,7 @@ export function integrationCommand(): Command {
           scope?: string;
           state?: string;
           mtlsBinding?: string;
+          dpop?: string;
         },
         cmd: Command,
       ) => {
@@ -111,6 +122,7 @@ export function integrationCommand(): Command {
         if (opts.scope !== undefined) patch.scopes = opts.scope;
         if (opts.state !== undefined) patch.state = opts.state;
         if (opts.mtlsBinding !== undefined) patch.mtlsBinding = opts.mtlsBinding;
+        if (opts.dpop !== undefined) patch.dpop = opts.dpop;
         await withServices(cmd, async (svc, g) => {
           const i = await svc.records.updateIntegration(SYSTEM, opts.account, clientId, patch);
           emit(g, i, () => ['updated integration record', ...integrationLines(i)].join('\n'));
@@ -141,13 +153,14 @@ export function integrationCommand(): Command {
         const all = await svc.records.listIntegrations(SYSTEM, opts.account);
         emit(g, all, () =>
           table(
-            ['ID', 'NAME', 'STATE', 'M2M', 'SCOPES', 'MTLS', 'CLIENT ID', 'CREATED'],
+            ['ID', 'NAME', 'STATE', 'M2M', 'SCOPES', 'DPOP', 'MTLS', 'CLIENT ID', 'CREATED'],
             all.map((i) => [
               String(i.id),
               i.name,
               i.state,
               i.m2mGrant ? 'yes' : 'no',
               i.scopes.join(',') || '-',
+              i.dpop,
               i.mtlsBinding,
               i.clientId,
               isoTime(i.createdAt),

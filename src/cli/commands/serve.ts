@@ -6,6 +6,7 @@ import type { NoticeSettings } from '../../service/notices/index.ts';
 import type { Services } from '../../service/services.ts';
 import { CliError } from '../errors.ts';
 import { firstLogin, firstLoginText } from '../first-login.ts';
+import { envVar } from '../io.ts';
 import { listenMetrics, type MetricsFlags, metricsSettings } from '../metrics-settings.ts';
 import { addNoticeOptions, describeNotices } from '../notice-options.ts';
 import { globalOptions, write } from '../output.ts';
@@ -52,7 +53,7 @@ type ServeCommandFlags = ServeFlags &
   LimitFlags &
   OperationsFlags &
   MetricsFlags &
-  TlsFlags;
+  TlsFlags & { dpopNonce?: boolean };
 
 export function serveCommand(): Command {
   const serve = new Command('serve')
@@ -131,6 +132,10 @@ export function serveCommand(): Command {
     .option(
       '--client-cert-header <name>',
       'behind a TLS-terminating proxy: the header it puts the client certificate in, URL-encoded PEM; the proxy must strip it from client requests ($CERTMINT_CLIENT_CERT_HEADER)',
+    )
+    .option(
+      '--dpop-nonce',
+      'demand a server nonce in DPoP proofs at the token endpoint, RFC 9449 §8 (or CERTMINT_DPOP_NONCE=1)',
     );
   return addNoticeOptions(serve)
     .addHelpText(
@@ -147,6 +152,7 @@ export function serveCommand(): Command {
       const ops = operationsSettings(o);
       const secret = masterSecret(o.secretFile);
       const metrics = metricsSettings(o);
+      const dpopNonce = o.dpopNonce === true || envVar('CERTMINT_DPOP_NONCE') === '1';
       const { openServices } = await import('../../service/runtime.ts');
       // Refuses, in one line, a PostgreSQL node without CERTMINT_SECRET, and a node whose
       // secret or public URL differs from the store's (service/cluster.ts).
@@ -162,6 +168,7 @@ export function serveCommand(): Command {
         clock: systemClock,
         notices,
         rateLimits: limits.rate,
+        dpopNonce,
       });
       write(`store: ${describeStore(g.location)} (${services.dialect})`);
       if (ops.changePublicUrl) {
@@ -199,6 +206,7 @@ export function serveCommand(): Command {
             clientCertificates: tls.tls.clientCertificates,
           },
           clientCertificateHeader: tls.clientCertificateHeader,
+          dpopNonce,
         };
         await serveWithWorkers(services, logger, settings, workers, notices);
         const certs = describeClientCertificates(tls);

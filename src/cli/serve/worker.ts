@@ -35,6 +35,8 @@ export interface WorkerSettings {
   /** HTTPS and client certificates (RFC 8705), as the primary read them; null: plain HTTP. */
   tls: TlsSettings | null;
   clientCertificateHeader: string | null;
+  /** Demand DPoP server nonces (sealed with the master key, so any worker accepts any's). */
+  dpopNonce: boolean;
 }
 
 export type ToWorker = { certmint: 'start'; settings: WorkerSettings } | { certmint: 'stop' };
@@ -78,6 +80,7 @@ async function serveAsWorker(s: WorkerSettings, stopRequested: () => boolean): P
     feedTimeoutMs: s.feedTimeoutMs,
     clock: systemClock,
     rateLimits: s.rateLimits,
+    dpopNonce: s.dpopNonce,
   });
   const { buildApp } = await import('../../http/app.ts');
   const app = await buildApp({

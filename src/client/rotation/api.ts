@@ -6,6 +6,7 @@
  * with a bearer token of scope rest_webservices. NetSuite serves it on the account's RESTlet
  * domain; certmint under the account's issuer, next to the token endpoint.
  */
+import type { DpopProver } from '../dpop.ts';
 import { ConfigurationError } from '../errors.ts';
 import { readBounded } from '../http-body.ts';
 import type { FetchLike } from '../token-request.ts';
@@ -31,6 +32,8 @@ export interface ApiCall {
   /** The certificates collection URL of the client. */
   url: string;
   accessToken: string;
+  /** Set when the token is DPoP-bound: each call sends `Authorization: DPoP` and a proof. */
+  dpop?: DpopProver | undefined;
 }
 
 /**
@@ -116,7 +119,12 @@ async function call(c: ApiCall, method: 'GET' | 'POST', url: string, body?: unkn
     res = await c.fetch(url, {
       method,
       headers: {
-        authorization: `Bearer ${c.accessToken}`,
+        ...(c.dpop === undefined
+          ? { authorization: `Bearer ${c.accessToken}` }
+          : {
+              authorization: `DPoP ${c.accessToken}`,
+              dpop: await c.dpop.proof(method, url, c.accessToken),
+            }),
         accept: 'application/json',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },

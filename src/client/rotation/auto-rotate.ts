@@ -10,6 +10,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { ScopeFormat } from '../assertion.ts';
+import type { DpopProver } from '../dpop.ts';
 import { ConfigurationError, RotationError } from '../errors.ts';
 import { type AssertionAlg, loadSigningKey, type SigningKey } from '../keys.ts';
 import type { RetryOptions } from '../retry.ts';
@@ -17,7 +18,7 @@ import type { FetchLike } from '../token-request.ts';
 import { type ApiCall, certificatesUrlFor, list } from './api.ts';
 import { type CredentialStore, validUntilOf } from './credential-store.ts';
 import { durationMs } from './duration.ts';
-import { rotateCertificate, rotationToken } from './rotate.ts';
+import { rotateWith, rotationToken } from './rotate.ts';
 
 export interface AutoRotateOptions {
   /** How long before the end of validity to rotate: `'30d'`, `'12h'`, … or ms. */
@@ -59,6 +60,8 @@ interface Context {
   retry?: RetryOptions | undefined;
   timeoutMs?: number | undefined;
   scopeFormat: ScopeFormat;
+  /** The token client's DPoP prover, when it has one: rotation tokens are bound the same way. */
+  dpop?: DpopProver | undefined;
   /** The credential changed: drop the cached token. */
   onSwap: () => void;
 }
@@ -153,7 +156,7 @@ export class AutoRotation {
   /** Role, entity and end of validity of the current certificate, from the rotation API's list. */
   async #lookup(): Promise<void> {
     const c = this.#cred;
-    const accessToken = await rotationToken(
+    const token = await rotationToken(
       { ...this.ctx, clientId: this.ctx.clientId },
       this.ctx.tokenUrl,
       c.certificateId,
@@ -163,7 +166,8 @@ export class AutoRotation {
       fetch: this.ctx.fetch,
       timeoutMs: this.ctx.timeoutMs ?? 10_000,
       url: this.o.certificatesUrl ?? certificatesUrlFor(this.ctx.tokenUrl, this.ctx.clientId),
-      accessToken,
+      accessToken: token.accessToken,
+      dpop: token.dpop,
     };
     const found = (await list(api)).find((x) => x.certificateId === c.certificateId);
     if (!found) {
@@ -188,38 +192,41 @@ export class AutoRotation {
         if (!this.#due()) return;
       }
       const c = this.#cred;
-      const rotated = await rotateCertificate({
-        tokenUrl: this.ctx.tokenUrl,
-        clientId: this.ctx.clientId,
-        certificateId: c.certificateId,
-        privateKey: c.signingKey.key,
-        role: c.role as number | string,
-        entity: c.entity as number | string,
-        fetch: this.ctx.fetch,
-        clock: this.ctx.clock,
-        scopeFormat: this.ctx.scopeFormat,
-        ...(this.ctx.retry === undefined ? {} : { retry: this.ctx.retry }),
-        ...(this.ctx.timeoutMs === undefined ? {} : { timeoutMs: this.ctx.timeoutMs }),
-        ...(this.o.alg === undefined ? {} : { alg: this.o.alg }),
-        ...(this.o.bits === undefined ? {} : { bits: this.o.bits }),
-        ...(this.o.days === undefined ? {} : { days: this.o.days }),
-        ...(this.o.commonName === undefined ? {} : { commonName: this.o.commonName }),
-        ...(this.o.certificatesUrl === undefined
-          ? {}
-          : { certificatesUrl: this.o.certificatesUrl }),
-        // Saved, then used: only then is the old certificate revoked.
-        onProven: async (r) => {
-          await this.#credentials.save({ ...r, role: c.role, entity: c.entity });
-          this.#cred = {
-            certificateId: r.certificateId,
-            signingKey: loadSigningKey(r.privateKey),
-            validUntil: r.validUntil.getTime(),
-            role: c.role,
-            entity: c.entity,
-          };
-          this.ctx.onSwap();
+      const rotated = await rotateWith(
+        {
+          tokenUrl: this.ctx.tokenUrl,
+          clientId: this.ctx.clientId,
+          certificateId: c.certificateId,
+          privateKey: c.signingKey.key,
+          role: c.role as number | string,
+          entity: c.entity as number | string,
+          fetch: this.ctx.fetch,
+          clock: this.ctx.clock,
+          scopeFormat: this.ctx.scopeFormat,
+          ...(this.ctx.retry === undefined ? {} : { retry: this.ctx.retry }),
+          ...(this.ctx.timeoutMs === undefined ? {} : { timeoutMs: this.ctx.timeoutMs }),
+          ...(this.o.alg === undefined ? {} : { alg: this.o.alg }),
+          ...(this.o.bits === undefined ? {} : { bits: this.o.bits }),
+          ...(this.o.days === undefined ? {} : { days: this.o.days }),
+          ...(this.o.commonName === undefined ? {} : { commonName: this.o.commonName }),
+          ...(this.o.certificatesUrl === undefined
+            ? {}
+            : { certificatesUrl: this.o.certificatesUrl }),
+          // Saved, then used: only then is the old certificate revoked.
+          onProven: async (r) => {
+            await this.#credentials.save({ ...r, role: c.role, entity: c.entity });
+            this.#cred = {
+              certificateId: r.certificateId,
+              signingKey: loadSigningKey(r.privateKey),
+              validUntil: r.validUntil.getTime(),
+              role: c.role,
+              entity: c.entity,
+            };
+            this.ctx.onSwap();
+          },
         },
-      });
+        this.ctx.dpop,
+      );
       this.o.onRotate?.({ certificateId: rotated.certificateId, validUntil: rotated.validUntil });
     } catch (e) {
       if (e instanceof RotationError && e.step === 'revoke' && e.rotated) {

@@ -14,6 +14,7 @@
  * proven or saved is revoked again, best effort); the RotationError says which step failed.
  */
 import { createAssertion, type ScopeFormat } from '../assertion.ts';
+import { type DpopOption, DpopProver } from '../dpop.ts';
 import {
   ConfigurationError,
   type RotatedCertificate,
@@ -67,6 +68,8 @@ interface Common {
   retry?: RetryOptions;
   /** Per request (default 10 000 ms). */
   timeoutMs?: number;
+  /** DPoP (RFC 9449) for the rotation's tokens and API calls, as the token client's option. */
+  dpop?: DpopOption;
   /**
    * Called once the new certificate obtained a token, before the old one is revoked: persist the
    * new key and id here. If it throws, the rotation stops (step `save`) and nothing is revoked.
@@ -150,21 +153,29 @@ function plan(o: RotateCertificateOptions): Plan {
   };
 }
 
+/** A token of the rotation API, and the DPoP prover when the token is bound to its key. */
+export interface ApiToken {
+  accessToken: string;
+  dpop: DpopProver | undefined;
+}
+
 /** A token for `certificateId` + key with the rotation scope (a fresh assertion per attempt). */
 export function rotationToken(
   o: Pick<Common, 'clientId' | 'scopeFormat' | 'fetch' | 'retry' | 'timeoutMs'> & {
     clock: { now(): number };
+    dpop?: DpopProver | undefined;
   },
   tokenUrl: string,
   certificateId: string,
   signingKey: SigningKey,
-): Promise<string> {
+): Promise<ApiToken> {
   return requestToken({
     fetch: o.fetch ?? ((input, init) => fetch(input, init)),
     tokenUrl,
     policy: retryPolicy(o.retry),
     timeoutMs: o.timeoutMs ?? 10_000,
     hint: auditHint(tokenUrl),
+    dpop: o.dpop,
     makeAssertion: () =>
       createAssertion({
         signingKey,
@@ -176,7 +187,10 @@ export function rotationToken(
         nowMs: o.clock.now(),
         lifetimeSeconds: 300,
       }),
-  }).then((r) => r.access_token);
+  }).then((r) => ({
+    accessToken: r.access_token,
+    dpop: r.token_type.toLowerCase() === 'dpop' ? o.dpop : undefined,
+  }));
 }
 
 /** Why a step failed, as one line; the rotation scope explained where it is the likely cause. */
@@ -203,7 +217,16 @@ function fail(
   });
 }
 
-export async function rotateCertificate(o: RotateCertificateOptions): Promise<RotatedCertificate> {
+export function rotateCertificate(o: RotateCertificateOptions): Promise<RotatedCertificate> {
+  const clock = o.clock ?? systemClock;
+  return rotateWith(o, o.dpop === undefined ? undefined : new DpopProver(o.dpop, clock));
+}
+
+/** rotateCertificate with a DPoP prover of the caller's (the token client's, for autoRotate). */
+export async function rotateWith(
+  o: RotateCertificateOptions,
+  prover: DpopProver | undefined,
+): Promise<RotatedCertificate> {
   const clock = o.clock ?? systemClock;
   let p: Plan;
   let made: Awaited<ReturnType<typeof newCertificate>>;
@@ -219,11 +242,11 @@ export async function rotateCertificate(o: RotateCertificateOptions): Promise<Ro
   } catch (e) {
     throw fail('prepare', e);
   }
-  const tokenOpts = { ...o, clock };
+  const tokenOpts = { ...o, clock, dpop: prover };
 
-  let accessToken: string;
+  let token: ApiToken;
   try {
-    accessToken = await rotationToken(tokenOpts, p.tokenUrl, o.certificateId, p.current);
+    token = await rotationToken(tokenOpts, p.tokenUrl, o.certificateId, p.current);
   } catch (e) {
     throw fail('authenticate', e);
   }
@@ -231,7 +254,8 @@ export async function rotateCertificate(o: RotateCertificateOptions): Promise<Ro
     fetch: o.fetch ?? ((input, init) => fetch(input, init)),
     timeoutMs: o.timeoutMs ?? 10_000,
     url: p.certificatesUrl,
-    accessToken,
+    accessToken: token.accessToken,
+    dpop: token.dpop,
   };
 
   let uploaded: Awaited<ReturnType<typeof upload>>;

@@ -5,7 +5,7 @@
  * gone after that page was shown (a reload shows the record without it; pages are never cached).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Integration } from '../../domain/integration.ts';
+import type { DpopMode, Integration } from '../../domain/integration.ts';
 import { roleHas } from '../../domain/permissions.ts';
 import { SCOPES, type Scope } from '../../domain/scope.ts';
 import { requireAnyPermission } from '../../service/index.ts';
@@ -30,6 +30,7 @@ interface IntegrationForm {
   scopes: string[];
   /** RFC 8705 binding: off | allowed | required ('' when the form did not send it). */
   mtlsBinding: string;
+  dpop: string;
 }
 
 const MTLS_OPTIONS = [
@@ -38,12 +39,20 @@ const MTLS_OPTIONS = [
   { id: 'required', label: 'Required: token requests need the mapped certificate' },
 ];
 
+/** The integration list's DPoP column. */
+const DPOP_LABELS: Record<DpopMode, string> = {
+  off: 'Off',
+  allowed: 'Allowed',
+  required: 'Required',
+};
+
 const formOf = (req: FastifyRequest): IntegrationForm => ({
   name: field(req, 'name'),
   state: field(req, 'state') || 'enabled',
   m2m: field(req, 'm2m') === '1',
   scopes: fieldList(req, 'scope'),
   mtlsBinding: field(req, 'mtls_binding'),
+  dpop: field(req, 'dpop') || 'off',
 });
 
 /** Sent only when the form had the field: an older form must not reset the binding. */
@@ -56,6 +65,7 @@ const formFromRecord = (i: Integration): IntegrationForm => ({
   m2m: i.m2mGrant,
   scopes: [...i.scopes],
   mtlsBinding: i.mtlsBinding,
+  dpop: i.dpop,
 });
 
 function formPage(
@@ -108,6 +118,7 @@ export async function integrationRoutes(
         integrations,
         // Editing needs Integration Application; the service refuses it otherwise anyway.
         canEdit: roleHas(user.role, 'integration_application'),
+        dpopLabels: DPOP_LABELS,
         ...(q.saved && { notice: 'The integration record was saved.' }),
       },
       { title: 'Manage Integrations', section: 'integrations' },
@@ -128,6 +139,7 @@ export async function integrationRoutes(
           m2m: true,
           scopes: ['restlets', 'rest_webservices'],
           mtlsBinding: 'off',
+          dpop: 'off',
         },
         action: `${BASE}/integrations`,
       },
@@ -146,6 +158,7 @@ export async function integrationRoutes(
         m2mGrant: form.m2m,
         scopes: form.scopes,
         ...bindingOf(form),
+        dpop: form.dpop,
       });
       const kept = await env.auth.setFlash(sessionIdOf(env, req), {
         kind: 'integration_created',
@@ -209,6 +222,7 @@ export async function integrationRoutes(
         m2mGrant: form.m2m,
         scopes: form.scopes,
         ...bindingOf(form),
+        dpop: form.dpop,
       });
       return reply.redirect(`${BASE}/integrations?saved=1`, 303);
     } catch (e) {

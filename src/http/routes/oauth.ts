@@ -2,8 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAUTH_PATH } from '../../domain/endpoints.ts';
 import { OAuthError } from '../../domain/oauth-error.ts';
-import { clientCertificate } from '../client-certificate.ts';
 import { jwksSchema, oauthEndpointSchema } from '../schemas.ts';
+import { senderOf } from '../sender.ts';
 import { inAccount, resolveAccount } from './account-param.ts';
 
 const tokenResponseSchema = {
@@ -50,10 +50,12 @@ export async function oauthRoutes(app: FastifyInstance): Promise<void> {
     },
     inAccount(ctx, 'Basic', async (accountId, req, reply) => {
       noStore(reply);
-      const tlsClientCertificate = clientCertificate(ctx.clientCertificates, req);
-      return ctx.services.tokens.issue(accountId, isForm(req) ? formBody(req) : '', req.ip, {
-        ...(tlsClientCertificate && { tlsClientCertificate }),
-      });
+      return ctx.services.tokens.issue(
+        accountId,
+        isForm(req) ? formBody(req) : '',
+        req.ip,
+        senderOf(ctx, req),
+      );
     }),
   );
 

@@ -8,6 +8,8 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { invalidInput, notFound } from '../../domain/errors.ts';
 import {
   CLIENT_ID_PATTERN,
+  DPOP_MODES,
+  type DpopMode,
   type Integration,
   type IntegrationState,
   isMtlsBinding,
@@ -59,6 +61,16 @@ function mtlsBindingOf(input: unknown): MtlsBinding {
   return input;
 }
 
+function dpopOf(input: unknown): DpopMode {
+  if (typeof input !== 'string' || !(DPOP_MODES as readonly string[]).includes(input)) {
+    throw invalidInput(
+      'integration.invalid_dpop',
+      `unknown DPoP mode "${String(input).slice(0, 30)}": use off, allowed or required`,
+    );
+  }
+  return input as DpopMode;
+}
+
 function scopesOf(input: unknown): Scope[] {
   if (typeof input !== 'string' && !Array.isArray(input)) {
     throw invalidInput('scope.unknown', 'scopes must be a list such as restlets,rest_webservices');
@@ -87,6 +99,8 @@ export interface CreateIntegrationInput {
   state?: string;
   /** Certificate-bound tokens (RFC 8705): off (default), allowed or required. */
   mtlsBinding?: string;
+  /** DPoP (RFC 9449): off (default), allowed or required. */
+  dpop?: string;
 }
 
 export interface CreatedIntegration {
@@ -109,6 +123,7 @@ export async function createIntegration(
   const scopes = input.scopes === undefined ? [] : scopesOf(input.scopes);
   const state = input.state === undefined ? 'enabled' : stateOf(input.state);
   const mtlsBinding = input.mtlsBinding === undefined ? 'off' : mtlsBindingOf(input.mtlsBinding);
+  const dpop = input.dpop === undefined ? 'off' : dpopOf(input.dpop);
   requireScopesForM2m(m2mGrant, scopes);
   const clientSecret = randomBytes(32).toString('hex');
   const integration = await deps.store.integrations.create({
@@ -122,6 +137,7 @@ export async function createIntegration(
     scopes,
     createdAt: deps.clock.now(),
     mtlsBinding,
+    dpop,
   });
   await auditChange(deps, actor, 'integration.create', account.id, {
     clientId: integration.clientId,
@@ -190,6 +206,7 @@ export interface UpdateIntegrationInput {
   m2mGrant?: boolean;
   scopes?: readonly string[] | string;
   mtlsBinding?: string;
+  dpop?: string;
 }
 
 export async function updateIntegration(
@@ -202,7 +219,7 @@ export async function updateIntegration(
   const account = await permittedAccount(deps, actor, accountId, WRITE);
   const current = await findIntegration(deps, account.id, ref);
   const clean: Partial<
-    Pick<Integration, 'name' | 'state' | 'm2mGrant' | 'scopes' | 'mtlsBinding'>
+    Pick<Integration, 'name' | 'state' | 'm2mGrant' | 'scopes' | 'mtlsBinding' | 'dpop'>
   > = {};
   if (patch.name !== undefined) {
     clean.name = nameOf(patch.name, 'the integration name', 'integration.invalid_name');
@@ -213,10 +230,11 @@ export async function updateIntegration(
   }
   if (patch.scopes !== undefined) clean.scopes = scopesOf(patch.scopes);
   if (patch.mtlsBinding !== undefined) clean.mtlsBinding = mtlsBindingOf(patch.mtlsBinding);
+  if (patch.dpop !== undefined) clean.dpop = dpopOf(patch.dpop);
   if (Object.keys(clean).length === 0) {
     throw invalidInput(
       'integration.nothing_to_update',
-      'nothing to update: give a new name, state, M2M grant flag, scopes or mTLS binding',
+      'nothing to update: give a new name, state, M2M grant flag, scopes, DPoP mode or mTLS binding',
     );
   }
   requireScopesForM2m(clean.m2mGrant ?? current.m2mGrant, clean.scopes ?? current.scopes);

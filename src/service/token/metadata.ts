@@ -3,6 +3,7 @@
  * service enforces: the assertion algorithms of the registry, the scopes, private_key_jwt.
  */
 import { ASSERTION_ALGS } from '../../crypto/algorithms.ts';
+import { DPOP_ALGS } from '../../crypto/dpop-proof.ts';
 import { endpointOf, issuerOf } from '../../domain/endpoints.ts';
 import { SCOPES } from '../../domain/scope.ts';
 
@@ -25,5 +26,7 @@ export function serverMetadata(publicUrl: string, accountId: string): Record<str
     introspection_endpoint_auth_signing_alg_values_supported: algs,
     revocation_endpoint_auth_methods_supported: ['private_key_jwt'],
     revocation_endpoint_auth_signing_alg_values_supported: algs,
+    // RFC 9449 §5.1: the proof algorithms are the registry's, like the assertions'.
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
   };
 }

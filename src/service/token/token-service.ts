@@ -23,6 +23,9 @@ import {
   emptyTrace,
   replayKey,
 } from './client-auth.ts';
+import { type AcceptedProof, dpopConfirmation, tokenEndpointProof } from './dpop.ts';
+import type { DpopNonces } from './dpop-nonce.ts';
+import { refuseBoundBearer, validateDpopRequest } from './dpop-resource.ts';
 import { type Form, parseForm } from './form.ts';
 import { serverMetadata } from './metadata.ts';
 import { certificateBinding } from './mtls.ts';
@@ -44,11 +47,14 @@ export interface TokenServiceDeps {
   publicUrl: string;
   /** Told the duration of each replay-claim batch (the store latency metric). */
   onReplayFlush?: (seconds: number, items: number, failed: boolean) => void;
+  /** Server nonces for DPoP proofs (RFC 9449 §8), when the operator turned them on. */
+  dpopNonces?: DpopNonces | null;
 }
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** DPoP when the token is bound to the proof's key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
 }
 
@@ -64,8 +70,8 @@ export type IntrospectionResponse =
       exp: number;
       iat: number;
       jti: string;
-      token_type: 'Bearer';
-      /** RFC 8705 §3.2: the confirmation of a bound token. */
+      token_type: 'Bearer' | 'DPoP';
+      /** RFC 9449 §6.2 / RFC 8705 §3.2: the confirmation of a bound token. */
       cnf?: Confirmation;
     };
 
@@ -119,12 +125,27 @@ export class TokenService {
       if (!scopes.every((s) => client.integration.scopes.includes(s))) {
         throw new OAuthError('invalid_scope', 'ScopeMismatched');
       }
-      const cnf: Confirmation = {
-        ...certificateBinding(client.integration, client.mapping, sender),
-      };
-      await this.claimOnce(accountId, client);
+      // Sender constraints come before the replay claim: a refused request does not use up its
+      // assertion. Certificate binding (RFC 8705) is a byte compare; DPoP (RFC 9449) is skipped
+      // entirely, not even a promise, without a header unless the integration requires it.
+      const binding = certificateBinding(client.integration, client.mapping, sender);
+      const dpop =
+        sender.dpopProof === undefined && client.integration.dpop !== 'required'
+          ? null
+          : await tokenEndpointProof(client.integration, sender, {
+              url: this.endpoint(accountId, 'token'),
+              nowMs: now,
+              nonces: this.d.dpopNonces ?? null,
+              replayScope: `token|${accountId}`,
+            });
+      await this.claimOnce(accountId, client, dpop);
+      const cnf: Confirmation = { ...binding, ...dpopConfirmation(dpop?.jkt ?? null).cnf };
       const token = await this.sign(accountId, client, scopes, now, cnf);
-      return { access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS };
+      return {
+        access_token: token,
+        token_type: dpop === null ? 'Bearer' : 'DPoP',
+        expires_in: ACCESS_TOKEN_TTL_SECONDS,
+      };
     });
   }
 
@@ -159,7 +180,7 @@ export class TokenService {
         exp: c.exp,
         iat: c.iat,
         jti: c.jti,
-        token_type: 'Bearer',
+        token_type: c.cnf?.jkt === undefined ? 'Bearer' : 'DPoP',
         ...(c.cnf && { cnf: c.cnf }),
       };
     });
@@ -195,6 +216,34 @@ export class TokenService {
       accountId,
       token,
     );
+  }
+
+  /**
+   * The token of a protected-resource request by its scheme (RFC 6750 Bearer, RFC 9449 DPoP):
+   * a DPoP-bound token only with the DPoP scheme and a good proof (dpop-resource.ts). Null for
+   * a Bearer token that is not good; throws a DPoP challenge otherwise.
+   */
+  async authorize(
+    accountId: string,
+    scheme: 'Bearer' | 'DPoP',
+    token: string,
+    sender: SenderContext = {},
+  ): Promise<ActiveToken | null> {
+    if (scheme === 'DPoP') {
+      return validateDpopRequest(
+        {
+          validate: (t) => this.validate(accountId, t),
+          claim: (r) => this.replay.submit(r),
+          accountId,
+          nowMs: this.d.clock.now(),
+        },
+        token,
+        sender,
+      );
+    }
+    const active = await this.validate(accountId, token);
+    if (active !== null) refuseBoundBearer(active);
+    return active;
   }
 
   /**
@@ -259,11 +308,27 @@ export class TokenService {
     return client;
   }
 
-  /** Replay check last: an atomic unique insert, so parallel copies cannot all pass. */
-  private async claimOnce(accountId: string, client: AuthenticatedClient): Promise<void> {
-    if (!(await this.replay.submit(replayKey(accountId, client)))) {
-      throw new OAuthError('invalid_client', 'AssertionReplayed');
+  /**
+   * Replay check last: an atomic unique insert, so parallel copies cannot all pass. A DPoP
+   * proof's jti is claimed in the same group commit, in its own key namespace.
+   */
+  private async claimOnce(
+    accountId: string,
+    client: AuthenticatedClient,
+    dpop: AcceptedProof | null = null,
+  ): Promise<void> {
+    if (dpop === null) {
+      if (!(await this.replay.submit(replayKey(accountId, client)))) {
+        throw new OAuthError('invalid_client', 'AssertionReplayed');
+      }
+      return;
     }
+    const [assertion, proof] = await Promise.all([
+      this.replay.submit(replayKey(accountId, client)),
+      this.replay.submit(dpop.replay),
+    ]);
+    if (!assertion) throw new OAuthError('invalid_client', 'AssertionReplayed');
+    if (!proof) throw new OAuthError('invalid_dpop_proof', 'DpopProofReplayed');
   }
 
   private async sign(

@@ -185,6 +185,7 @@ async function refresh(
       'scopes',
       'created_at',
       'mtls_binding',
+      'dpop_mode',
     ])
     .expression(
       trx
@@ -201,6 +202,7 @@ async function refresh(
           'scopes',
           'created_at',
           'mtls_binding',
+          'dpop_mode',
         ])
         .where('account_id', '=', productionId),
     )

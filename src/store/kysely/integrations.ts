@@ -20,6 +20,7 @@ const COLUMNS = [
   'scopes',
   'created_at',
   'mtls_binding',
+  'dpop_mode',
 ] as const;
 
 export function integrationStore(ctx: StoreContext): IntegrationStore {
@@ -61,6 +62,7 @@ export function integrationStore(ctx: StoreContext): IntegrationStore {
               scopes: JSON.stringify(input.scopes),
               created_at: input.createdAt,
               mtls_binding: input.mtlsBinding ?? 'off',
+              dpop_mode: input.dpop ?? 'off',
             })
             .execute();
           touch(input.accountId);
@@ -75,6 +77,7 @@ export function integrationStore(ctx: StoreContext): IntegrationStore {
             scopes: [...input.scopes],
             createdAt: input.createdAt,
             mtlsBinding: input.mtlsBinding ?? 'off',
+            dpop: input.dpop ?? 'off',
           };
         }),
       ),
@@ -104,12 +107,14 @@ export function integrationStore(ctx: StoreContext): IntegrationStore {
           m2m_grant?: DbBool;
           scopes?: string;
           mtls_binding?: string;
+          dpop_mode?: string;
         } = {};
         if (patch.name !== undefined) set.name = patch.name;
         if (patch.state !== undefined) set.state = patch.state;
         if (patch.m2mGrant !== undefined) set.m2m_grant = ctx.bool(patch.m2mGrant);
         if (patch.scopes !== undefined) set.scopes = JSON.stringify(patch.scopes);
         if (patch.mtlsBinding !== undefined) set.mtls_binding = patch.mtlsBinding;
+        if (patch.dpop !== undefined) set.dpop_mode = patch.dpop;
         return updateOwned(trx, touch, 'integrations', accountId, id, set);
       });
       return found ? get(accountId, id) : null;

@@ -2,7 +2,12 @@
 import type { Account, AccountKind } from '../../domain/account.ts';
 import type { AuditEvent, AuditEventType, AuditResult, DetailCode } from '../../domain/audit.ts';
 import type { EntityType } from '../../domain/entity.ts';
-import type { Integration, IntegrationState, MtlsBinding } from '../../domain/integration.ts';
+import type {
+  DpopMode,
+  Integration,
+  IntegrationState,
+  MtlsBinding,
+} from '../../domain/integration.ts';
 import type { CertificateFacts, Mapping } from '../../domain/mapping.ts';
 import type { Permission, Role } from '../../domain/permissions.ts';
 import type { Scope } from '../../domain/scope.ts';
@@ -50,6 +55,7 @@ export const toIntegration = (r: Omit<IntegrationsTable, 'client_secret_hash'>):
   scopes: JSON.parse(r.scopes) as Scope[],
   createdAt: num(r.created_at),
   mtlsBinding: r.mtls_binding as MtlsBinding,
+  dpop: r.dpop_mode as DpopMode,
 });
 
 export const toMapping = (r: MappingsTable): Mapping => ({

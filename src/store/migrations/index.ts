@@ -9,6 +9,7 @@ import { consoleMigration } from './0002_console.ts';
 import { operationsMigration } from './0003_operations.ts';
 import { noticesMigration } from './0004_notices.ts';
 import { consoleFlashMigration } from './0005_console_flash.ts';
+import { dpopMigration } from './0006_dpop.ts';
 import { mtlsBindingMigration } from './0007_mtls_binding.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -19,6 +20,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0003_operations': operationsMigration(dialect),
       '0004_notices': noticesMigration(dialect),
       '0005_console_flash': consoleFlashMigration(),
+      '0006_dpop': dpopMigration(),
       '0007_mtls_binding': mtlsBindingMigration(),
     }),
   };

@@ -1,0 +1,134 @@
+/**
+ * DPoP proof JWTs (RFC 9449 §4.2): the structural and cryptographic checks of §4.3 steps 2–7
+ * (one well-formed JWT, typ `dpop+jwt`, an asymmetric algorithm of the one registry, a public
+ * `jwk` in the header, a signature by that key). The request-bound checks (htm, htu, iat,
+ * nonce, ath, jti replay) need the clock, the request and the store: service/token/dpop.ts.
+ * Verification uses the registry's node:crypto path, so a DPoP key is held to exactly the
+ * algorithms and key families of client assertions.
+ */
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint } from 'jose';
+import {
+  ASSERTION_ALGS,
+  type AssertionAlg,
+  algMatchesKey,
+  isAssertionAlg,
+  prepareVerificationKey,
+  verifySignature,
+} from './algorithms.ts';
+
+/** The DPoP algorithms are the assertion algorithms: asymmetric only (RFC 9449 §4.2). */
+export const DPOP_ALGS: readonly AssertionAlg[] = ASSERTION_ALGS;
+/** Far above an honest proof (a PS512 proof with a 4096-bit jwk is ~1.9 KB). */
+export const MAX_DPOP_PROOF_LENGTH = 8 * 1024;
+/** RFC 7518 §3.3/§3.5: RSA keys of at least 2048 bits. */
+const MIN_RSA_BITS = 2048;
+const MAX_JTI_LENGTH = 256;
+
+/** Why a proof is no proof: its form, its algorithm (or key), or its signature. */
+export type DpopProofFault = 'malformed' | 'alg' | 'signature';
+
+export interface DpopProofClaims {
+  jti: string;
+  htm: string;
+  htu: string;
+  iat: number;
+  ath?: string;
+  nonce?: string;
+}
+
+export interface DpopProof {
+  alg: AssertionAlg;
+  /** RFC 7638 SHA-256 thumbprint of the proof's key: the token's `cnf.jkt` (RFC 9449 §6.1). */
+  jkt: string;
+  claims: DpopProofClaims;
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+/** Members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4). */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function decodeJson(part: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return isRecord(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The required public members only (RFC 7638 §3.2), or null for anything else. */
+function publicJwk(jwk: unknown): Record<string, string> | null {
+  if (!isRecord(jwk) || PRIVATE_MEMBERS.some((m) => m in jwk)) return null;
+  const str = (k: string) => (typeof jwk[k] === 'string' && jwk[k] !== '' ? jwk[k] : null);
+  if (jwk.kty === 'EC') {
+    const [crv, x, y] = [str('crv'), str('x'), str('y')];
+    return crv && x && y ? { kty: 'EC', crv, x, y } : null;
+  }
+  if (jwk.kty === 'RSA') {
+    const [n, e] = [str('n'), str('e')];
+    return n && e ? { kty: 'RSA', n, e } : null;
+  }
+  return null;
+}
+
+function claimsOf(c: Record<string, unknown>): DpopProofClaims | null {
+  const { jti, htm, htu, iat, ath, nonce } = c;
+  if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) return null;
+  if (typeof htm !== 'string' || typeof htu !== 'string') return null;
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) return null;
+  if (ath !== undefined && typeof ath !== 'string') return null;
+  if (nonce !== undefined && typeof nonce !== 'string') return null;
+  return {
+    jti,
+    htm,
+    htu,
+    iat,
+    ...(ath === undefined ? {} : { ath }),
+    ...(nonce === undefined ? {} : { nonce }),
+  };
+}
+
+/**
+ * Checks one proof as RFC 9449 §4.3 steps 2–7 ask; never throws on input. The caller has
+ * already made sure there was exactly one `DPoP` header (step 1).
+ */
+export async function verifyDpopProof(jwt: string): Promise<DpopProof | DpopProofFault> {
+  if (jwt.length > MAX_DPOP_PROOF_LENGTH) return 'malformed';
+  const parts = jwt.split('.');
+  if (parts.length !== 3) return 'malformed';
+  const [h, p, s] = parts as [string, string, string];
+  // Buffer's base64url decoder skips invalid characters silently: check the alphabet first.
+  if (!B64URL.test(h) || !B64URL.test(p) || !B64URL.test(s)) return 'malformed';
+  const header = decodeJson(h);
+  const payload = decodeJson(p);
+  if (header === null || payload === null) return 'malformed';
+  // §4.2: explicit typing keeps other JWTs (assertions, access tokens) from passing as proofs.
+  if (header.typ !== 'dpop+jwt') return 'malformed';
+  // RFC 7515 §4.1.11: no extension is understood.
+  if (header.crit !== undefined) return 'malformed';
+  const alg = header.alg;
+  if (!isAssertionAlg(alg)) return 'alg';
+  const jwk = publicJwk(header.jwk);
+  if (jwk === null) return 'malformed';
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  } catch {
+    return 'malformed';
+  }
+  if (!algMatchesKey(alg, keyObject)) return 'alg';
+  const key = prepareVerificationKey(keyObject);
+  if (key.family === 'rsa' && key.keySize < MIN_RSA_BITS) return 'alg';
+  if (!verifySignature(alg, key, `${h}.${p}`, Buffer.from(s, 'base64url'))) return 'signature';
+  const claims = claimsOf(payload);
+  if (claims === null) return 'malformed';
+  return { alg, jkt: await calculateJwkThumbprint(jwk, 'sha256'), claims };
+}
+
+/** `ath` (RFC 9449 §4.2): base64url of the SHA-256 of the access token's ASCII bytes. */
+export const accessTokenHash = (token: string): string =>
+  createHash('sha256').update(token, 'ascii').digest('base64url');
