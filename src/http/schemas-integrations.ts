@@ -1,6 +1,7 @@
 /** JSON Schemas of the admin API's integration routes (see schemas.ts for the conventions). */
-import { MTLS_BINDING_MODES } from '../domain/integration.ts';
+import { DPOP_MODES, MTLS_BINDING_MODES } from '../domain/integration.ts';
 import { SCOPES } from '../domain/scope.ts';
+import { bearer } from './schemas.ts';
 
 const params = (withClient: boolean) =>
   ({
@@ -19,6 +20,7 @@ export const integrationListSchema = {
   summary: 'The integration records',
   description: 'Every integration record of the account (never a client secret).',
   tags: ['admin'],
+  security: bearer,
   params: params(false),
   querystring: noQuery,
 } as const;
@@ -27,6 +29,7 @@ export const integrationGetSchema = {
   summary: 'One integration record',
   description: 'The record named by its client id.',
   tags: ['admin'],
+  security: bearer,
   params: params(true),
   querystring: noQuery,
 } as const;
@@ -35,6 +38,7 @@ export const integrationUpdateSchema = {
   summary: 'Change an integration record',
   description: 'Only the members given change.',
   tags: ['admin'],
+  security: bearer,
   params: params(true),
   querystring: noQuery,
   body: {
@@ -55,6 +59,11 @@ export const integrationUpdateSchema = {
         maxItems: SCOPES.length,
         items: { type: 'string', enum: SCOPES },
         description: 'replaces the list of scopes',
+      },
+      dpop: {
+        type: 'string',
+        enum: DPOP_MODES,
+        description: 'DPoP sender-constrained tokens (RFC 9449): off, allowed, required',
       },
       mtlsBinding: {
         type: 'string',

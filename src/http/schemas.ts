@@ -51,7 +51,7 @@ const pathOf = (...names: Array<'accountId' | 'clientId' | 'certificateId'>) => 
 };
 
 /** A bearer access token of the account (components.securitySchemes.bearer, http/openapi.ts). */
-const bearer = [{ bearer: [] }];
+export const bearer = [{ bearer: [] }];
 
 /** No input at all: query parameters are ignored (removed), nothing else is read. */
 const noQuery = { type: 'object', additionalProperties: false, properties: {} } as const;

@@ -28,7 +28,7 @@ describeEachStore('admin API: integration records', (factory) => {
     await f.close();
   });
 
-  it('lists and shows the records with their mTLS binding, never a secret', async () => {
+  it('lists and shows the records with their DPoP mode and mTLS binding, never a secret', async () => {
     const list = await call('GET', base());
     assert.equal(list.statusCode, 200, list.body);
     const [one] = list.json() as Array<Record<string, unknown>>;
@@ -36,6 +36,7 @@ describeEachStore('admin API: integration records', (factory) => {
       'applicationId',
       'clientId',
       'createdAt',
+      'dpop',
       'id',
       'm2mGrant',
       'mtlsBinding',
@@ -69,6 +70,24 @@ describeEachStore('admin API: integration records', (factory) => {
     const now = await call('GET', `${base()}/${f.clientId}`);
     assert.equal((now.json() as { mtlsBinding: string }).mtlsBinding, 'required');
     await call('PATCH', `${base()}/${f.clientId}`, { mtlsBinding: 'off' });
+  });
+
+  it('changes the DPoP mode (audited), refuses an unknown one and leaves the record as it was', async () => {
+    const changed = await call('PATCH', `${base()}/${f.clientId}`, { dpop: 'required' });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.equal((changed.json() as { dpop: string }).dpop, 'required');
+    const [event] = await f.audit();
+    assert.deepEqual(
+      [event?.type, event?.result, event?.clientId],
+      ['integration.update', 'success', f.clientId],
+    );
+    const unknown = await call('PATCH', `${base()}/${f.clientId}`, { dpop: 'sometimes' });
+    assert.equal(unknown.statusCode, 400);
+    assert.equal((unknown.json() as { error: string }).error, 'request.invalid');
+    assert.match((unknown.json() as { message: string }).message, /dpop/);
+    const now = await call('GET', `${base()}/${f.clientId}`);
+    assert.equal((now.json() as { dpop: string }).dpop, 'required');
+    await call('PATCH', `${base()}/${f.clientId}`, { dpop: 'off' });
   });
 
   it('unknown client id: 404; a role without the permission: 403, audited', async () => {

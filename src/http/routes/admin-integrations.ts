@@ -30,6 +30,7 @@ const integrationJson = (i: Integration) => ({
   applicationId: i.applicationId,
   m2mGrant: i.m2mGrant,
   scopes: i.scopes,
+  dpop: i.dpop,
   mtlsBinding: i.mtlsBinding,
   createdAt: new Date(i.createdAt).toISOString(),
 });
