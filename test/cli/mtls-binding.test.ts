@@ -49,7 +49,7 @@ it('sets, shows, lists and changes the mTLS binding', async () => {
   assert.match(updated.stdout, /^mTLS binding: {4}allowed$/m);
   const list = await cli([...db, 'integration', 'list', '--account', '123456']);
   assert.match(list.stdout, /\bMTLS\b/);
-  assert.match(list.stdout, /Bound +enabled +yes +restlets +allowed +[0-9a-f]{64}/);
+  assert.match(list.stdout, /Bound +enabled +yes +restlets +off +allowed +[0-9a-f]{64}/);
   const plain = await cliJson<{ mtlsBinding: string }>([
     ...db,
     'integration',
