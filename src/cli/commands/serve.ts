@@ -2,7 +2,6 @@
 import { Command, Option } from 'commander';
 import pino, { type Logger } from 'pino';
 import { systemClock } from '../../domain/clock.ts';
-import type { NoticeSettings } from '../../service/notices/index.ts';
 import type { Services } from '../../service/services.ts';
 import { CliError } from '../errors.ts';
 import { firstLogin, firstLoginText } from '../first-login.ts';
@@ -206,9 +205,8 @@ export function serveCommand(): Command {
           clientCertificateHeader: tls.clientCertificateHeader,
           metrics: metrics.listen || metrics.token ? { token: metrics.token } : null,
         };
-        await serveWithWorkers(services, logger, settings, workers, notices, metrics);
-        const certs = describeClientCertificates(tls);
-        if (certs) write(certs);
+        const lines = { notices: describeNotices(notices), certs: describeClientCertificates(tls) };
+        await serveWithWorkers(services, logger, settings, workers, lines, metrics);
         return;
       }
       const { buildApp } = await import('../../http/app.ts');
@@ -273,7 +271,8 @@ async function serveWithWorkers(
   logger: Logger,
   settings: WorkerSettings,
   count: number,
-  notices: NoticeSettings,
+  /** Printed once listening, before the `listening` line (as a single process does). */
+  lines: { notices: string; certs: string | null },
   metrics: MetricsSettings,
 ): Promise<void> {
   const { startWorkers } = await import('../serve/primary.ts');
@@ -295,7 +294,8 @@ async function serveWithWorkers(
     await services.close();
     throw e;
   }
-  write(describeNotices(notices));
+  write(lines.notices);
+  if (lines.certs) write(lines.certs);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
