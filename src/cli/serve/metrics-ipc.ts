@@ -47,6 +47,7 @@ export class PrimaryMetrics implements MetricsSource {
   constructor(
     readonly contentType: string,
     private readonly send: (m: MetricsRequest) => void,
+    private readonly timeoutMs = ASK_PRIMARY_TIMEOUT_MS,
   ) {}
 
   scrape(): Promise<string> {
@@ -54,8 +55,8 @@ export class PrimaryMetrics implements MetricsSource {
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`the primary did not answer within ${ASK_PRIMARY_TIMEOUT_MS} ms`));
-      }, ASK_PRIMARY_TIMEOUT_MS);
+        reject(new Error(`the primary did not answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       this.send({ certmint: 'metrics', id });
     });
