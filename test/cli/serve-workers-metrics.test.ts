@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openStore } from '../../src/store/open.ts';
@@ -155,6 +156,32 @@ describe('certmint serve --workers 2: metrics', () => {
       }
     } finally {
       await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('[sqlite] a --metrics-listen address in use: one line, the workers stopped, exit 1', async () => {
+    const dir = tempDir('certmint-workers-metrics-busy-');
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      await assert.rejects(
+        serve(join(dir, 'certmint.db'), await freePort(), {
+          args: metricsArgs(port),
+        }),
+        (e: unknown) =>
+          e instanceof Error &&
+          e.message.startsWith('certmint serve exited (1):') &&
+          e.message.includes(
+            `certmint: --metrics-listen 127.0.0.1:${port} is already in use: choose another port\n`,
+          ) &&
+          // Both workers had started; the primary stopped them before leaving.
+          e.message.includes('"msg":"worker 1 stopped"') &&
+          e.message.includes('"msg":"worker 2 stopped"'),
+      );
+    } finally {
+      await new Promise((r) => busy.close(r));
       rmSync(dir, { recursive: true, force: true });
     }
   });
