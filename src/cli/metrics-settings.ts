@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { buildMetricsApp } from '../http/metrics.ts';
-import type { Services } from '../service/services.ts';
+import type { MetricsSource } from '../service/metrics.ts';
 import { CliError } from './errors.ts';
 import { envVar, resolvePath } from './io.ts';
 
@@ -75,9 +75,12 @@ export function metricsSettings(o: MetricsFlags): MetricsSettings {
   return { listen, token: t?.token ?? null };
 }
 
-/** The separate metrics listener when configured; a busy or unusable address is one line. */
+/**
+ * The separate metrics listener when configured; a busy or unusable address is one line.
+ * `services.metrics`: the Services' own in one process, the whole node's in a `--workers` primary.
+ */
 export async function listenMetrics(
-  services: Services,
+  services: { metrics: MetricsSource },
   s: MetricsSettings,
 ): Promise<{ close: () => Promise<void>; address: string } | null> {
   if (s.listen === null) return null;

@@ -87,7 +87,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   if (deps.metrics) observeRequests(app, deps.services.metrics);
-  if (deps.metrics?.token) protectedMetricsRoute(app, deps.services, deps.metrics.token);
+  if (deps.metrics?.token) {
+    const source = deps.metrics.source ?? deps.services.metrics;
+    protectedMetricsRoute(app, source, deps.metrics.token);
+  }
   // Before the routes: it documents them as they register.
   await registerOpenApi(app);
   // Errors no handler caught: Fastify's own (schema refusals, bad JSON, body too large) and

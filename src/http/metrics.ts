@@ -4,10 +4,14 @@
  * of its own (`--metrics-listen`, usually on a private address) without one. docs/metrics.md.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { OAuthError } from '../domain/oauth-error.ts';
-import type { ServiceMetrics } from '../service/metrics.ts';
-import type { Services } from '../service/services.ts';
+import type { MetricsSource, ServiceMetrics } from '../service/metrics.ts';
 import { accessCredentials } from './bearer.ts';
 import { sendError } from './errors.ts';
 
@@ -25,6 +29,11 @@ function bearerToken(req: FastifyRequest): string | null {
 export interface MetricsOptions {
   /** Serve /metrics on this app behind `Authorization: Bearer <token>`; null: not served here. */
   token: string | null;
+  /**
+   * What the token-protected /metrics answers: the app's own Services by default; a worker of
+   * `serve --workers N` answers the whole node's, asked of the primary (cli/serve/worker.ts).
+   */
+  source?: MetricsSource;
 }
 
 /** Not in the OpenAPI document: it exists only when configured. */
@@ -37,16 +46,40 @@ function tokenMatches(given: string, expected: Buffer): boolean {
   return timingSafeEqual(digest(given), expected);
 }
 
-async function answer(metrics: ServiceMetrics, reply: FastifyReply): Promise<FastifyReply> {
-  const text = await metrics.scrape();
-  return reply.header('cache-control', 'no-store').type(metrics.contentType).send(text);
+/** Seconds a scraper should wait when the node's metrics could not be gathered. */
+const SCRAPE_RETRY_AFTER_S = 5;
+
+async function answer(
+  source: MetricsSource,
+  reply: FastifyReply,
+  log: FastifyBaseLogger,
+): Promise<FastifyReply> {
+  let text: string;
+  try {
+    text = await source.scrape();
+  } catch (err) {
+    // Under --workers N: a worker did not answer the primary in time (prom-client's 5 s), or
+    // the primary did not answer this worker. A missed scrape, not a server error.
+    log.warn({ err }, 'metrics could not be gathered: answering 503');
+    return sendError(
+      reply,
+      new OAuthError('temporarily_unavailable', null, 'metrics could not be gathered', {
+        retryAfterS: SCRAPE_RETRY_AFTER_S,
+      }),
+      { realm: 'metrics', explain: false, scheme: 'Bearer', log },
+    );
+  }
+  return reply.header('cache-control', 'no-store').type(source.contentType).send(text);
 }
 
 /**
  * Records each answered request's latency under its route pattern (never the raw URL, whose
  * ids would make a series each). One histogram observation per request; nothing else.
  */
-export function observeRequests(app: FastifyInstance, metrics: ServiceMetrics): void {
+export function observeRequests(
+  app: FastifyInstance,
+  metrics: Pick<ServiceMetrics, 'observeRequest'>,
+): void {
   app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done) => {
     metrics.observeRequest(req.routeOptions.url ?? null, req.method, reply.elapsedTime / 1000);
     done();
@@ -56,7 +89,7 @@ export function observeRequests(app: FastifyInstance, metrics: ServiceMetrics): 
 /** /metrics on the main listener, behind the bearer token (RFC 6750 §2.1 header form). */
 export function protectedMetricsRoute(
   app: FastifyInstance,
-  services: Services,
+  source: MetricsSource,
   token: string,
 ): void {
   const expected = digest(token);
@@ -81,17 +114,21 @@ export function protectedMetricsRoute(
         log: req.log,
       });
     }
-    return answer(services.metrics, reply);
+    return answer(source, reply, req.log);
   });
 }
 
 /**
  * The separate metrics listener (`--metrics-listen`): /metrics and nothing else, no token (the
- * address is the protection). The caller listens and closes it.
+ * address is the protection). The caller listens and closes it. `services.metrics`: a Services'
+ * own, or the whole node's in the primary of `serve --workers N` (service/metrics-cluster.ts).
  */
-export async function buildMetricsApp(services: Services): Promise<FastifyInstance> {
+export async function buildMetricsApp(services: {
+  metrics: MetricsSource;
+}): Promise<FastifyInstance> {
+  const source = services.metrics;
   const app = Fastify({ logger: false, return503OnClosing: true });
-  app.get(METRICS_PATH, { schema }, (_req, reply) => answer(services.metrics, reply));
+  app.get(METRICS_PATH, { schema }, (req, reply) => answer(source, reply, req.log));
   app.setNotFoundHandler((_req, reply) =>
     reply.code(404).send({ error: 'not_found', message: 'no such endpoint' }),
   );

@@ -76,9 +76,28 @@ async function readSnapshot(
   }
 }
 
-export class ServiceMetrics {
-  readonly registry = new Registry();
-  readonly contentType: string = this.registry.contentType;
+/** What /metrics answers from: one process's metrics, or a whole node's (metrics-cluster.ts). */
+export interface MetricsSource {
+  readonly contentType: string;
+  /** The exposition text (Prometheus text format 0.0.4). */
+  scrape(): Promise<string>;
+}
+
+export class ServiceMetrics implements MetricsSource {
+  /**
+   * What this process measured: counters and histograms. Under `serve --workers N` each worker
+   * sends these to the primary, which sums them (prom-client's cluster aggregation).
+   */
+  readonly processRegistry = new Registry();
+  /**
+   * The gauges read from the store at scrape time (store up, replay records, certificates
+   * expiring): the same for every process on the store, so under `--workers N` the primary
+   * alone reads and serves them (summed over N workers they would be N times too high).
+   */
+  readonly storeRegistry = new Registry();
+  /** Both: what a single process serves (merged once both are filled, in the constructor). */
+  readonly registry: Registry;
+  readonly contentType: string = this.processRegistry.contentType;
   private readonly issued: Counter<'account'>;
   private readonly refused: Counter<'endpoint' | 'account' | 'detail'>;
   private readonly requests: Histogram<'route' | 'method'>;
@@ -88,7 +107,7 @@ export class ServiceMetrics {
   private readonly routeLabels = new Map<string, Map<string, { route: string; method: string }>>();
 
   constructor(private readonly src: MetricsSources) {
-    const registers = [this.registry];
+    const registers = [this.processRegistry];
     this.issued = new Counter({
       name: 'certmint_tokens_issued_total',
       help: 'Access tokens issued (recorded in the audit trail), by account.',
@@ -122,7 +141,8 @@ export class ServiceMetrics {
       registers,
     });
     this.scrapedCounters(registers);
-    this.storeGauges(registers);
+    this.storeGauges([this.storeRegistry]);
+    this.registry = Registry.merge([this.processRegistry, this.storeRegistry]);
   }
 
   /** The record cache and the rate limiter count in plain integers; read them on scrape. */

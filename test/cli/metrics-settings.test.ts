@@ -107,6 +107,7 @@ function serve(
   db: string,
   port: number,
   metricsPort: number,
+  extra: string[],
 ): { child: ChildProcess; out: () => string } {
   const child = spawn(
     process.execPath,
@@ -119,6 +120,7 @@ function serve(
       String(port),
       '--metrics-listen',
       `127.0.0.1:${metricsPort}`,
+      ...extra,
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -139,35 +141,41 @@ function serve(
   return { child, out: () => out };
 }
 
-it('serve: /metrics on its own listener, and on the main one behind the token', async () => {
-  const dir = tempDir('certmint-serve-metrics-');
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  const server = serve(join(dir, 'certmint.db'), port, metricsPort);
-  try {
-    await eventually('the server listens', () => server.out().includes('metrics: '), {
-      timeoutMs: 60_000,
-    });
-    assert.match(
-      server.out(),
-      new RegExp(`metrics: http://127\\.0\\.0\\.1:${metricsPort}/metrics`),
-    );
-    const own = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-    assert.equal(own.status, 200);
-    const s = new Scrape(await own.text());
-    assert.equal(s.value('certmint_store_up'), 1);
-    const main = `http://127.0.0.1:${port}/metrics`;
-    const without = await fetch(main);
-    assert.equal(without.status, 401);
-    assert.deepEqual(await without.json(), { error: 'invalid_token' });
-    const withToken = await fetch(main, { headers: { authorization: `Bearer ${TOKEN}` } });
-    assert.equal(withToken.status, 200);
-    assert.ok(new Scrape(await withToken.text()).family('certmint_tokens_issued_total'));
-  } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+// Default workers (one per core: the primary serves the node's metrics) and a single process.
+for (const [what, extra] of [
+  ['default workers', []],
+  ['--workers 1', ['--workers', '1']],
+] as const) {
+  it(`serve (${what}): /metrics on its own listener, and on the main one behind the token`, async () => {
+    const dir = tempDir('certmint-serve-metrics-');
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const server = serve(join(dir, 'certmint.db'), port, metricsPort, [...extra]);
+    try {
+      await eventually('the server listens', () => server.out().includes('metrics: '), {
+        timeoutMs: 60_000,
+      });
+      assert.match(
+        server.out(),
+        new RegExp(`metrics: http://127\\.0\\.0\\.1:${metricsPort}/metrics`),
+      );
+      const own = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.equal(own.status, 200);
+      const s = new Scrape(await own.text());
+      assert.equal(s.value('certmint_store_up'), 1);
+      const main = `http://127.0.0.1:${port}/metrics`;
+      const without = await fetch(main);
+      assert.equal(without.status, 401);
+      assert.deepEqual(await without.json(), { error: 'invalid_token' });
+      const withToken = await fetch(main, { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal(withToken.status, 200);
+      assert.ok(new Scrape(await withToken.text()).family('certmint_tokens_issued_total'));
+    } finally {
+      server.child.kill('SIGTERM');
+      await new Promise((r) => server.child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
 
 it('a --metrics-listen address in use is one line saying so', async () => {
   const store = await sqliteStores.open();

@@ -26,6 +26,9 @@ export interface Client {
   clientId: string;
   kid: string;
   key: Awaited<ReturnType<typeof importPKCS8>>;
+  /** The mapped certificate and its key, PEM (to present on a TLS connection, RFC 8705). */
+  certificatePem: string;
+  privateKeyPem: string;
 }
 
 /** Role with token login, entity, M2M integration and a mapped ES256 certificate. */
@@ -57,6 +60,8 @@ export async function setUpClient(store: Store): Promise<Client> {
     clientId: integration.clientId,
     kid: mapping.certificateId,
     key: await importPKCS8(cert.privateKeyPem, 'ES256'),
+    certificatePem: cert.certificatePem,
+    privateKeyPem: cert.privateKeyPem,
   };
 }
 

@@ -38,6 +38,11 @@ export interface TlsClient {
 export async function listenTls(app: FastifyInstance, ca: string) {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
+  return tlsSender(port, ca);
+}
+
+/** A request function for an HTTPS server on `port` of 127.0.0.1 whose certificate is `ca`. */
+export function tlsSender(port: number, ca: string) {
   return (
     o: { method?: string; path: string; headers?: Record<string, string>; body?: string },
     client: TlsClient = {},

@@ -2,12 +2,16 @@
 import { Command, Option } from 'commander';
 import pino, { type Logger } from 'pino';
 import { systemClock } from '../../domain/clock.ts';
-import type { NoticeSettings } from '../../service/notices/index.ts';
 import type { Services } from '../../service/services.ts';
 import { CliError } from '../errors.ts';
 import { firstLogin, firstLoginText } from '../first-login.ts';
 import { envVar } from '../io.ts';
-import { listenMetrics, type MetricsFlags, metricsSettings } from '../metrics-settings.ts';
+import {
+  listenMetrics,
+  type MetricsFlags,
+  type MetricsSettings,
+  metricsSettings,
+} from '../metrics-settings.ts';
 import { addNoticeOptions, describeNotices } from '../notice-options.ts';
 import { globalOptions, write } from '../output.ts';
 import type { WorkerSettings } from '../serve/worker.ts';
@@ -207,10 +211,10 @@ export function serveCommand(): Command {
           },
           clientCertificateHeader: tls.clientCertificateHeader,
           dpopNonce,
+          metrics: metrics.listen || metrics.token ? { token: metrics.token } : null,
         };
-        await serveWithWorkers(services, logger, settings, workers, notices);
-        const certs = describeClientCertificates(tls);
-        if (certs) write(certs);
+        const lines = { notices: describeNotices(notices), certs: describeClientCertificates(tls) };
+        await serveWithWorkers(services, logger, settings, workers, lines, metrics);
         return;
       }
       const { buildApp } = await import('../../http/app.ts');
@@ -266,33 +270,47 @@ export function serveCommand(): Command {
 
 /**
  * The primary of `--workers N`: the services opened above run the background jobs here; the
- * workers serve. Prints the same lines, once, as a single process does.
+ * workers serve. Prints the same lines, once, as a single process does. Metrics are the node's:
+ * the workers' summed, the store's read here (service/metrics-cluster.ts), on the metrics
+ * listener here, and through any worker behind the token.
  */
 async function serveWithWorkers(
   services: Services,
   logger: Logger,
   settings: WorkerSettings,
   count: number,
-  notices: NoticeSettings,
+  /** Printed once listening, before the `listening` line (as a single process does). */
+  lines: { notices: string; certs: string | null },
+  metrics: MetricsSettings,
 ): Promise<void> {
   const { startWorkers } = await import('../serve/primary.ts');
+  const { ClusterMetrics } = await import('../../service/metrics-cluster.ts');
+  const node = settings.metrics ? new ClusterMetrics(services.metrics) : null;
   let workers: Awaited<ReturnType<typeof startWorkers>>;
   try {
-    workers = await startWorkers({ count, settings, logger, clock: systemClock });
+    workers = await startWorkers({ count, settings, logger, clock: systemClock, metrics: node });
   } catch (e) {
     await services.close();
     // A busy port is reported by every worker with the listen error's code: the same one line.
     throw listenError(e, settings);
   }
-  write(describeNotices(notices));
+  let metricsListener: Awaited<ReturnType<typeof listenMetrics>> = null;
+  try {
+    if (node) metricsListener = await listenMetrics({ metrics: node }, metrics);
+  } catch (e) {
+    await workers.stop();
+    await services.close();
+    throw e;
+  }
+  write(lines.notices);
+  if (lines.certs) write(lines.certs);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     logger.info({ signal, workers: count }, 'shutting down: stopping the workers');
-    workers
-      .stop()
-      .then(async (clean) => {
+    Promise.all([workers.stop(), metricsListener?.close()])
+      .then(async ([clean]) => {
         await services.close();
         process.exit(clean ? 0 : 1);
       })
@@ -305,6 +323,8 @@ async function serveWithWorkers(
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   write(`certmint listening on ${workers.address} (signing keys: ${services.signingKeys.source})`);
   write(`issuer of an account A: ${settings.publicUrl}/accounts/A`);
+  if (metricsListener) write(`metrics: ${metricsListener.address}/metrics`);
+  else if (metrics.token) write(`metrics: ${settings.publicUrl}/metrics (bearer token)`);
 }
 
 /** One line on where certificate-bound tokens get their certificate, when they can. */

@@ -11,7 +11,9 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.ts';
+import type { MetricsSource } from '../../service/metrics.ts';
 import type { RateLimits } from '../../service/token/rate-limit.ts';
+import { answerMetricsRequest } from './metrics-ipc.ts';
 import type { FromWorker, ToWorker, WorkerSettings } from './worker.ts';
 
 /** A worker could not start, so the server did not: its reason, as the worker gave it. */
@@ -31,6 +33,8 @@ export interface WorkersOptions {
   settings: WorkerSettings;
   logger: Logger;
   clock: Clock;
+  /** The node's metrics, which a worker asks for to answer /metrics (null: not served). */
+  metrics: MetricsSource | null;
 }
 
 export interface Workers {
@@ -160,6 +164,8 @@ export function startWorkers(o: WorkersOptions): Promise<Workers> {
           settle = null;
           resolve({ address, stop: stopAll });
         }
+      } else if (m.certmint === 'metrics') {
+        answerMetricsRequest(o.metrics, m, (a) => send(worker, a));
       } else if (m.certmint === 'failed') {
         if (!ready) fail(new WorkerStartError(m.code, m.message));
         else o.logger.error({ worker: worker.id, reason: m.message }, 'worker failed to start');

@@ -16,8 +16,10 @@ import { systemClock } from '../../domain/clock.ts';
 import { cliMessage, isDomainError } from '../../domain/errors.ts';
 import type { ServerLimits } from '../../http/server-limits.ts';
 import type { TlsSettings } from '../../http/tls.ts';
+import { answerClusterScrapes } from '../../service/metrics-cluster.ts';
 import type { RateLimits } from '../../service/token/rate-limit.ts';
 import type { LogLevel } from '../settings.ts';
+import { type MetricsAnswer, type MetricsRequest, PrimaryMetrics } from './metrics-ipc.ts';
 
 /** What a worker needs to serve, resolved once by the primary from flags and environment. */
 export interface WorkerSettings {
@@ -37,16 +39,27 @@ export interface WorkerSettings {
   clientCertificateHeader: string | null;
   /** Demand DPoP server nonces (sealed with the master key, so any worker accepts any's). */
   dpopNonce: boolean;
+  /**
+   * Metrics on (`--metrics-listen` or `--metrics-token-file`): requests are measured, and with
+   * a token /metrics on the main listener answers the node's metrics (asked of the primary).
+   * null: off.
+   */
+  metrics: { token: string | null } | null;
 }
 
-export type ToWorker = { certmint: 'start'; settings: WorkerSettings } | { certmint: 'stop' };
+export type ToWorker =
+  | { certmint: 'start'; settings: WorkerSettings }
+  | { certmint: 'stop' }
+  | MetricsAnswer;
 
 export type FromWorker =
   /** The worker listens for messages: the primary may send its settings now. */
   | { certmint: 'hello' }
   | { certmint: 'listening'; address: string }
   /** It could not start; `code` is the listen error's (EADDRINUSE …), else null. */
-  | { certmint: 'failed'; code: string | null; message: string };
+  | { certmint: 'failed'; code: string | null; message: string }
+  /** The node's metrics, for /metrics on the main listener (metrics-ipc.ts). */
+  | MetricsRequest;
 
 const isToWorker = (m: unknown): m is ToWorker =>
   typeof m === 'object' && m !== null && 'certmint' in m;
@@ -82,12 +95,19 @@ async function serveAsWorker(s: WorkerSettings, stopRequested: () => boolean): P
     rateLimits: s.rateLimits,
     dpopNonce: s.dpopNonce,
   });
+  // The primary's scrapes now get this worker's counters and histograms.
+  answerClusterScrapes(services.metrics);
+  const node = new PrimaryMetrics(services.metrics.contentType, (m) => void send(m));
+  process.on('message', (m: unknown) => {
+    if (isToWorker(m) && m.certmint === 'metrics') node.answered(m);
+  });
   const { buildApp } = await import('../../http/app.ts');
   const app = await buildApp({
     services,
     explainErrors: s.explainErrors,
     logger,
     limits: s.server,
+    ...(s.metrics && { metrics: { token: s.metrics.token, source: node } }),
     ...(s.tls && { tls: s.tls }),
     ...(s.clientCertificateHeader && { clientCertificateHeader: s.clientCertificateHeader }),
   });
@@ -140,6 +160,9 @@ if (cluster.isWorker) {
   // The IPC channel failing (EPIPE) means the primary is gone: leave quietly, as Node's cluster
   // does when the channel closes.
   cluster.worker?.on('error', () => process.exit(1));
+  // Answer the primary's metrics scrapes from the start (with nothing until the services open):
+  // a worker still starting must not make the node's scrape wait and fail.
+  answerClusterScrapes(null);
   let started = false;
   let stop = false;
   process.on('message', (m: unknown) => {
