@@ -92,6 +92,7 @@ export async function prepareStore(
   dbPath: string,
   creds: readonly MintCredential[],
   total: number,
+  scopes: readonly string[] = [BENCH_SCOPE],
 ): Promise<PreparedStore> {
   const store = await openStore(dbPath);
   const deps = { store, clock: systemClock };
@@ -112,7 +113,7 @@ export async function prepareStore(
       accountId,
       name: 'bench',
       m2mGrant: true,
-      scopes: [BENCH_SCOPE],
+      scopes: [...scopes],
     });
     clientId = integration.clientId;
     for (const c of creds) {

@@ -1,23 +1,43 @@
 /**
- * The audit trail's writer. Every request awaits `record()` before it is answered, so no
- * answered request goes unrecorded; concurrent requests share one multi-row insert.
+ * The token endpoints' writer: audit records and replay claims. Every request awaits
+ * `record()` before it is answered, so no answered request goes unrecorded, and `claim()`
+ * before it signs. What is submitted during one event-loop turn — the claims of requests
+ * being authenticated and the records of requests about to be answered — goes to the store in
+ * one commit (LedgerStore: one SQLite transaction, one PostgreSQL statement): one commit per
+ * turn instead of one per kind (measured: docs/performance.md).
  */
 import type { AuditEvent } from '../domain/audit.ts';
-import type { AuditStore } from '../store/ports.ts';
+import type { LedgerStore, ReplayClaim } from '../store/ports.ts';
 import { GroupCommit } from './group-commit.ts';
 
-export class AuditWriter {
-  private readonly commits: GroupCommit<AuditEvent, void>;
+type Entry = { claim: ReplayClaim; event?: undefined } | { claim?: undefined; event: AuditEvent };
 
-  constructor(store: AuditStore) {
-    this.commits = new GroupCommit<AuditEvent, void>(async (events) => {
-      await store.append(events);
-      return [];
+export class AuditWriter {
+  private readonly commits: GroupCommit<Entry, boolean>;
+
+  constructor(store: LedgerStore) {
+    this.commits = new GroupCommit<Entry, boolean>(async (entries) => {
+      const claims: ReplayClaim[] = [];
+      const events: AuditEvent[] = [];
+      for (const e of entries) {
+        if (e.claim) claims.push(e.claim);
+        else events.push(e.event);
+      }
+      const won = await store.commit(claims, events);
+      let next = 0;
+      // Records answer true; claims their own verdict, in submission order.
+      return entries.map((e) => (e.claim ? (won[next++] ?? false) : true));
     });
   }
 
-  record(event: AuditEvent): Promise<void> {
-    return this.commits.submit(event);
+  /** Resolves once the event is stored. */
+  async record(event: AuditEvent): Promise<void> {
+    await this.commits.submit({ event });
+  }
+
+  /** Atomic unique claim (ReplayStore.claim): true the first time the key is claimed. */
+  claim(claim: ReplayClaim): Promise<boolean> {
+    return this.commits.submit({ claim });
   }
 
   drain(): Promise<void> {

@@ -195,7 +195,7 @@ export function createServices(opts: ServicesOptions): Services {
   const deps: ServiceDeps = { store, clock };
   const cache = new RecordCache(store, clock);
   const keys = new SigningKeys(store, clock, opts.master);
-  const audit = new AuditWriter(store.audit);
+  const audit = new AuditWriter(store.ledger);
   const limiter = new RateLimiter(clock, { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits });
   const tokens = new TokenService({ store, clock, cache, keys, audit, limiter, publicUrl });
   const consoleAuth = auditRefusals(

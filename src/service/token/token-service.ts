@@ -13,7 +13,6 @@ import { OAuthError } from '../../domain/oauth-error.ts';
 import type { Scope } from '../../domain/scope.ts';
 import type { ReplayStore, RevokedTokenStore } from '../../store/ports.ts';
 import type { AuditWriter } from '../audit-writer.ts';
-import { GroupCommit } from '../group-commit.ts';
 import { type ActiveToken, validateAccessToken } from './active-token.ts';
 import {
   type AuthenticatedClient,
@@ -70,12 +69,7 @@ type Step<T> = (form: Form, trace: AuthTrace, now: number) => Promise<T>;
 export type { ActiveToken } from './active-token.ts';
 
 export class TokenService {
-  /** Replay claims of one event-loop turn share one transaction (group commit). */
-  private readonly replay: GroupCommit<{ key: string; expiresAt: number }, boolean>;
-
-  constructor(private readonly d: TokenServiceDeps) {
-    this.replay = new GroupCommit((entries) => d.store.replay.claimMany(entries));
-  }
+  constructor(private readonly d: TokenServiceDeps) {}
 
   issuer(accountId: string): string {
     return issuerOf(this.d.publicUrl, accountId);
@@ -241,7 +235,8 @@ export class TokenService {
 
   /** Replay check last: an atomic unique insert, so parallel copies cannot all pass. */
   private async claimOnce(accountId: string, client: AuthenticatedClient): Promise<void> {
-    if (!(await this.replay.submit(replayKey(accountId, client)))) {
+    // Shares its commit with the other claims and audit records of this turn (audit-writer.ts).
+    if (!(await this.d.audit.claim(replayKey(accountId, client)))) {
       throw new OAuthError('invalid_client', 'AssertionReplayed');
     }
   }
