@@ -2,8 +2,9 @@
  * A store for the shared yardstick (wrk + pre-signed bodies against `certmint serve`): the
  * bench's account, role, entity and M2M integration, one mapped ES256 certificate, and the
  * scopes the yardstick's body generator asks for by default (restlets rest_webservices).
- * Usage: node --import tsx bench/yardstick-setup.ts DIR [MAPPINGS]
- * Writes DIR/certmint.db and DIR/key.pem and prints the TARGET_* variables for yardstick.sh.
+ * Usage: node --import tsx bench/yardstick-setup.ts DIR [MAPPINGS] [postgres://… (an empty database)]
+ * Writes DIR/key.pem (and the store: DIR/certmint.db, or the PostgreSQL database given) and
+ * prints the TARGET_* variables for yardstick.sh.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,10 +15,8 @@ const total = Number(process.argv[3] ?? 1);
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true, mode: 0o700 });
 const creds = await makeCredentials('ES256', 1);
-const store = await prepareStore(join(dir, 'certmint.db'), creds, total, [
-  'restlets',
-  'rest_webservices',
-]);
+const db = process.argv[4] ?? join(dir, 'certmint.db');
+const store = await prepareStore(db, creds, total, ['restlets', 'rest_webservices']);
 const [key] = store.keys;
 if (!key) throw new Error('no key');
 writeFileSync(join(dir, 'key.pem'), key.privateKeyPem, { mode: 0o600 });

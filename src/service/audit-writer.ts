@@ -15,19 +15,24 @@ type Entry = { claim: ReplayClaim; event?: undefined } | { claim?: undefined; ev
 export class AuditWriter {
   private readonly commits: GroupCommit<Entry, boolean>;
 
-  constructor(store: LedgerStore) {
-    this.commits = new GroupCommit<Entry, boolean>(async (entries) => {
-      const claims: ReplayClaim[] = [];
-      const events: AuditEvent[] = [];
-      for (const e of entries) {
-        if (e.claim) claims.push(e.claim);
-        else events.push(e.event);
-      }
-      const won = await store.commit(claims, events);
-      let next = 0;
-      // Records answer true; claims their own verdict, in submission order.
-      return entries.map((e) => (e.claim ? (won[next++] ?? false) : true));
-    });
+  /** `inFlight`: batches written at once (group-commit.ts): 1 on SQLite, a few on PostgreSQL. */
+  constructor(store: LedgerStore, inFlight = 1) {
+    this.commits = new GroupCommit<Entry, boolean>(
+      async (entries) => {
+        const claims: ReplayClaim[] = [];
+        const events: AuditEvent[] = [];
+        for (const e of entries) {
+          if (e.claim) claims.push(e.claim);
+          else events.push(e.event);
+        }
+        const won = await store.commit(claims, events);
+        let next = 0;
+        // Records answer true; claims their own verdict, in submission order.
+        return entries.map((e) => (e.claim ? (won[next++] ?? false) : true));
+      },
+      500,
+      inFlight,
+    );
   }
 
   /** Resolves once the event is stored. */

@@ -195,7 +195,8 @@ export function createServices(opts: ServicesOptions): Services {
   const deps: ServiceDeps = { store, clock };
   const cache = new RecordCache(store, clock);
   const keys = new SigningKeys(store, clock, opts.master);
-  const audit = new AuditWriter(store.ledger);
+  // PostgreSQL: a few batches in flight at once, each on its own pooled connection.
+  const audit = new AuditWriter(store.ledger, store.dialect === 'postgres' ? 4 : 1);
   const limiter = new RateLimiter(clock, { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits });
   const tokens = new TokenService({ store, clock, cache, keys, audit, limiter, publicUrl });
   const consoleAuth = auditRefusals(
