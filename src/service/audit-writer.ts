@@ -15,8 +15,11 @@ type Entry = { claim: ReplayClaim; event?: undefined } | { claim?: undefined; ev
 export class AuditWriter {
   private readonly commits: GroupCommit<Entry, boolean>;
 
-  /** `inFlight`: batches written at once (group-commit.ts): 1 on SQLite, a few on PostgreSQL. */
-  constructor(store: LedgerStore, inFlight = 1) {
+  /**
+   * `inFlight`: batches written at once, `busyBatch`: items that start another batch while one
+   * is in flight (group-commit.ts): 1 on SQLite, a few on PostgreSQL.
+   */
+  constructor(store: LedgerStore, inFlight = 1, busyBatch = 1) {
     this.commits = new GroupCommit<Entry, boolean>(
       async (entries) => {
         const claims: ReplayClaim[] = [];
@@ -32,6 +35,7 @@ export class AuditWriter {
       },
       500,
       inFlight,
+      busyBatch,
     );
   }
 

@@ -8,7 +8,10 @@
  * `maxInFlight` batches may be written at once. SQLite has one connection (1 is all it can
  * use); on PostgreSQL a batch costs a network round trip, and with one batch at a time the
  * endpoint's throughput would be capped at one batch per round trip while the pool's other
- * connections sit idle.
+ * connections sit idle. But every batch also costs CPU (a statement, socket writes): while a
+ * batch is in flight, another starts only once `busyBatch` items wait; fewer wait for the
+ * batch in flight to finish. So a lightly loaded node answers after one round trip, and a
+ * busy one writes few, large batches.
  */
 interface Pending<I, O> {
   item: I;
@@ -27,6 +30,7 @@ export class GroupCommit<I, O> {
     private readonly write: (items: I[]) => Promise<O[]>,
     private readonly maxBatch = 500,
     private readonly maxInFlight = 1,
+    private readonly busyBatch = 1,
   ) {}
 
   submit(item: I): Promise<O> {
@@ -38,11 +42,16 @@ export class GroupCommit<I, O> {
 
   private schedule(): void {
     if (this.scheduled || this.running >= this.maxInFlight) return;
+    if (this.running > 0 && this.queue.length < this.busyBatch) return;
     this.scheduled = true;
     // setImmediate: every request already parsed in this turn joins the batch.
     setImmediate(() => {
       this.scheduled = false;
-      while (this.running < this.maxInFlight && this.queue.length > 0) {
+      while (
+        this.running < this.maxInFlight &&
+        this.queue.length > 0 &&
+        (this.running === 0 || this.queue.length >= this.busyBatch)
+      ) {
         this.running += 1;
         void this.run(this.queue.splice(0, this.maxBatch));
       }

@@ -195,8 +195,10 @@ export function createServices(opts: ServicesOptions): Services {
   const deps: ServiceDeps = { store, clock };
   const cache = new RecordCache(store, clock);
   const keys = new SigningKeys(store, clock, opts.master);
-  // PostgreSQL: a few batches in flight at once, each on its own pooled connection.
-  const audit = new AuditWriter(store.ledger, store.dialect === 'postgres' ? 4 : 1);
+  // PostgreSQL: up to 4 batches in flight, each on its own pooled connection; another starts
+  // while one is in flight once 16 items wait (group-commit.ts).
+  const pg = store.dialect === 'postgres';
+  const audit = new AuditWriter(store.ledger, pg ? 4 : 1, pg ? 16 : 1);
   const limiter = new RateLimiter(clock, { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits });
   const tokens = new TokenService({ store, clock, cache, keys, audit, limiter, publicUrl });
   const consoleAuth = auditRefusals(

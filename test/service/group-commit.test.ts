@@ -73,6 +73,32 @@ describe('GroupCommit', () => {
     assert.deepEqual(await Promise.all([a, b, c, d]), [10, 20, 30, 40]);
   });
 
+  it('while a batch is in flight, another starts only once busyBatch items wait', async () => {
+    const m = manualWrite();
+    const g = new GroupCommit<number, number>(m.write, 500, 2, 3);
+    let started = m.nextCall();
+    const a = g.submit(1);
+    await started;
+    const waiting = [g.submit(2), g.submit(3)];
+    await new Promise((r) => setImmediate(r));
+    assert.equal(m.calls.length, 1, 'two waiting items do not start a second batch');
+    started = m.nextCall();
+    waiting.push(g.submit(4));
+    await started;
+    assert.deepEqual(
+      m.calls.map((x) => x.items),
+      [[1], [2, 3, 4]],
+    );
+    started = m.nextCall();
+    const e = g.submit(5);
+    m.calls[0]?.settle();
+    m.calls[1]?.settle();
+    await started;
+    assert.deepEqual(m.calls[2]?.items, [5], 'nothing in flight: one item is a batch');
+    m.calls[2]?.settle();
+    assert.deepEqual(await Promise.all([a, ...waiting, e]), [10, 20, 30, 40, 50]);
+  });
+
   it('drain resolves once everything submitted is written', async () => {
     const m = manualWrite();
     const g = new GroupCommit<number, number>(m.write);
