@@ -6,7 +6,9 @@
 # Usage: bench/yardstick-targets.sh YARDSTICK_DIR
 # Env: DURATION (s, default 8), ROUNDS (default 3), CONNS (default 32), PG_URL (a PostgreSQL
 #   server URL; a fresh database certmint_bench_<pid> is created there and dropped at the end;
-#   unset: no PostgreSQL target), WORKERS2 (0: no 2-worker target).
+#   unset: no PostgreSQL target), WORKERS2 (0: no 2-worker target), BASELINE (another built
+#   checkout of certmint, e.g. an earlier commit: its SQLite and PostgreSQL servers join the
+#   same rounds as sqlite-base and postgres-base, for a before/after in one run).
 # CPU per target is the sum over the whole process tree (the primary and its workers: the
 # listening pid alone would miss the workers), read from /proc/<pid>/stat before and after each
 # run; for PostgreSQL the database server's CPU is printed beside it (postgres processes).
@@ -32,7 +34,10 @@ cleanup() {
   for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
   sleep 2
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  if [ -n "$pgdb" ]; then psql "$PG_URL" -qc "drop database if exists $pgdb" >/dev/null 2>&1 || true; fi
+  if [ -n "$pgdb" ]; then
+    psql "$PG_URL" -qc "drop database if exists $pgdb" >/dev/null 2>&1 || true
+    psql "$PG_URL" -qc "drop database if exists ${pgdb}_base" >/dev/null 2>&1 || true
+  fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -43,14 +48,15 @@ NODE_ENV=production node peer-oidc-provider.mjs 3900 jwks.json >"$tmp/peer.log" 
 names=(floor oidc-provider); urls=(http://127.0.0.1:3901/token http://127.0.0.1:3900/token)
 tpids=("${pids[0]}" "${pids[1]}"); ids=(bench-client bench-client); kids=(es256 es256); keys=("$work/es256.key" "$work/es256.key")
 
-# One certmint target: NAME PORT DB [serve args…]; its store set up as an administrator would.
+# One certmint target: NAME PORT DB [serve args…]; its store set up as an administrator would,
+# served by the checkout in $tree (this one unless set).
 certmint() {
   local name=$1 port=$2 db=$3; shift 3
   local env="$tmp/$name.env"
   (cd "$here" && node --import tsx bench/yardstick-setup.ts "$tmp/$name" 1 ${db:+"$db"}) >"$env"
   # shellcheck disable=SC1090
   source "$env"
-  (cd "$here" && exec node bin/certmint.mjs serve --db "$DB" --port "$port" --log-level warn \
+  (cd "${tree:-$here}" && exec node bin/certmint.mjs serve --db "$DB" --port "$port" --log-level warn \
     --rate-limit-client 100000000 --rate-limit-address 100000000 "$@") >"$tmp/$name.log" 2>&1 &
   pids+=($!); tpids+=($!)
   for _ in $(seq 1 600); do grep -q listening "$tmp/$name.log" && break; sleep 0.2; done
@@ -66,6 +72,17 @@ if [ -n "${PG_URL:-}" ]; then
   pgdb=certmint_bench_$$
   psql "$PG_URL" -qc "create database $pgdb" >/dev/null
   certmint postgres-1w 8183 "$(node -e 'const u=new URL(process.argv[1]);u.pathname="/"+process.argv[2];console.log(u.href)' "$PG_URL" "$pgdb")" "${workers_flag[@]}"
+fi
+if [ -n "${BASELINE:-}" ]; then
+  tree=$BASELINE
+  base_flag=()
+  if (cd "$tree" && node bin/certmint.mjs serve --help) | grep -q -- '--workers'; then base_flag=(--workers 1); fi
+  certmint sqlite-base 8184 "" "${base_flag[@]}"
+  if [ -n "${PG_URL:-}" ]; then
+    psql "$PG_URL" -qc "create database ${pgdb}_base" >/dev/null
+    certmint postgres-base 8185 "$(node -e 'const u=new URL(process.argv[1]);u.pathname="/"+process.argv[2];console.log(u.href)' "$PG_URL" "${pgdb}_base")" "${base_flag[@]}"
+  fi
+  tree=""
 fi
 
 hz=$(getconf CLK_TCK)
@@ -123,5 +140,6 @@ console.log("| target | req/s | req/CPU-s | p50 ms | p99 ms | non-2xx | × floor
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const [n, x] of Object.entries(s)) console.log(`| ${n} | ${x.rps} | ${x.cpu} | ${x.p50} | ${x.p99} | ${x.non2xx} | ${(x.rps / s.floor.rps).toFixed(2)} | ${(x.cpu / s.floor.cpu).toFixed(2)} | ${(x.cpu / s["oidc-provider"].cpu).toFixed(2)} |`);
 if (s["sqlite-2w"] && s["sqlite-1w"]) console.log(`2 workers vs 1: per CPU-second ${(s["sqlite-2w"].cpu / s["sqlite-1w"].cpu).toFixed(2)} ×, wall ${(s["sqlite-2w"].rps / s["sqlite-1w"].rps).toFixed(2)} ×`);
+for (const [now, base] of [["sqlite-1w", "sqlite-base"], ["postgres-1w", "postgres-base"]]) if (s[now] && s[base]) console.log(`${now} vs ${base}: per CPU-second ${(s[now].cpu / s[base].cpu).toFixed(2)} ×, wall ${(s[now].rps / s[base].rps).toFixed(2)} ×`);
 if (s["postgres-1w"]) console.log(`postgres: median database-server CPU ${s["postgres-1w"].pg} s per run`);'
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
