@@ -132,11 +132,11 @@ export function ledgerStore(ctx: StoreContext, audit: AuditStore): LedgerStore {
       const folding = rows.some((r) => r.foldKey !== null);
       const inline = folding ? [] : rows;
       let won: Set<string>;
-      if (ctx.dialect === 'postgres') {
+      if (keys.length === 0 && inline.length === 0) {
+        won = new Set();
+      } else if (ctx.dialect === 'postgres') {
         const r = await postgresCommit(ctx.db, keys, flatten(inline), now);
         won = new Set(r.rows.map((row) => row.key));
-      } else if (keys.length === 0 && inline.length === 0) {
-        won = new Set();
       } else {
         won = await ctx.db.transaction().execute(async (trx) => {
           const w = keys.length > 0 ? await claimSqlite(trx, keys, now) : new Set<string>();
