@@ -4,6 +4,7 @@
  * every record command, so they can never silently work on two different databases.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { parseNoticeDays } from '../domain/notices.ts';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../http/server-limits.ts';
@@ -302,6 +303,7 @@ export interface OperationsFlags {
   auditRetention?: string;
   feedTimeout?: string;
   changePublicUrl?: boolean;
+  workers?: string;
 }
 
 export interface OperationsSettings {
@@ -310,7 +312,12 @@ export interface OperationsSettings {
   /** PostgreSQL: a silent change-feed connection is noticed within this many ms. */
   feedTimeoutMs: number;
   changePublicUrl: boolean;
+  /** Processes serving the port (1: a single process, no primary); default one per core. */
+  workers: number;
 }
+
+/** More would only add memory and store connections: the port is shared round-robin. */
+export const MAX_WORKERS = 256;
 
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 export const DEFAULT_FEED_TIMEOUT_MS = 3000;
@@ -354,5 +361,13 @@ export function operationsSettings(o: OperationsFlags): OperationsSettings {
       60_000,
     ),
     changePublicUrl: o.changePublicUrl === true,
+    workers: wholeNumber(
+      o.workers,
+      'CERTMINT_WORKERS',
+      '--workers',
+      Math.min(availableParallelism(), MAX_WORKERS),
+      1,
+      MAX_WORKERS,
+    ),
   };
 }

@@ -4,6 +4,7 @@
  * else the default), and a bad value names where it came from.
  */
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { CliError } from '../../src/cli/errors.ts';
 import { withIo } from '../../src/cli/io.ts';
@@ -18,18 +19,30 @@ describe('operations settings', () => {
       auditRetentionDays: 90,
       feedTimeoutMs: 3000,
       changePublicUrl: false,
+      // One worker process per core.
+      workers: Math.min(availableParallelism(), 256),
     });
-    const env = { CERTMINT_AUDIT_RETENTION_DAYS: '0', CERTMINT_FEED_TIMEOUT_MS: '1500' };
+    const env = {
+      CERTMINT_AUDIT_RETENTION_DAYS: '0',
+      CERTMINT_FEED_TIMEOUT_MS: '1500',
+      CERTMINT_WORKERS: '3',
+    };
     assert.deepEqual(await inEnv(env, () => operationsSettings({})), {
       auditRetentionDays: 0,
       feedTimeoutMs: 1500,
       changePublicUrl: false,
+      workers: 3,
     });
     assert.deepEqual(
       await inEnv(env, () =>
-        operationsSettings({ auditRetention: '30', feedTimeout: '60000', changePublicUrl: true }),
+        operationsSettings({
+          auditRetention: '30',
+          feedTimeout: '60000',
+          changePublicUrl: true,
+          workers: '1',
+        }),
       ),
-      { auditRetentionDays: 30, feedTimeoutMs: 60000, changePublicUrl: true },
+      { auditRetentionDays: 30, feedTimeoutMs: 60000, changePublicUrl: true, workers: 1 },
     );
   });
 
@@ -49,6 +62,12 @@ describe('operations settings', () => {
       {},
       { auditRetention: '1.5' },
       '--audit-retention must be a whole number from 0 to 36500 (got "1.5")',
+    );
+    await bad({}, { workers: '0' }, '--workers must be a whole number from 1 to 256 (got "0")');
+    await bad(
+      { CERTMINT_WORKERS: 'all' },
+      {},
+      'CERTMINT_WORKERS must be a whole number from 1 to 256 (got "all")',
     );
     await bad(
       { CERTMINT_FEED_TIMEOUT_MS: 'soon' },

@@ -16,7 +16,19 @@ import { BIN, tempDir } from './support.ts';
 function serve(db: string, port: number): { child: ChildProcess; out: () => string } {
   const child = spawn(
     process.execPath,
-    [BIN, '--db', db, 'serve', '--port', String(port), '--headers-timeout', '300'],
+    // One process: the exact count of one bucket (workers share the limit out: serve-workers).
+    [
+      BIN,
+      '--db',
+      db,
+      'serve',
+      '--port',
+      String(port),
+      '--headers-timeout',
+      '300',
+      '--workers',
+      '1',
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {

@@ -1,11 +1,14 @@
 /** `certmint serve`: the HTTP server on the store named by --db. */
 import { Command, Option } from 'commander';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { systemClock } from '../../domain/clock.ts';
+import type { NoticeSettings } from '../../service/notices/index.ts';
+import type { Services } from '../../service/services.ts';
 import { CliError } from '../errors.ts';
 import { firstLogin, firstLoginText } from '../first-login.ts';
 import { addNoticeOptions, describeNotices } from '../notice-options.ts';
 import { globalOptions, write } from '../output.ts';
+import type { WorkerSettings } from '../serve/worker.ts';
 import {
   DEFAULT_AUDIT_RETENTION_DAYS,
   DEFAULT_FEED_TIMEOUT_MS,
@@ -92,6 +95,10 @@ export function serveCommand(): Command {
     .option(
       '--rate-limit-address <n>',
       'OAuth requests per minute per address, 0 for none (default: 30000)',
+    )
+    .option(
+      '--workers <n>',
+      'processes serving the port, 1 for a single process (default: $CERTMINT_WORKERS, else one per core)',
     );
   return addNoticeOptions(serve)
     .addHelpText(
@@ -105,13 +112,14 @@ export function serveCommand(): Command {
       const notices = noticeSettings(o);
       const limits = limitSettings(o);
       const ops = operationsSettings(o);
+      const secret = masterSecret(o.secretFile);
       const { openServices } = await import('../../service/runtime.ts');
       // Refuses, in one line, a PostgreSQL node without CERTMINT_SECRET, and a node whose
       // secret or public URL differs from the store's (service/cluster.ts).
       const services = await openServices({
         db: g.db,
         publicUrl,
-        secret: masterSecret(o.secretFile),
+        secret,
         filesDir: g.location.dir,
         serving: true,
         changePublicUrl: ops.changePublicUrl,
@@ -132,7 +140,28 @@ export function serveCommand(): Command {
         level: s.logLevel,
         redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body'],
       });
+      // In this process only, whatever the number of workers: purges and notices run once.
       services.startBackgroundJobs((err, job) => logger.warn({ err }, `${job} failed`));
+      logger.debug('background jobs started (purges, expiry notices)');
+      // An in-memory SQLite store exists in one process only: workers would each have another.
+      const workers = g.db === ':memory:' ? 1 : ops.workers;
+      if (workers > 1) {
+        const settings: WorkerSettings = {
+          db: g.db,
+          filesDir: g.location.dir,
+          publicUrl,
+          secret,
+          feedTimeoutMs: ops.feedTimeoutMs,
+          rateLimits: limits.rate,
+          server: limits.server,
+          host: s.host,
+          port,
+          explainErrors: s.explainErrors,
+          logLevel: s.logLevel,
+        };
+        await serveWithWorkers(services, logger, settings, workers, notices);
+        return;
+      }
       const { buildApp } = await import('../../http/app.ts');
       const app = await buildApp({
         services,
@@ -172,4 +201,47 @@ export function serveCommand(): Command {
       write(`certmint listening on ${address} (signing keys: ${services.signingKeys.source})`);
       write(`issuer of an account A: ${publicUrl}/accounts/A`);
     });
+}
+
+/**
+ * The primary of `--workers N`: the services opened above run the background jobs here; the
+ * workers serve. Prints the same lines, once, as a single process does.
+ */
+async function serveWithWorkers(
+  services: Services,
+  logger: Logger,
+  settings: WorkerSettings,
+  count: number,
+  notices: NoticeSettings,
+): Promise<void> {
+  const { startWorkers } = await import('../serve/primary.ts');
+  let workers: Awaited<ReturnType<typeof startWorkers>>;
+  try {
+    workers = await startWorkers({ count, settings, logger, clock: systemClock });
+  } catch (e) {
+    await services.close();
+    // A busy port is reported by every worker with the listen error's code: the same one line.
+    throw listenError(e, settings);
+  }
+  write(describeNotices(notices));
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal, workers: count }, 'shutting down: stopping the workers');
+    workers
+      .stop()
+      .then(async (clean) => {
+        await services.close();
+        process.exit(clean ? 0 : 1);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  write(`certmint listening on ${workers.address} (signing keys: ${services.signingKeys.source})`);
+  write(`issuer of an account A: ${settings.publicUrl}/accounts/A`);
 }
