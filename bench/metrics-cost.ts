@@ -42,4 +42,4 @@ time('observeRequest (latency histogram)', (i) =>
 );
 time('auditWritten, one issued token', () => metrics.auditWritten(ok));
 time('auditWritten, one refusal', () => metrics.auditWritten(refused));
-time('storeFlushed (per batch)', (i) => metrics.storeFlushed('audit', (i % 10) / 1000, false));
+time('storeFlushed (per batch)', (i) => metrics.storeFlushed('ledger', (i % 10) / 1000, false));

@@ -5,8 +5,9 @@
  *   BENCH_ROUNDS    rounds of floor → oidc-provider → certmint → certmint-100k (default 3)
  *   BENCH_CONNS     concurrent keep-alive connections (default 32)
  *   BENCH_ALG       ES256 (default) or PS256 — the client-assertion algorithm of every target
- *   BENCH_SOAK      seconds of the RSS soak run on certmint (default 20; the target says 60)
+ *   BENCH_SOAK      seconds of the RSS and WAL soak run on certmint (default 20; the target: 300)
  *   BENCH_BULK      mappings in the large store (default 100000)
+ *   BENCH_AUDIT     audit rows in the large store (default 1000000)
  *   BENCH_KEYS      real mapped keys the load is spread over (default 4, at most 5: NetSuite's
  *                   limit of active certificates per integration)
  *   BENCH_WARMUP    seconds of unmeasured warm-up per target (default 2)
@@ -26,6 +27,7 @@ export interface BenchOptions {
   alg: BenchAlg;
   soakS: number;
   bulk: number;
+  auditRows: number;
   keys: number;
   warmupS: number;
   profile: boolean;
@@ -54,6 +56,7 @@ export function readOptions(): BenchOptions {
     alg,
     soakS: intOf('BENCH_SOAK', 20, 0, 3600),
     bulk: intOf('BENCH_BULK', 100_000, 10, 10_000_000),
+    auditRows: intOf('BENCH_AUDIT', 1_000_000, 0, 100_000_000),
     keys: intOf('BENCH_KEYS', 4, 1, 5),
     warmupS: intOf('BENCH_WARMUP', 2, 0, 600),
     profile: process.env.BENCH_PROFILE === '1',

@@ -6,7 +6,7 @@
  * noise hits every target alike, and the median of the rounds is reported. Only ratios from the same run mean anything on a
  * shared machine. Settings: see options.ts. docs/performance.md explains the results.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { calibrate } from './calibrate.ts';
@@ -37,19 +37,35 @@ async function prepare(opts: BenchOptions, dir: string) {
   const creds = await makeCredentials(opts.alg, opts.keys);
   const small = await prepareStore(join(dir, 'small.db'), creds, 10);
   const t0 = performance.now();
-  const large = await prepareStore(join(dir, 'large.db'), creds, opts.bulk);
+  const large = await prepareStore(
+    join(dir, 'large.db'),
+    creds,
+    opts.bulk,
+    undefined,
+    opts.auditRows,
+  );
   const bulkS = (performance.now() - t0) / 1000;
   console.log(
-    `  stores: ${small.mappings} and ${large.mappings} mappings (large in ${bulkS.toFixed(1)} s)`,
+    `  stores: ${small.mappings} and ${large.mappings} mappings, ${opts.auditRows} audit rows in the large one (in ${bulkS.toFixed(1)} s)`,
   );
   return { creds, small, large };
 }
 
-/** Soak: load on certmint for opts.soakS seconds, its RSS sampled every second. */
+/** The WAL file's size in MB (0 while there is none). */
+function walMb(dbPath: string): number {
+  try {
+    return mb(statSync(`${dbPath}-wal`).size);
+  } catch {
+    return 0;
+  }
+}
+
+/** Soak: load on certmint for opts.soakS seconds, its RSS and WAL size sampled every second. */
 async function soak(
   target: Target,
   opts: BenchOptions,
   expected: Map<string, number>,
+  dbPath: string,
 ): Promise<{ samples: RssSample[]; result: MeasuredRun }> {
   let samples: RssSample[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -65,7 +81,7 @@ async function soak(
       const sample = () => {
         const t = (performance.now() - t0) / 1000;
         target.child.rss().then(
-          (rss) => samples.push({ t, mb: mb(rss) }),
+          (rss) => samples.push({ t, mb: mb(rss), walMb: walMb(dbPath) }),
           () => {},
         );
       };
@@ -74,7 +90,7 @@ async function soak(
     },
   });
   clearInterval(timer);
-  samples.push({ t: opts.soakS, mb: mb(await target.child.rss()) });
+  samples.push({ t: opts.soakS, mb: mb(await target.child.rss()), walMb: walMb(dbPath) });
   return { samples, result };
 }
 
@@ -117,8 +133,8 @@ async function compare(opts: BenchOptions, prep: Awaited<ReturnType<typeof prepa
     }
     const mint = targets.find((t) => t.name === 'certmint');
     if (opts.soakS > 0 && mint) {
-      console.log(`soak: certmint for ${opts.soakS} s, RSS sampled every second…`);
-      soakOut = await soak(mint, opts, expected);
+      console.log(`soak: certmint for ${opts.soakS} s, RSS and WAL sampled every second…`);
+      soakOut = await soak(mint, opts, expected, prep.small.dbPath);
       console.log(`soak ${describe(soakOut.result)}`);
     }
   } finally {
@@ -162,7 +178,13 @@ async function main(): Promise<void> {
         `(${genRatio.toFixed(1)} × the floor); its event loop was at most ${(elu * 100).toFixed(0)} % busy ` +
         `during the runs${elu < 0.8 ? ' (not the bottleneck)' : ' (SATURATED: results may be generator-bound)'}`,
     );
-    const checks = verdicts(summaries, soakSummary, soakOut?.samples ?? [], opts.bulk);
+    const checks = verdicts(
+      summaries,
+      soakSummary,
+      soakOut?.samples ?? [],
+      opts.bulk,
+      opts.auditRows,
+    );
     for (const v of checks) console.log(`${v.pass ? 'PASS' : 'MISS'}  ${v.name}: ${v.detail}`);
     mkdirSync(dirname(opts.out), { recursive: true });
     writeFileSync(

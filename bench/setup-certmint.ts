@@ -87,11 +87,47 @@ function addSyntheticMappings(dbPath: string, template: Mapping, count: number):
   }
 }
 
+/**
+ * `count` synthetic audit rows of the account (one transaction), spread over the last 30 days:
+ * what a busy installation's trail holds, so every index of the table is at its working size.
+ */
+function addSyntheticAudit(dbPath: string, accountId: string, clientId: string, count: number) {
+  const db = new Database(dbPath);
+  try {
+    const insert = db.prepare(
+      `INSERT INTO audit_events (at, account_id, type, result, detail, client_id, certificate_id,
+         entity_id, role_id, remote_address, actor, count, first_at, fold_key)
+       VALUES (?, ?, 'token', ?, ?, ?, ?, 1, 1, '192.0.2.1', NULL, 1, ?, NULL)`,
+    );
+    const start = Date.now() - 30 * 86_400_000;
+    const step = (30 * 86_400_000) / Math.max(1, count);
+    db.transaction(() => {
+      for (let i = 0; i < count; i++) {
+        const failed = i % 50 === 0;
+        const at = Math.floor(start + i * step);
+        insert.run(
+          at,
+          accountId,
+          failed ? 'failure' : 'success',
+          failed ? 'TokenExpired' : null,
+          clientId,
+          digest(`bench-certificate-${i % 1000}`),
+          at,
+        );
+      }
+    })();
+  } finally {
+    db.close();
+  }
+}
+
 /** A store at `dbPath` with `creds.length` real mappings and `total` mappings in all. */
 export async function prepareStore(
   dbPath: string,
   creds: readonly MintCredential[],
   total: number,
+  scopes: readonly string[] = [BENCH_SCOPE],
+  auditRows = 0,
 ): Promise<PreparedStore> {
   const store = await openStore(dbPath);
   const deps = { store, clock: systemClock };
@@ -112,7 +148,7 @@ export async function prepareStore(
       accountId,
       name: 'bench',
       m2mGrant: true,
-      scopes: [BENCH_SCOPE],
+      scopes: [...scopes],
     });
     clientId = integration.clientId;
     for (const c of creds) {
@@ -132,5 +168,6 @@ export async function prepareStore(
   if (!template) throw new Error('no credentials to map');
   const synthetic = Math.max(0, total - creds.length);
   if (synthetic > 0) addSyntheticMappings(dbPath, template, synthetic);
+  if (auditRows > 0) addSyntheticAudit(dbPath, accountId, clientId, auditRows);
   return { dbPath, accountId, clientId, keys, mappings: creds.length + synthetic };
 }

@@ -35,8 +35,14 @@ export function io(): CliIo {
   return current.getStore() ?? processIo();
 }
 
-/** Runs `fn` with `overrides` (the rest from the real process) as the current io. */
+/**
+ * Runs `fn` with `overrides` (the rest from the real process) as the current io. Without
+ * overrides (the real `certmint` process) no store is entered: `io()` is the process anyway,
+ * and an entered AsyncLocalStorage turns on Node 20's promise hooks for the whole process —
+ * `serve` would pay them on every promise of every request (measured: docs/performance.md).
+ */
 export function withIo<T>(overrides: Partial<CliIo>, fn: () => Promise<T>): Promise<T> {
+  if (Object.keys(overrides).length === 0) return fn();
   return current.run({ ...processIo(), ...overrides }, fn);
 }
 

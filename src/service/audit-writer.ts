@@ -1,30 +1,56 @@
 /**
- * The audit trail's writer. Every request awaits `record()` before it is answered, so no
- * answered request goes unrecorded; concurrent requests share one multi-row insert.
+ * The token endpoints' writer: audit records and replay claims. Every request awaits
+ * `record()` before it is answered, so no answered request goes unrecorded, and `claim()`
+ * before it signs. What is submitted during one event-loop turn — the claims of requests
+ * being authenticated and the records of requests about to be answered — goes to the store in
+ * one commit (LedgerStore: one SQLite transaction, one PostgreSQL statement): one commit per
+ * turn instead of one per kind (measured: docs/performance.md).
  */
 import type { AuditEvent } from '../domain/audit.ts';
-import type { AuditStore } from '../store/ports.ts';
+import type { LedgerStore, ReplayClaim } from '../store/ports.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
-export class AuditWriter {
-  private readonly commits: GroupCommit<AuditEvent, void>;
+type Entry = { claim: ReplayClaim; event?: undefined } | { claim?: undefined; event: AuditEvent };
 
-  /** `metrics` counts each batch once written: the outcomes that were really recorded. */
-  constructor(store: AuditStore, metrics?: ServiceMetrics) {
-    this.commits = new GroupCommit<AuditEvent, void>(
-      async (events) => {
-        await store.append(events);
+export class AuditWriter {
+  private readonly commits: GroupCommit<Entry, boolean>;
+
+  /**
+   * `inFlight`: batches written at once, `busyBatch`: items that start another batch while one
+   * is in flight (group-commit.ts): 1 on SQLite, a few on PostgreSQL. `metrics` counts each
+   * batch's outcomes once written (the outcomes really recorded) and times its commit.
+   */
+  constructor(store: LedgerStore, inFlight = 1, busyBatch = 1, metrics?: ServiceMetrics) {
+    this.commits = new GroupCommit<Entry, boolean>(
+      async (entries) => {
+        const claims: ReplayClaim[] = [];
+        const events: AuditEvent[] = [];
+        for (const e of entries) {
+          if (e.claim) claims.push(e.claim);
+          else events.push(e.event);
+        }
+        const won = await store.commit(claims, events);
         metrics?.auditWritten(events);
-        return [];
+        let next = 0;
+        // Records answer true; claims their own verdict, in submission order.
+        return entries.map((e) => (e.claim ? (won[next++] ?? false) : true));
       },
-      undefined,
-      metrics && ((s, _n, failed) => metrics.storeFlushed('audit', s, failed)),
+      500,
+      inFlight,
+      busyBatch,
+      metrics && ((seconds, _n, failed) => metrics.storeFlushed('ledger', seconds, failed)),
     );
   }
 
-  record(event: AuditEvent): Promise<void> {
-    return this.commits.submit(event);
+  /** Resolves once the event is stored. */
+  async record(event: AuditEvent): Promise<void> {
+    await this.commits.submit({ event });
+  }
+
+  /** Atomic unique claim (ReplayStore.claim): true the first time the key is claimed. */
+  claim(claim: ReplayClaim): Promise<boolean> {
+    return this.commits.submit({ claim });
   }
 
   drain(): Promise<void> {

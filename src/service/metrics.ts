@@ -35,7 +35,7 @@ export const METRIC_NAMES = [
 ] as const;
 
 /** The group-commit writers whose flush durations are the store latency. */
-export type StoreWriter = 'audit' | 'replay';
+export type StoreWriter = 'ledger';
 
 /** Seconds: from a cached token request (~1 ms) to a store stall. */
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -203,11 +203,20 @@ export function createServices(opts: ServicesOptions): Services {
   const keys = new SigningKeys(store, clock, opts.master);
   const limiter = new RateLimiter(clock, { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits });
   const metrics = new ServiceMetrics({ store, clock, cache, limiter });
-  const audit = new AuditWriter(store.audit, metrics);
+  // PostgreSQL: up to 4 batches in flight, each on its own pooled connection; another starts
+  // while one is in flight once 16 items wait (group-commit.ts).
+  const pg = store.dialect === 'postgres';
+  const audit = new AuditWriter(store.ledger, pg ? 4 : 1, pg ? 16 : 1, metrics);
   const dpopNonces = opts.dpopNonce ? new DpopNonces(opts.master, clock) : null;
   const tokens = new TokenService({
-    ...{ store, clock, cache, keys, audit, limiter, publicUrl, dpopNonces },
-    onReplayFlush: (s, _n, failed) => metrics.storeFlushed('replay', s, failed),
+    store,
+    clock,
+    cache,
+    keys,
+    audit,
+    limiter,
+    publicUrl,
+    dpopNonces,
   });
   const consoleAuth = auditRefusals(
     deps,

@@ -210,6 +210,25 @@ export interface ReplayStore {
   countLive(now: number): Promise<number>;
 }
 
+/** One replay claim: the key is unique until `expiresAt` (ms). */
+export interface ReplayClaim {
+  key: string;
+  expiresAt: number;
+}
+
+/**
+ * The token endpoints' writes of one event-loop turn in one commit (kysely/ledger.ts): replay
+ * claims and audit events together, where the store can (SQLite: one transaction; PostgreSQL:
+ * one statement, one round trip).
+ */
+export interface LedgerStore {
+  /**
+   * Claims each entry as ReplayStore.claimMany would answer it (a key repeated within the batch
+   * is true once) and appends `events` as AuditStore.append would. One answer per claim.
+   */
+  commit(claims: readonly ReplayClaim[], events: readonly AuditEvent[]): Promise<boolean[]>;
+}
+
 export interface SigningKeyStore {
   /** All keys of the account, newest first. */
   list(accountId: string): Promise<SigningKeyRecord[]>;
@@ -263,6 +282,7 @@ export interface Store {
   readonly mappings: MappingStore;
   readonly audit: AuditStore;
   readonly replay: ReplayStore;
+  readonly ledger: LedgerStore;
   readonly signingKeys: SigningKeyStore;
   readonly revokedTokens: RevokedTokenStore;
   readonly changes: ChangeFeed;

@@ -30,7 +30,7 @@ it('counts the OAuth outcomes of a written batch; other events are not tokens', 
   const store = await sqliteStores.open();
   try {
     const metrics = metricsOn(store);
-    const writer = new AuditWriter(store.audit, metrics);
+    const writer = new AuditWriter(store.ledger, 1, 1, metrics);
     await Promise.all([
       writer.record(auditEvent('token', A, T0)),
       writer.record(auditEvent('token', A, T0, { result: 'failure', detail: 'ScopeMismatched' })),
@@ -53,7 +53,7 @@ it('counts the OAuth outcomes of a written batch; other events are not tokens', 
       ],
     );
     assert.equal(
-      s.histogram('certmint_store_write_duration_seconds', { writer: 'audit' })?.count,
+      s.histogram('certmint_store_write_duration_seconds', { writer: 'ledger' })?.count,
       1,
     );
   } finally {
@@ -64,14 +64,14 @@ it('counts the OAuth outcomes of a written batch; other events are not tokens', 
 it('a batch the store cannot write is a write failure, and its outcomes are not counted', async () => {
   const store = await sqliteStores.open();
   const metrics = metricsOn(store);
-  const writer = new AuditWriter(store.audit, metrics);
+  const writer = new AuditWriter(store.ledger, 1, 1, metrics);
   await store.close();
   await assert.rejects(writer.record(auditEvent('token', A, T0)), /the store is closed/);
   const s = new Scrape(await metrics.scrape());
-  assert.equal(s.value('certmint_store_write_failures_total', { writer: 'audit' }), 1);
+  assert.equal(s.value('certmint_store_write_failures_total', { writer: 'ledger' }), 1);
   assert.equal(s.value('certmint_tokens_issued_total', { account: A }), 0);
   assert.equal(
-    s.histogram('certmint_store_write_duration_seconds', { writer: 'audit' }),
+    s.histogram('certmint_store_write_duration_seconds', { writer: 'ledger' }),
     undefined,
   );
   assert.equal(s.value('certmint_store_up'), 0);

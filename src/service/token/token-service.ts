@@ -14,7 +14,6 @@ import { OAuthError } from '../../domain/oauth-error.ts';
 import type { Scope } from '../../domain/scope.ts';
 import type { ReplayStore, RevokedTokenStore } from '../../store/ports.ts';
 import type { AuditWriter } from '../audit-writer.ts';
-import { GroupCommit } from '../group-commit.ts';
 import { type ActiveToken, validateAccessToken } from './active-token.ts';
 import {
   type AuthenticatedClient,
@@ -45,8 +44,6 @@ export interface TokenServiceDeps {
   limiter: RateLimiter;
   /** e.g. http://127.0.0.1:8080 (no trailing slash). */
   publicUrl: string;
-  /** Told the duration of each replay-claim batch (the store latency metric). */
-  onReplayFlush?: (seconds: number, items: number, failed: boolean) => void;
   /** Server nonces for DPoP proofs (RFC 9449 §8), when the operator turned them on. */
   dpopNonces?: DpopNonces | null;
 }
@@ -83,16 +80,7 @@ type Step<T> = (form: Form, trace: AuthTrace, now: number) => Promise<T>;
 export type { ActiveToken } from './active-token.ts';
 
 export class TokenService {
-  /** Replay claims of one event-loop turn share one transaction (group commit). */
-  private readonly replay: GroupCommit<{ key: string; expiresAt: number }, boolean>;
-
-  constructor(private readonly d: TokenServiceDeps) {
-    this.replay = new GroupCommit(
-      (entries) => d.store.replay.claimMany(entries),
-      undefined,
-      d.onReplayFlush,
-    );
-  }
+  constructor(private readonly d: TokenServiceDeps) {}
 
   issuer(accountId: string): string {
     return issuerOf(this.d.publicUrl, accountId);
@@ -233,7 +221,7 @@ export class TokenService {
       return validateDpopRequest(
         {
           validate: (t) => this.validate(accountId, t),
-          claim: (r) => this.replay.submit(r),
+          claim: (r) => this.d.audit.claim(r),
           accountId,
           nowMs: this.d.clock.now(),
         },
@@ -318,14 +306,14 @@ export class TokenService {
     dpop: AcceptedProof | null = null,
   ): Promise<void> {
     if (dpop === null) {
-      if (!(await this.replay.submit(replayKey(accountId, client)))) {
+      if (!(await this.d.audit.claim(replayKey(accountId, client)))) {
         throw new OAuthError('invalid_client', 'AssertionReplayed');
       }
       return;
     }
     const [assertion, proof] = await Promise.all([
-      this.replay.submit(replayKey(accountId, client)),
-      this.replay.submit(dpop.replay),
+      this.d.audit.claim(replayKey(accountId, client)),
+      this.d.audit.claim(dpop.replay),
     ]);
     if (!assertion) throw new OAuthError('invalid_client', 'AssertionReplayed');
     if (!proof) throw new OAuthError('invalid_dpop_proof', 'DpopProofReplayed');

@@ -17,7 +17,7 @@ const COLUMNS = 14;
 type AuditInsert = Omit<AuditEventsTable, 'id'>;
 
 /** One row to write: the newest event, how many identical failures it stands for, since when. */
-interface Row {
+export interface Row {
   event: AuditEvent;
   count: number;
   firstAt: number;
@@ -50,7 +50,7 @@ function foldKeyOf(e: AuditEvent): string {
  * The rows of a batch, in event order, where a folding failure repeated within the batch is
  * one row at the place of its last occurrence (one statement may not upsert a key twice).
  */
-function rowsOf(events: readonly AuditEvent[]): Row[] {
+export function rowsOf(events: readonly AuditEvent[]): Row[] {
   const placed: Array<{ row: Row; last: number }> = [];
   const byKey = new Map<string, { row: Row; last: number }>();
   events.forEach((event, i) => {
@@ -71,7 +71,7 @@ function rowsOf(events: readonly AuditEvent[]): Row[] {
 }
 
 /** The rows as flat insert arguments, column by column, row after row. */
-const flatten = (rows: readonly Row[]): unknown[] =>
+export const flatten = (rows: readonly Row[]): unknown[] =>
   rows.flatMap(({ event: e, count, firstAt, foldKey }) => [
     e.at,
     e.accountId,
@@ -132,16 +132,21 @@ function inserts(args: readonly unknown[]): AuditInsert[] {
 /** PostgreSQL: deadlock detected. Two nodes folding overlapping keys in another order. */
 const DEADLOCK = '40P01';
 
-export function auditStore(ctx: StoreContext): AuditStore {
+/**
+ * Inserts up to CHUNK rows in one statement on `db` (the store or a transaction of it): one
+ * compiled multi-row INSERT per batch size seen (at most CHUNK of them). A folding row whose
+ * key a concurrent writer stored meanwhile (after our DELETE, see `append`) adds to that row
+ * instead: rows without a key (NULL) never conflict.
+ */
+export function auditInserter(
+  ctx: StoreContext,
+): (db: Kysely<Database>, rows: readonly Row[]) => Promise<unknown> {
   const [earlier, later] =
     ctx.dialect === 'postgres'
       ? [sql.raw('least'), sql.raw('greatest')]
       : [sql.raw('min'), sql.raw('max')];
-  // One compiled multi-row INSERT per batch size seen (at most CHUNK of them). A folding row
-  // whose key a concurrent writer stored meanwhile (after our DELETE, see `append`) adds to
-  // that row instead: rows without a key (NULL) never conflict.
   const statements = new Map<number, Prepared<unknown[], unknown>>();
-  const insert = (db: Kysely<Database>, rows: readonly Row[]) => {
+  return (db, rows) => {
     let q = statements.get(rows.length);
     if (!q) {
       q = prepare<unknown[], unknown>(ctx.db, rows.length * COLUMNS, (...args) =>
@@ -160,6 +165,10 @@ export function auditStore(ctx: StoreContext): AuditStore {
     }
     return q.on(db, ...flatten(rows));
   };
+}
+
+export function auditStore(ctx: StoreContext): AuditStore {
+  const insert = auditInserter(ctx);
 
   /**
    * Folding rows replace the stored row of their key: deleted (its count and first time carried

@@ -8,6 +8,7 @@ import { auditStore } from './audit.ts';
 import { consoleStore } from './console.ts';
 import { entityStore } from './entities.ts';
 import { integrationStore } from './integrations.ts';
+import { ledgerStore } from './ledger.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { mappingStore } from './mappings.ts';
 import { noticeStore } from './notices.ts';
@@ -68,6 +69,7 @@ export function kyselyStore(
     mappings: life.wrap(mappingStore(ctx)),
     audit: life.wrap(auditStore(ctx)),
     replay: life.wrap(replayStore(ctx)),
+    ledger: life.wrap(ledgerStore(ctx, auditStore(ctx))),
     signingKeys: life.wrap(signingKeyStore(ctx)),
     revokedTokens: life.wrap(revokedTokenStore(ctx)),
     changes: { subscribe: (listener) => ctx.feed.subscribe(listener) },

@@ -1,0 +1,154 @@
+/**
+ * The token endpoint's writes of one event-loop turn — replay claims and audit rows — in one
+ * commit instead of one per kind:
+ *
+ * - SQLite: one `BEGIN IMMEDIATE … COMMIT` holding one multi-row claim statement and one
+ *   multi-row audit INSERT. A commit costs far more than a row (docs/performance.md).
+ * - PostgreSQL: one statement, so one round trip and one implicit transaction: the claims and
+ *   the audit rows travel as arrays (`unnest`), the audit INSERT is a data-modifying CTE beside
+ *   the claim INSERT. The SQL text never changes with the batch size, so the server parses one
+ *   text only.
+ *
+ * The claim is ReplayStore.claim's upsert (see replay.ts) with `RETURNING key`: a fresh key
+ * and an expired one come back, a live one does not (its WHERE is false, nothing is updated).
+ * Keys are de-duplicated first (PostgreSQL refuses to upsert one key twice in a statement; the
+ * first occurrence wins, later ones are replays) and sorted, so two nodes' batches lock
+ * overlapping keys in one order and cannot deadlock.
+ *
+ * An audit row that folds (a repeated failure, see audit.ts) needs a read-modify-write: such a
+ * batch writes its claims first, then its events through AuditStore.append.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { StoreContext } from '../context.ts';
+import type { AuditStore, LedgerStore, ReplayClaim } from '../ports.ts';
+import type { Database } from '../schema.ts';
+import { auditInserter, flatten, rowsOf } from './audit.ts';
+import { type Prepared, prepare } from './prepared.ts';
+
+/** Distinct keys in sorted order, and for each entry the index of its key (−1: a repeat). */
+function distinct(claims: readonly ReplayClaim[]): { keys: ReplayClaim[]; first: boolean[] } {
+  const seen = new Set<string>();
+  const first = claims.map((c) => {
+    if (seen.has(c.key)) return false;
+    seen.add(c.key);
+    return true;
+  });
+  const keys = claims.filter((_, i) => first[i]).sort((a, b) => (a.key < b.key ? -1 : 1));
+  return { keys, first };
+}
+
+/** One answer per entry: its key came back from the statement, and it was its first entry. */
+const answers = (claims: readonly ReplayClaim[], first: boolean[], won: Set<string>) =>
+  claims.map((c, i) => (first[i] ?? false) && won.has(c.key));
+
+/** SQLite: one multi-row upsert per batch size, `RETURNING key`. */
+function sqliteClaimer(ctx: StoreContext) {
+  const statements = new Map<number, Prepared<unknown[], { key: string }>>();
+  return async (db: Kysely<Database>, keys: readonly ReplayClaim[], now: number) => {
+    let q = statements.get(keys.length);
+    if (!q) {
+      const n = keys.length;
+      q = prepare<unknown[], { key: string }>(ctx.db, 2 * n + 1, (...args) =>
+        ctx.db
+          .insertInto('replay')
+          .values(
+            Array.from({ length: n }, (_, i) => ({
+              key: args[2 * i] as string,
+              expires_at: args[2 * i + 1] as number,
+            })),
+          )
+          .onConflict((oc) =>
+            oc
+              .column('key')
+              .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') })
+              .where('replay.expires_at', '<=', args[2 * n] as number),
+          )
+          .returning('key'),
+      );
+      if (statements.size >= 500) statements.clear();
+      statements.set(n, q);
+    }
+    const r = await q.on(db, ...keys.flatMap((k) => [k.key, k.expiresAt]), now);
+    return new Set(r.rows.map((row) => row.key));
+  };
+}
+
+/** The audit columns in `flatten` order, with their PostgreSQL array types. */
+const PG_AUDIT_COLUMNS: ReadonlyArray<[string, string]> = [
+  ['at', 'bigint'],
+  ['account_id', 'text'],
+  ['type', 'text'],
+  ['result', 'text'],
+  ['detail', 'text'],
+  ['client_id', 'text'],
+  ['certificate_id', 'text'],
+  ['entity_id', 'integer'],
+  ['role_id', 'integer'],
+  ['remote_address', 'text'],
+  ['actor', 'integer'],
+  ['count', 'integer'],
+  ['first_at', 'bigint'],
+  ['fold_key', 'text'],
+];
+
+/** PostgreSQL: claims and audit rows in one statement (one round trip). */
+function postgresCommit(
+  db: Kysely<Database>,
+  keys: readonly ReplayClaim[],
+  flat: readonly unknown[],
+  now: number,
+) {
+  const width = PG_AUDIT_COLUMNS.length;
+  const columns = PG_AUDIT_COLUMNS.map((_, c) => {
+    const out: unknown[] = [];
+    for (let i = c; i < flat.length; i += width) out.push(flat[i]);
+    return out;
+  });
+  const arrays = sql.join(
+    PG_AUDIT_COLUMNS.map(([, type], c) => sql`${columns[c]}::${sql.raw(type)}[]`),
+  );
+  const names = sql.raw(PG_AUDIT_COLUMNS.map(([name]) => name).join(', '));
+  return sql<{ key: string }>`
+    with claimed as (
+      insert into replay (key, expires_at)
+      select * from unnest(${keys.map((k) => k.key)}::text[], ${keys.map((k) => k.expiresAt)}::bigint[])
+      on conflict (key) do update set expires_at = excluded.expires_at
+      where replay.expires_at <= ${now}
+      returning key
+    ), logged as (
+      insert into audit_events (${names}) select * from unnest(${arrays})
+    )
+    select key from claimed`.execute(db);
+}
+
+export function ledgerStore(ctx: StoreContext, audit: AuditStore): LedgerStore {
+  const claimSqlite = sqliteClaimer(ctx);
+  const insertAudit = auditInserter(ctx);
+  return {
+    async commit(claims, events) {
+      const now = ctx.clock.now();
+      const { keys, first } = distinct(claims);
+      const rows = rowsOf(events);
+      const folding = rows.some((r) => r.foldKey !== null);
+      const inline = folding ? [] : rows;
+      let won: Set<string>;
+      if (keys.length === 0 && inline.length === 0) {
+        won = new Set();
+      } else if (ctx.dialect === 'postgres') {
+        const r = await postgresCommit(ctx.db, keys, flatten(inline), now);
+        won = new Set(r.rows.map((row) => row.key));
+      } else {
+        won = await ctx.db.transaction().execute(async (trx) => {
+          const w = keys.length > 0 ? await claimSqlite(trx, keys, now) : new Set<string>();
+          // audit.ts inserts at most 500 rows per statement (bound-parameter limits).
+          for (let i = 0; i < inline.length; i += 500) {
+            await insertAudit(trx, inline.slice(i, i + 500));
+          }
+          return w;
+        });
+      }
+      if (folding) await audit.append(events);
+      return answers(claims, first, won);
+    },
+  };
+}
