@@ -7,7 +7,6 @@
  * algorithms and key families of client assertions.
  */
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint } from 'jose';
 import {
   ASSERTION_ALGS,
   type AssertionAlg,
@@ -18,6 +17,16 @@ import {
 } from './algorithms.ts';
 
 /** The DPoP algorithms are the assertion algorithms: asymmetric only (RFC 9449 §4.2). */
+/**
+ * jose is loaded with the first DPoP proof, not at start: its ESM build is ~180 modules, and
+ * every CLI command opens the services this module belongs to (measured: docs/performance.md).
+ */
+let jose: Promise<typeof import('jose')> | null = null;
+const thumbprint = async (jwk: JsonWebKey): Promise<string> => {
+  jose ??= import('jose');
+  return (await jose).calculateJwkThumbprint(jwk as import('jose').JWK, 'sha256');
+};
+
 export const DPOP_ALGS: readonly AssertionAlg[] = ASSERTION_ALGS;
 /** Far above an honest proof (a PS512 proof with a 4096-bit jwk is ~1.9 KB). */
 export const MAX_DPOP_PROOF_LENGTH = 8 * 1024;
@@ -126,7 +135,7 @@ export async function verifyDpopProof(jwt: string): Promise<DpopProof | DpopProo
   if (!verifySignature(alg, key, `${h}.${p}`, Buffer.from(s, 'base64url'))) return 'signature';
   const claims = claimsOf(payload);
   if (claims === null) return 'malformed';
-  return { alg, jkt: await calculateJwkThumbprint(jwk, 'sha256'), claims };
+  return { alg, jkt: await thumbprint(jwk), claims };
 }
 
 /** `ath` (RFC 9449 §4.2): base64url of the SHA-256 of the access token's ASCII bytes. */
