@@ -6,6 +6,8 @@ import {
   createAccount,
   createIntegration,
   getIntegration,
+  listIntegrations,
+  refreshSandbox,
   SYSTEM,
   updateIntegration,
 } from '../../src/service/index.ts';
@@ -59,5 +61,19 @@ describeEachStore('integration DPoP mode', (factory) => {
       updateIntegration(deps, SYSTEM, '123456', integration.id, { dpop: 'on' }),
       refused,
     );
+  });
+
+  it('a sandbox refresh copies the mode with the integration (with its mTLS binding)', async () => {
+    const deps = depsFor(store);
+    await createIntegration(deps, SYSTEM, {
+      accountId: '123456',
+      name: 'E',
+      dpop: 'required',
+      mtlsBinding: 'allowed',
+    });
+    await createAccount(deps, SYSTEM, { id: '123456_SB1' });
+    await refreshSandbox(deps, SYSTEM, '123456_SB1');
+    const [copy] = await listIntegrations(deps, SYSTEM, '123456_SB1');
+    assert.deepEqual([copy?.name, copy?.dpop, copy?.mtlsBinding], ['E', 'required', 'allowed']);
   });
 });
