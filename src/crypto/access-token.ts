@@ -4,6 +4,7 @@
  * this runs on every token request (sign) and every protected call (verify).
  */
 import { createHash, type KeyObject, sign, verify } from 'node:crypto';
+import { isRecord } from './jws.ts';
 
 export interface AccessTokenClaims {
   iss: string;
@@ -89,10 +90,6 @@ export function verifyAccessToken(
   }
   if (!isClaims(claims)) return null;
   return { kid: header.kid, claims };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isClaims(v: unknown): v is AccessTokenClaims {

@@ -15,8 +15,8 @@ import {
   prepareVerificationKey,
   verifySignature,
 } from './algorithms.ts';
+import { isRecord, parseCompactJws } from './jws.ts';
 
-/** The DPoP algorithms are the assertion algorithms: asymmetric only (RFC 9449 §4.2). */
 /**
  * jose is loaded with the first DPoP proof, not at start: its ESM build is ~180 modules, and
  * every CLI command opens the services this module belongs to (measured: docs/performance.md).
@@ -27,6 +27,7 @@ const thumbprint = async (jwk: JsonWebKey): Promise<string> => {
   return (await jose).calculateJwkThumbprint(jwk as import('jose').JWK, 'sha256');
 };
 
+/** The DPoP algorithms are the assertion algorithms: asymmetric only (RFC 9449 §4.2). */
 export const DPOP_ALGS: readonly AssertionAlg[] = ASSERTION_ALGS;
 /** Far above an honest proof (a PS512 proof with a 4096-bit jwk is ~1.9 KB). */
 export const MAX_DPOP_PROOF_LENGTH = 8 * 1024;
@@ -53,21 +54,8 @@ export interface DpopProof {
   claims: DpopProofClaims;
 }
 
-const B64URL = /^[A-Za-z0-9_-]+$/;
 /** Members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4). */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function decodeJson(part: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return isRecord(v) ? v : null;
-  } catch {
-    return null;
-  }
-}
 
 /** The required public members only (RFC 7638 §3.2), or null for anything else. */
 function publicJwk(jwk: unknown): Record<string, string> | null {
@@ -106,19 +94,11 @@ function claimsOf(c: Record<string, unknown>): DpopProofClaims | null {
  * already made sure there was exactly one `DPoP` header (step 1).
  */
 export async function verifyDpopProof(jwt: string): Promise<DpopProof | DpopProofFault> {
-  if (jwt.length > MAX_DPOP_PROOF_LENGTH) return 'malformed';
-  const parts = jwt.split('.');
-  if (parts.length !== 3) return 'malformed';
-  const [h, p, s] = parts as [string, string, string];
-  // Buffer's base64url decoder skips invalid characters silently: check the alphabet first.
-  if (!B64URL.test(h) || !B64URL.test(p) || !B64URL.test(s)) return 'malformed';
-  const header = decodeJson(h);
-  const payload = decodeJson(p);
-  if (header === null || payload === null) return 'malformed';
+  const jws = parseCompactJws(jwt, MAX_DPOP_PROOF_LENGTH);
+  if (jws === null) return 'malformed';
+  const { header, payload } = jws;
   // §4.2: explicit typing keeps other JWTs (assertions, access tokens) from passing as proofs.
   if (header.typ !== 'dpop+jwt') return 'malformed';
-  // RFC 7515 §4.1.11: no extension is understood.
-  if (header.crit !== undefined) return 'malformed';
   const alg = header.alg;
   if (!isAssertionAlg(alg)) return 'alg';
   const jwk = publicJwk(header.jwk);
@@ -132,7 +112,7 @@ export async function verifyDpopProof(jwt: string): Promise<DpopProof | DpopProo
   if (!algMatchesKey(alg, keyObject)) return 'alg';
   const key = prepareVerificationKey(keyObject);
   if (key.family === 'rsa' && key.keySize < MIN_RSA_BITS) return 'alg';
-  if (!verifySignature(alg, key, `${h}.${p}`, Buffer.from(s, 'base64url'))) return 'signature';
+  if (!verifySignature(alg, key, jws.signingInput, jws.signature)) return 'signature';
   const claims = claimsOf(payload);
   if (claims === null) return 'malformed';
   return { alg, jkt: await thumbprint(jwk), claims };

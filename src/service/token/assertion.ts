@@ -2,6 +2,7 @@
  * The client assertion (RFC 7523 §3): parsing and the claim checks, each a flat step with one
  * throw. Every failure here is `invalid_client` (401) on the wire; `detail` is the audit reason.
  */
+import { parseCompactJws } from '../../crypto/jws.ts';
 import { invalidClient } from '../../domain/oauth-error.ts';
 
 /** Far above any honest assertion (PS512 with a 4096-bit key is ~1.2 KB). */
@@ -11,10 +12,6 @@ export const FUTURE_TOLERANCE_S = 10;
 /** `exp - iat` may not exceed this (NetSuite: "less than 60 minutes"). */
 export const MAX_ASSERTION_LIFETIME_S = 3600;
 
-const B64URL = /^[A-Za-z0-9_-]+$/;
-/** The signature part may be empty (an unsecured JWS, RFC 7515 §A.5): `alg` refuses it later. */
-const B64URL_OR_EMPTY = /^[A-Za-z0-9_-]*$/;
-
 export interface ParsedAssertion {
   signingInput: string;
   signature: Buffer;
@@ -22,34 +19,12 @@ export interface ParsedAssertion {
   claims: Record<string, unknown>;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function decodeJson(part: string): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidClient('MalformedAssertion');
-  }
-  if (!isRecord(v)) throw invalidClient('MalformedAssertion');
-  return v;
-}
-
 export function parseAssertion(jwt: string): ParsedAssertion {
-  if (jwt.length > MAX_ASSERTION_LENGTH) throw invalidClient('MalformedAssertion');
-  const parts = jwt.split('.');
-  if (parts.length !== 3) throw invalidClient('MalformedAssertion');
-  const [h, p, s] = parts as [string, string, string];
-  // Buffer's base64url decoder skips invalid characters silently: check the alphabet first.
-  if (!B64URL.test(h) || !B64URL.test(p) || !B64URL_OR_EMPTY.test(s)) {
-    throw invalidClient('MalformedAssertion');
-  }
-  const header = decodeJson(h);
-  const claims = decodeJson(p);
-  // RFC 7515 §4.1.11: we understand no extension, so any `crit` header makes the JWS invalid.
-  if (header.crit !== undefined) throw invalidClient('MalformedAssertion');
-  return { signingInput: `${h}.${p}`, signature: Buffer.from(s, 'base64url'), header, claims };
+  // The signature part may be empty: an unsecured JWS is refused by `alg` (UnsupportedAlgo).
+  const jws = parseCompactJws(jwt, MAX_ASSERTION_LENGTH, true);
+  if (jws === null) throw invalidClient('MalformedAssertion');
+  const { signingInput, signature, header, payload } = jws;
+  return { signingInput, signature, header, claims: payload };
 }
 
 /**

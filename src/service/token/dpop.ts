@@ -46,10 +46,6 @@ const FAULT_DETAIL = {
 const invalidProof = (detail: DetailCode, description?: string) =>
   new OAuthError('invalid_dpop_proof', detail, description);
 
-/** The `cnf` claim of a DPoP-bound access token (RFC 9449 §6.1), or nothing. */
-export const dpopConfirmation = (jkt: string | null): { cnf?: { jkt: string } } =>
-  jkt === null ? {} : { cnf: { jkt } };
-
 /**
  * `htu` compared as RFC 9449 §4.3 step 9 asks: without query and fragment, after the
  * syntax-based normalization of RFC 3986 §6.2.2–6.2.3 that WHATWG URL parsing does (case of

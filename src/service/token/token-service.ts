@@ -22,7 +22,7 @@ import {
   emptyTrace,
   replayKey,
 } from './client-auth.ts';
-import { type AcceptedProof, dpopConfirmation, tokenEndpointProof } from './dpop.ts';
+import { type AcceptedProof, tokenEndpointProof } from './dpop.ts';
 import type { DpopNonces } from './dpop-nonce.ts';
 import { refuseBoundBearer, validateDpopRequest } from './dpop-resource.ts';
 import { type Form, parseForm } from './form.ts';
@@ -127,7 +127,7 @@ export class TokenService {
               replayScope: `token|${accountId}`,
             });
       await this.claimOnce(accountId, client, dpop);
-      const cnf: Confirmation = { ...binding, ...dpopConfirmation(dpop?.jkt ?? null).cnf };
+      const cnf: Confirmation = { ...binding, ...(dpop && { jkt: dpop.jkt }) };
       const token = await this.sign(accountId, client, scopes, now, cnf);
       return {
         access_token: token,
