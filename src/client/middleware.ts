@@ -112,19 +112,21 @@ export async function authenticate(
         },
       };
     }
-    // The key set is unreachable: not the caller's fault, and a 401 would only make it fetch
-    // new tokens in a loop.
-    return {
-      challenge: {
-        status: 503,
-        body: {
-          error: 'temporarily_unavailable',
-          error_description: 'The access token cannot be checked right now.',
-        },
-      },
-    };
+    return { challenge: unavailable() };
   }
 }
+
+/**
+ * The key set is unreachable: not the caller's fault, and a 401 would only make it fetch new
+ * tokens in a loop (both schemes answer so).
+ */
+const unavailable = (): BearerChallenge => ({
+  status: 503,
+  body: {
+    error: 'temporarily_unavailable',
+    error_description: 'The access token cannot be checked right now.',
+  },
+});
 
 const DPOP_ALG_LIST = quoted(DPOP_ALGS.join(' '));
 
@@ -169,15 +171,7 @@ async function authenticateDpop(
         },
       };
     }
-    return {
-      challenge: {
-        status: 503,
-        body: {
-          error: 'temporarily_unavailable',
-          error_description: 'The access token cannot be checked right now.',
-        },
-      },
-    };
+    return { challenge: unavailable() };
   }
 }
 
