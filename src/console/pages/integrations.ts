@@ -52,12 +52,14 @@ const formOf = (req: FastifyRequest): IntegrationForm => ({
   m2m: field(req, 'm2m') === '1',
   scopes: fieldList(req, 'scope'),
   mtlsBinding: field(req, 'mtls_binding'),
-  dpop: field(req, 'dpop') || 'off',
+  dpop: field(req, 'dpop'),
 });
 
-/** Sent only when the form had the field: an older form must not reset the binding. */
-const bindingOf = (form: IntegrationForm) =>
-  form.mtlsBinding === '' ? {} : { mtlsBinding: form.mtlsBinding };
+/** Sent only when the form had the field: an older form must not reset a mode to off. */
+const senderModesOf = (form: IntegrationForm) => ({
+  ...(form.mtlsBinding === '' ? {} : { mtlsBinding: form.mtlsBinding }),
+  ...(form.dpop === '' ? {} : { dpop: form.dpop }),
+});
 
 const formFromRecord = (i: Integration): IntegrationForm => ({
   name: i.name,
@@ -157,8 +159,7 @@ export async function integrationRoutes(
         state: form.state,
         m2mGrant: form.m2m,
         scopes: form.scopes,
-        ...bindingOf(form),
-        dpop: form.dpop,
+        ...senderModesOf(form),
       });
       const kept = await env.auth.setFlash(sessionIdOf(env, req), {
         kind: 'integration_created',
@@ -221,8 +222,7 @@ export async function integrationRoutes(
         state: form.state,
         m2mGrant: form.m2m,
         scopes: form.scopes,
-        ...bindingOf(form),
-        dpop: form.dpop,
+        ...senderModesOf(form),
       });
       return reply.redirect(`${BASE}/integrations?saved=1`, 303);
     } catch (e) {
