@@ -190,45 +190,36 @@ export function serveCommand(): Command {
       logger.debug('background jobs started (purges, expiry notices)');
       // An in-memory SQLite store exists in one process only: workers would each have another.
       const workers = g.db === ':memory:' ? 1 : ops.workers;
+      const settings: WorkerSettings = {
+        db: g.db,
+        filesDir: g.location.dir,
+        publicUrl,
+        secret,
+        feedTimeoutMs: ops.feedTimeoutMs,
+        rateLimits: limits.rate,
+        server: limits.server,
+        host: s.host,
+        port,
+        explainErrors: s.explainErrors,
+        logLevel: s.logLevel,
+        // PEM text, not Buffers: the settings travel to the workers as JSON over IPC.
+        tls: tls.tls && {
+          cert: tls.tls.cert.toString(),
+          key: tls.tls.key.toString(),
+          clientCertificates: tls.tls.clientCertificates,
+        },
+        clientCertificateHeader: tls.clientCertificateHeader,
+        dpopNonce,
+        metrics: metrics.listen || metrics.token ? { token: metrics.token } : null,
+      };
       if (workers > 1) {
-        const settings: WorkerSettings = {
-          db: g.db,
-          filesDir: g.location.dir,
-          publicUrl,
-          secret,
-          feedTimeoutMs: ops.feedTimeoutMs,
-          rateLimits: limits.rate,
-          server: limits.server,
-          host: s.host,
-          port,
-          explainErrors: s.explainErrors,
-          logLevel: s.logLevel,
-          // PEM text, not Buffers: the settings travel to the workers as JSON over IPC.
-          tls: tls.tls && {
-            cert: tls.tls.cert.toString(),
-            key: tls.tls.key.toString(),
-            clientCertificates: tls.tls.clientCertificates,
-          },
-          clientCertificateHeader: tls.clientCertificateHeader,
-          dpopNonce,
-          metrics: metrics.listen || metrics.token ? { token: metrics.token } : null,
-        };
         const lines = { notices: describeNotices(notices), certs: describeClientCertificates(tls) };
         await serveWithWorkers(services, logger, settings, workers, lines, metrics);
         return;
       }
       const { buildApp } = await import('../../http/app.ts');
-      const app = await buildApp({
-        services,
-        explainErrors: s.explainErrors,
-        logger,
-        limits: limits.server,
-        ...((metrics.listen || metrics.token) && { metrics: { token: metrics.token } }),
-        ...(tls.tls && { tls: tls.tls }),
-        ...(tls.clientCertificateHeader && {
-          clientCertificateHeader: tls.clientCertificateHeader,
-        }),
-      });
+      const { appOptions } = await import('../serve/app-options.ts');
+      const app = await buildApp(appOptions(services, logger, settings));
       let address: string;
       let metricsListener: Awaited<ReturnType<typeof listenMetrics>> = null;
       try {

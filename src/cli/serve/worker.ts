@@ -19,9 +19,10 @@ import type { TlsSettings } from '../../http/tls.ts';
 import { answerClusterScrapes } from '../../service/metrics-cluster.ts';
 import type { RateLimits } from '../../service/token/rate-limit.ts';
 import type { LogLevel } from '../settings.ts';
+import { appOptions } from './app-options.ts';
 import { type MetricsAnswer, type MetricsRequest, PrimaryMetrics } from './metrics-ipc.ts';
 
-/** What a worker needs to serve, resolved once by the primary from flags and environment. */
+/** What a serving process needs (a worker, or the single process), resolved once from flags and environment. */
 export interface WorkerSettings {
   db: string;
   filesDir: string;
@@ -102,15 +103,7 @@ async function serveAsWorker(s: WorkerSettings, stopRequested: () => boolean): P
     if (isToWorker(m) && m.certmint === 'metrics') node.answered(m);
   });
   const { buildApp } = await import('../../http/app.ts');
-  const app = await buildApp({
-    services,
-    explainErrors: s.explainErrors,
-    logger,
-    limits: s.server,
-    ...(s.metrics && { metrics: { token: s.metrics.token, source: node } }),
-    ...(s.tls && { tls: s.tls }),
-    ...(s.clientCertificateHeader && { clientCertificateHeader: s.clientCertificateHeader }),
-  });
+  const app = await buildApp(appOptions(services, logger, s, node));
   // Debug only (request logging is off for speed): which worker answered, by method and path
   // (never the query string, never a header or body).
   if (logger.isLevelEnabled('debug')) {
