@@ -50,8 +50,12 @@ measure('token: binding allowed, mapped certificate (DER compare, SHA-256)', () 
   certificateBinding({ mtlsBinding: 'allowed' }, mapping, { tlsClientCertificate: der }),
 );
 measure('proxy header: URL-encoded PEM to DER', () => certificateFromHeader(header));
-measure('resource: bearer token (no cnf)', () => presentedCertificateFits(undefined, undefined));
-measure('resource: bound token (SHA-256 of the DER)', () => presentedCertificateFits(x5t, der));
+measure('resource: bearer token (no cnf)', () =>
+  presentedCertificateFits(undefined, () => undefined),
+);
+measure('resource: bound token (SHA-256 of the DER)', () =>
+  presentedCertificateFits(x5t, () => der),
+);
 
 // A live TLS connection presenting the mapped certificate.
 const srv = createServer({

@@ -41,7 +41,8 @@ export async function requireBearer(
   const active = await ctx.services.tokens.authorize(accountId, cred.scheme, cred.token, sender);
   if (!active) throw new OAuthError('invalid_token', null);
   // RFC 8705 §3: a certificate-bound token only over a connection presenting that certificate.
-  if (!presentedCertificateFits(active.claims.cnf, clientCertificate(ctx.clientCertificates, req)))
+  const presented = () => clientCertificate(ctx.clientCertificates, req);
+  if (!presentedCertificateFits(active.claims.cnf, presented))
     throw new OAuthError(
       'invalid_token',
       null,

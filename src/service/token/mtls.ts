@@ -88,13 +88,13 @@ export function certificateBinding(
  */
 export function presentedCertificateFits(
   cnf: { 'x5t#S256'?: string } | undefined,
-  presented: Buffer | undefined,
+  /** Read only for a bound token: a bearer token needs no look at the connection. */
+  presented: () => Buffer | undefined,
 ): boolean {
   const bound = cnf?.['x5t#S256'];
   if (bound === undefined) return true;
-  return (
-    presented !== undefined && presented.length > 0 && certificateThumbprint(presented) === bound
-  );
+  const der = presented();
+  return der !== undefined && der.length > 0 && certificateThumbprint(der) === bound;
 }
 
 /** Far above any certificate we accept (RSA 4096 PEM is ~2 KB; URL-encoding triples it). */
