@@ -154,11 +154,17 @@ export function auditInserter(
           .insertInto('audit_events')
           .values(inserts(args))
           .onConflict((oc) =>
-            oc.column('fold_key').doUpdateSet({
-              count: (eb) => eb('audit_events.count', '+', eb.ref('excluded.count')),
-              at: sql<number>`${later}(audit_events.at, excluded.at)`,
-              first_at: sql<number>`${earlier}(audit_events.first_at, excluded.first_at)`,
-            }),
+            // The unique index is partial (migration 0008): the conflict target names its
+            // predicate, or neither dialect would match the upsert to that index. Literal SQL:
+            // a bound NULL would shift the prepared statement's parameters (prepared.ts).
+            oc
+              .column('fold_key')
+              .where(sql<boolean>`fold_key is not null`)
+              .doUpdateSet({
+                count: (eb) => eb('audit_events.count', '+', eb.ref('excluded.count')),
+                at: sql<number>`${later}(audit_events.at, excluded.at)`,
+                first_at: sql<number>`${earlier}(audit_events.first_at, excluded.first_at)`,
+              }),
           ),
       );
       statements.set(rows.length, q);
