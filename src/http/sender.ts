@@ -1,7 +1,7 @@
 /** What the token service and resources learn about the sender beyond the request body. */
 import type { FastifyRequest } from 'fastify';
 import type { SenderContext } from '../service/token/sender.ts';
-import { clientCertificate } from './client-certificate.ts';
+import { bindsTokens, clientCertificate } from './client-certificate.ts';
 import type { AppContext } from './context.ts';
 
 /**
@@ -25,6 +25,6 @@ export function dpopSender(ctx: AppContext, req: FastifyRequest): SenderContext 
  */
 export function senderOf(ctx: AppContext, req: FastifyRequest): SenderContext {
   const sender = dpopSender(ctx, req);
-  const tlsClientCertificate = clientCertificate(ctx.clientCertificates, req);
-  return tlsClientCertificate ? { ...sender, tlsClientCertificate } : sender;
+  if (!bindsTokens(ctx.clientCertificates)) return sender;
+  return { ...sender, tlsClientCertificate: () => clientCertificate(ctx.clientCertificates, req) };
 }

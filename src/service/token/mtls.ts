@@ -60,7 +60,7 @@ export function certificateBinding(
   sender: SenderContext,
 ): CertificateConfirmation | Record<string, never> {
   if (integration.mtlsBinding === 'off') return {};
-  const presented = sender.tlsClientCertificate;
+  const presented = sender.tlsClientCertificate?.();
   const required = integration.mtlsBinding === 'required';
   if (presented === undefined || presented.length === 0) {
     if (!required) return {};

@@ -9,6 +9,10 @@ export interface SenderContext {
   /** The method and absolute URL of the request as the client addressed it (DPoP `htm`/`htu`). */
   method?: string;
   url?: string;
-  /** DER of the certificate the client presented on the TLS connection, if any. */
-  tlsClientCertificate?: Buffer;
+  /**
+   * DER of the certificate the client presented on the TLS connection (or its proxy's header),
+   * if any. A getter: reading it costs a few µs (docs/performance.md), so it is called only for
+   * an integration that binds tokens, not on every token request.
+   */
+  tlsClientCertificate?: () => Buffer | undefined;
 }
