@@ -154,7 +154,7 @@ export function auditInserter(
           .insertInto('audit_events')
           .values(inserts(args))
           .onConflict((oc) =>
-            // The unique index is partial (migration 0008): the conflict target names its
+            // The unique index is partial (migration 0009): the conflict target names its
             // predicate, or neither dialect would match the upsert to that index. Literal SQL:
             // a bound NULL would shift the prepared statement's parameters (prepared.ts).
             oc
