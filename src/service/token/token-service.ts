@@ -353,8 +353,12 @@ export class TokenService {
     remoteAddress: string | null,
   ): Promise<void> {
     return this.d.audit.record(
+      // Field by field, not `...trace`: one object shape on every request.
       auditEvent(type, accountId, at, {
-        ...trace,
+        clientId: trace.clientId,
+        certificateId: trace.certificateId,
+        entityId: trace.entityId,
+        roleId: trace.roleId,
         result: error ? 'failure' : 'success',
         detail: error?.detail ?? null,
         remoteAddress,
