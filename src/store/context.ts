@@ -2,7 +2,7 @@
  * What every port implementation shares: the Kysely instance, the dialect's few differences,
  * and `write`, the one way to run a write transaction (it publishes changes on commit).
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type CompiledQuery, type Kysely, type QueryResult, sql, type Transaction } from 'kysely';
 import type { Clock } from '../domain/clock.ts';
 import type { LocalFeed } from './feed.ts';
 import type { Database, DbBool } from './schema.ts';
@@ -22,6 +22,12 @@ export const changesChannel = (schema: string): string =>
 
 export type Tx = Transaction<Database>;
 
+/** Runs one compiled query inside a SyncWrite transaction. */
+export type SyncRun = <R>(query: CompiledQuery) => QueryResult<R>;
+
+/** A write transaction of synchronous statements (SQLite: sqlite/driver.ts writeSync). */
+export type SyncWrite = <T>(fn: (run: SyncRun) => T) => Promise<T>;
+
 /** Records which accounts a transaction changed; published only if it commits. */
 export type Touch = (accountId: string) => void;
 
@@ -34,20 +40,23 @@ export class StoreContext {
   readonly schema: string | undefined;
   /** PostgreSQL: where writes NOTIFY (see changesChannel). */
   readonly channel: string;
+  /** SQLite: a write transaction of synchronous statements (sqlite/driver.ts), for hot paths. */
+  readonly syncWrite: SyncWrite | null;
 
   constructor(
     db: Kysely<Database>,
     dialect: Dialect,
     feed: LocalFeed,
     clock: Clock,
-    schema?: string,
+    opts: { schema?: string; syncWrite?: SyncWrite } = {},
   ) {
     this.db = db;
     this.dialect = dialect;
     this.feed = feed;
     this.clock = clock;
-    this.schema = schema;
-    this.channel = changesChannel(schema ?? 'public');
+    this.schema = opts.schema;
+    this.channel = changesChannel(opts.schema ?? 'public');
+    this.syncWrite = opts.syncWrite ?? null;
   }
 
   /** Boolean as the column stores it: PostgreSQL boolean, SQLite 0/1 (better-sqlite3 rejects JS booleans). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import { AUDIT_FOLD_WINDOW_MS, type AuditEvent, foldsInAudit } from '../../domain/audit.ts';
 import type { StoreContext } from '../context.ts';
 import type { AuditStore } from '../ports.ts';
@@ -138,15 +138,19 @@ const DEADLOCK = '40P01';
  * key a concurrent writer stored meanwhile (after our DELETE, see `append`) adds to that row
  * instead: rows without a key (NULL) never conflict.
  */
-export function auditInserter(
-  ctx: StoreContext,
-): (db: Kysely<Database>, rows: readonly Row[]) => Promise<unknown> {
+export interface AuditInserter {
+  (db: Kysely<Database>, rows: readonly Row[]): Promise<unknown>;
+  /** The compiled INSERT of `rows`, for a synchronous run (StoreContext.syncWrite). */
+  compiled(rows: readonly Row[]): CompiledQuery;
+}
+
+export function auditInserter(ctx: StoreContext): AuditInserter {
   const [earlier, later] =
     ctx.dialect === 'postgres'
       ? [sql.raw('least'), sql.raw('greatest')]
       : [sql.raw('min'), sql.raw('max')];
   const statements = new Map<number, Prepared<unknown[], unknown>>();
-  return (db, rows) => {
+  const statementFor = (rows: readonly Row[]): Prepared<unknown[], unknown> => {
     let q = statements.get(rows.length);
     if (!q) {
       q = prepare<unknown[], unknown>(ctx.db, rows.length * COLUMNS, (...args) =>
@@ -169,8 +173,12 @@ export function auditInserter(
       );
       statements.set(rows.length, q);
     }
-    return q.on(db, ...flatten(rows));
+    return q;
   };
+  const insert = (db: Kysely<Database>, rows: readonly Row[]) =>
+    statementFor(rows).on(db, ...flatten(rows));
+  insert.compiled = (rows: readonly Row[]) => statementFor(rows).compiled(...flatten(rows));
+  return insert;
 }
 
 export function auditStore(ctx: StoreContext): AuditStore {

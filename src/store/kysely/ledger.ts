@@ -18,7 +18,7 @@
  * An audit row that folds (a repeated failure, see audit.ts) needs a read-modify-write: such a
  * batch writes its claims first, then its events through AuditStore.append.
  */
-import { type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { StoreContext } from '../context.ts';
 import type { AuditStore, LedgerStore, ReplayClaim } from '../ports.ts';
 import type { Database } from '../schema.ts';
@@ -41,10 +41,10 @@ function distinct(claims: readonly ReplayClaim[]): { keys: ReplayClaim[]; first:
 const answers = (claims: readonly ReplayClaim[], first: boolean[], won: Set<string>) =>
   claims.map((c, i) => (first[i] ?? false) && won.has(c.key));
 
-/** SQLite: one multi-row upsert per batch size, `RETURNING key`. */
+/** SQLite: one multi-row upsert per batch size, `RETURNING key`; its compiled query. */
 function sqliteClaimer(ctx: StoreContext) {
   const statements = new Map<number, Prepared<unknown[], { key: string }>>();
-  return async (db: Kysely<Database>, keys: readonly ReplayClaim[], now: number) => {
+  return (keys: readonly ReplayClaim[], now: number): CompiledQuery<{ key: string }> => {
     let q = statements.get(keys.length);
     if (!q) {
       const n = keys.length;
@@ -68,8 +68,7 @@ function sqliteClaimer(ctx: StoreContext) {
       if (statements.size >= 500) statements.clear();
       statements.set(n, q);
     }
-    const r = await q.on(db, ...keys.flatMap((k) => [k.key, k.expiresAt]), now);
-    return new Set(r.rows.map((row) => row.key));
+    return q.compiled(...keys.flatMap((k) => [k.key, k.expiresAt]), now);
   };
 }
 
@@ -138,11 +137,16 @@ export function ledgerStore(ctx: StoreContext, audit: AuditStore): LedgerStore {
         const r = await postgresCommit(ctx.db, keys, flatten(inline), now);
         won = new Set(r.rows.map((row) => row.key));
       } else {
-        won = await ctx.db.transaction().execute(async (trx) => {
-          const w = keys.length > 0 ? await claimSqlite(trx, keys, now) : new Set<string>();
+        if (!ctx.syncWrite) throw new Error('ledger: a SQLite store without syncWrite');
+        // One BEGIN IMMEDIATE … COMMIT whose statements run synchronously (sqlite/driver.ts).
+        won = await ctx.syncWrite((run) => {
+          const w =
+            keys.length > 0
+              ? new Set(run<{ key: string }>(claimSqlite(keys, now)).rows.map((row) => row.key))
+              : new Set<string>();
           // audit.ts inserts at most 500 rows per statement (bound-parameter limits).
           for (let i = 0; i < inline.length; i += 500) {
-            await insertAudit(trx, inline.slice(i, i + 500));
+            run(insertAudit.compiled(inline.slice(i, i + 500)));
           }
           return w;
         });

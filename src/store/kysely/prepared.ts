@@ -9,7 +9,7 @@
  * adapters keep sharing one query definition (and the SQLite driver's statement cache turns
  * the fixed SQL text into one reused prepared statement).
  */
-import type { Compilable, Kysely, QueryResult } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Database } from '../schema.ts';
 
 const sentinel = (i: number) => `\u0000certmint-arg-${i}\u0000`;
@@ -19,6 +19,8 @@ export interface Prepared<A extends readonly unknown[], R> {
   (...args: A): Promise<QueryResult<R>>;
   /** Runs the same compiled query on another executor of the same dialect (a transaction). */
   on(db: Kysely<Database>, ...args: A): Promise<QueryResult<R>>;
+  /** The compiled query with these arguments, for a synchronous run (SQLite's syncWrite). */
+  compiled(...args: A): CompiledQuery<R>;
 }
 
 export function prepare<A extends readonly unknown[], R>(
@@ -35,12 +37,13 @@ export function prepare<A extends readonly unknown[], R>(
     // would be silently ignored at run time.
     if (!used.has(i)) throw new Error(`prepared query: argument ${i} is not a query parameter`);
   }
-  const on = (executor: Kysely<Database>, ...args: A) =>
-    executor.executeQuery<R>({
-      ...compiled,
-      parameters: positions.map((pos, k) => (pos >= 0 ? args[pos] : compiled.parameters[k])),
-    });
+  const withArgs = (args: A): CompiledQuery<R> => ({
+    ...compiled,
+    parameters: positions.map((pos, k) => (pos >= 0 ? args[pos] : compiled.parameters[k])),
+  });
+  const on = (executor: Kysely<Database>, ...args: A) => executor.executeQuery<R>(withArgs(args));
   const run = (...args: A) => on(db, ...args);
   run.on = on;
+  run.compiled = (...args: A) => withArgs(args);
   return run;
 }

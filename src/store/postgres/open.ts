@@ -122,7 +122,7 @@ export async function openPostgres(url: string, opts: PostgresOptions): Promise<
 
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   const feed = new LocalFeed();
-  const ctx = new StoreContext(db, 'postgres', feed, opts.clock, schema);
+  const ctx = new StoreContext(db, 'postgres', feed, opts.clock, { schema });
   const listener = new PgListener(config, feed, ctx.channel, (pid) => ownBackends.has(pid), {
     timeoutMs: opts.feedTimeoutMs ?? FEED_TIMEOUT_MS,
     notify: async (channel, payload) => {

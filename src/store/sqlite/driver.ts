@@ -25,6 +25,8 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 
+import type { SyncRun, SyncWrite } from '../context.ts';
+
 const STATEMENT_CACHE_MAX = 500;
 
 const isBusy = (e: unknown): boolean =>
@@ -94,6 +96,11 @@ class SqliteConnection implements DatabaseConnection {
       this.#statements.set(text, stmt);
     }
     return stmt;
+  }
+
+  /** Runs a compiled query now (inside a transaction this connection holds: no retry). */
+  runSync<R>(query: CompiledQuery): QueryResult<R> {
+    return this.#run<R>(query);
   }
 
   #run<R>(query: CompiledQuery): QueryResult<R> {
@@ -180,6 +187,32 @@ class SqliteDriver implements Driver {
   }
 
   /**
+   * A write transaction whose statements run synchronously: the same lock, BEGIN IMMEDIATE
+   * (retried while busy), COMMIT and ROLLBACK as a Kysely transaction on this driver, without
+   * Kysely's per-transaction executor, connection provider and per-statement promises. For the
+   * token endpoint's group commit (kysely/ledger.ts), whose statements are compiled once:
+   * Kysely's transaction path cost more CPU per batch than the statements' own JavaScript
+   * (measured: docs/performance.md). Nothing else runs on the connection meanwhile.
+   */
+  async writeSync<T>(fn: (run: SyncRun) => T): Promise<T> {
+    await this.#mutex.lock();
+    try {
+      await this.#connection.begin();
+      let out: T;
+      try {
+        out = fn((q) => this.#connection.runSync(q));
+        await this.#connection.commit();
+      } catch (e) {
+        this.#connection.rollback();
+        throw e;
+      }
+      return out;
+    } finally {
+      this.#mutex.unlock();
+    }
+  }
+
+  /**
    * Waits for the query or transaction in progress, then keeps every other one waiting
    * (asynchronously) until the returned release is called: a moment without writers.
    */
@@ -211,12 +244,14 @@ class CertmintSqliteAdapter extends SqliteAdapter {
 export type SqliteDialect = KyselyDialect & {
   /** A moment without this connection's queries (see SqliteDriver.hold). */
   hold(): Promise<() => void>;
+  writeSync: SyncWrite;
 };
 
 export function sqliteDialect(db: BetterSqlite3.Database, busyTimeoutMs: number): SqliteDialect {
   const driver = new SqliteDriver(db, busyTimeoutMs);
   return {
     hold: () => driver.hold(),
+    writeSync: (fn) => driver.writeSync(fn),
     createAdapter: () => new CertmintSqliteAdapter(),
     createDriver: () => driver,
     createIntrospector: (k) => new SqliteIntrospector(k),

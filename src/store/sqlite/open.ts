@@ -87,7 +87,7 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
   const dialect = sqliteDialect(raw, busyTimeoutMs);
   const db = new Kysely<Schema>({ dialect });
   const feed = new LocalFeed();
-  const ctx = new StoreContext(db, 'sqlite', feed, opts.clock);
+  const ctx = new StoreContext(db, 'sqlite', feed, opts.clock, { syncWrite: dialect.writeSync });
   try {
     await migrate(ctx);
   } catch (e) {
