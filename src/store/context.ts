@@ -42,6 +42,8 @@ export class StoreContext {
   readonly channel: string;
   /** SQLite: a write transaction of synchronous statements (sqlite/driver.ts), for hot paths. */
   readonly syncWrite: SyncWrite | null;
+  /** SQLite: change-counter values this instance's commits set (its poll skips them, sqlite/open.ts). */
+  readonly ownChanges = new Set<number>();
 
   constructor(
     db: Kysely<Database>,
@@ -68,20 +70,37 @@ export class StoreContext {
   /**
    * Runs `fn` in a transaction (SQLite: BEGIN IMMEDIATE, see sqlite/driver.ts). Accounts passed
    * to `touch` are announced: on PostgreSQL by pg_notify inside the transaction, which the
-   * server delivers to every listener only on commit; then, after commit, to this process's
-   * subscribers directly (so a node sees its own writes without waiting for the round trip).
+   * server delivers to every listener only on commit; on SQLite by bumping the change counter
+   * other processes poll; then, after commit, to this process's subscribers directly (so a
+   * node sees its own writes without waiting for the round trip).
    */
   async write<T>(fn: (trx: Tx, touch: Touch) => Promise<T>): Promise<T> {
     const touched = new Set<string>();
+    let own: number | null = null;
     const result = await this.db.transaction().execute(async (trx) => {
       const r = await fn(trx, (accountId) => touched.add(accountId));
       if (this.dialect === 'postgres') {
         for (const a of touched) {
           await sql`select pg_notify(${this.channel}, ${a})`.execute(trx);
         }
+      } else {
+        // Other processes on this file poll the counter (sqlite/open.ts). Every write
+        // transaction bumps it, touched or not: a write that forgot to touch still reaches
+        // other processes' caches.
+        const bumped = await sql<{
+          seq: number;
+        }>`update change_counter set seq = seq + 1 where id = 1 returning seq`.execute(trx);
+        own = bumped.rows[0]?.seq ?? null;
       }
       return r;
     });
+    // Recorded once committed, never before: a number recorded for a write that did not commit
+    // would hide another process's write from sqlite/open.ts's poll (a stale cache); one
+    // recorded late at worst costs a spare invalidation.
+    if (own !== null) {
+      if (this.ownChanges.size >= 10_000) this.ownChanges.clear();
+      this.ownChanges.add(own);
+    }
     for (const a of touched) this.feed.emit(a);
     return result;
   }

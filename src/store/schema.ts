@@ -122,6 +122,12 @@ export interface SettingsTable {
   updated_at: number;
 }
 
+/** SQLite only: bumped by every record write transaction (migration 0010). */
+export interface ChangeCounterTable {
+  id: number;
+  seq: number;
+}
+
 export interface ReplayTable {
   key: string;
   expires_at: number;
@@ -170,4 +176,5 @@ export interface Database {
   revoked_tokens: RevokedTokensTable;
   notice_deliveries: NoticeDeliveriesTable;
   settings: SettingsTable;
+  change_counter: ChangeCounterTable;
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import pg from 'pg';
+import { auditEvent } from '../../src/domain/audit.ts';
 import type { Store } from '../../src/store/ports.ts';
+import { DATA_VERSION_POLL_MS } from '../../src/store/sqlite/open.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { mapping, production, setup, T0 } from './fixtures.ts';
 
@@ -81,6 +83,38 @@ describeEachStore('store: change feed', (f) => {
     const heardByA = next(a, (id) => id === '3' || (f.name === 'sqlite' && id === null));
     await b.roles.create({ accountId: '3', name: 'r', active: true, permissions: [] });
     assert.ok(accept(await heardByA));
+  });
+
+  it("another instance's token writes (replay claims, audit rows) announce nothing", {
+    timeout: 20_000,
+  }, async () => {
+    const seen: Array<string | null> = [];
+    const off = b.changes.subscribe((id) => seen.push(id));
+    try {
+      const now = Date.now();
+      for (let i = 0; i < 5; i++) {
+        await a.ledger.commit(
+          [{ key: `quiet-${i}`, expiresAt: now + 60_000 }],
+          [auditEvent('token', '3', now, { clientId: 'c' })],
+        );
+        assert.equal(await a.replay.claim(`quiet-single-${i}`, now + 60_000), true);
+      }
+      // Nothing to wait for but time: three of SQLite's polls (DATA_VERSION_POLL_MS) pass.
+      await new Promise((r) => setTimeout(r, 3 * DATA_VERSION_POLL_MS));
+      assert.deepEqual(seen, [], "token traffic must not drop other processes' caches");
+      // A record write still reaches b.
+      const heard = next(b, (id) => id === '3' || (f.name === 'sqlite' && id === null));
+      await a.entities.create({
+        accountId: '3',
+        name: 'z',
+        email: null,
+        type: 'employee',
+        active: true,
+      });
+      await heard;
+    } finally {
+      off();
+    }
   });
 });
 

@@ -185,8 +185,8 @@ export function auditStore(ctx: StoreContext): AuditStore {
   const insert = auditInserter(ctx);
 
   /**
-   * Folding rows replace the stored row of their key: deleted (its count and first time carried
-   * over) and inserted anew, so the folded row is the newest and lists first. In one
+   * Folding rows replace the stored row of their key: deleted (its count, first time and, when
+   * later, its time carried over) and inserted anew, so the folded row is the newest and lists first. In one
    * transaction; PostgreSQL row locks make concurrent folds of one key add up.
    */
   const appendFolding = (rows: readonly Row[]) =>
@@ -204,6 +204,9 @@ export function auditStore(ctx: StoreContext): AuditStore {
           if (!row) continue;
           row.count += num(g.count);
           row.firstAt = Math.min(row.firstAt, num(g.first_at ?? g.at));
+          // The newest time wins, as in the conflict upsert: two nodes folding one failure may
+          // commit their events out of time order.
+          if (num(g.at) > row.event.at) row.event = { ...row.event, at: num(g.at) };
         }
       }
       for (let i = 0; i < rows.length; i += CHUNK) await insert(trx, rows.slice(i, i + CHUNK));

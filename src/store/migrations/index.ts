@@ -12,6 +12,7 @@ import { consoleFlashMigration } from './0005_console_flash.ts';
 import { dpopMigration } from './0006_dpop.ts';
 import { mtlsBindingMigration } from './0007_mtls_binding.ts';
 import { auditPartialIndexesMigration } from './0009_audit_partial_indexes.ts';
+import { changeCounterMigration } from './0010_change_counter.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0006_dpop': dpopMigration(),
       '0007_mtls_binding': mtlsBindingMigration(),
       '0009_audit_partial_indexes': auditPartialIndexesMigration(),
+      '0010_change_counter': changeCounterMigration(dialect),
     }),
   };
 }

@@ -17,7 +17,7 @@ import { classifySqlite } from '../unavailable.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { sqliteDialect } from './driver.ts';
 
-/** How often another process's commits are looked for while someone listens to the feed. */
+/** How often other processes' record writes are looked for while someone listens to the feed. */
 export const DATA_VERSION_POLL_MS = 500;
 
 export interface SqliteOptions {
@@ -95,11 +95,15 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
     throw e;
   }
 
-  // Other processes' commits: PRAGMA data_version changes when another connection commits
-  // (never for our own), so a change means "anything may have changed" (null).
+  // Other processes' record writes: each bumps the change counter (migration 0010), so a new
+  // value means "anything may have changed" (null). Not PRAGMA data_version: it changes on any
+  // other connection's commit, and other workers' token requests commit hundreds of times a
+  // second (replay claims, audit rows), which would drop every cache on every poll. Our own
+  // record writes move the counter too, and are already announced in-process: the poll counts
+  // them out (ctx.ownChanges), so only other processes' writes say "anything may have changed".
   const dataVersion = async (): Promise<number> => {
-    const r = await sql<{ data_version: number }>`pragma data_version`.execute(db);
-    return r.rows[0]?.data_version ?? 0;
+    const r = await sql<{ seq: number }>`select seq from change_counter where id = 1`.execute(db);
+    return r.rows[0]?.seq ?? 0;
   };
   let seen = await dataVersion();
   let timer: NodeJS.Timeout | null = null;
@@ -110,10 +114,12 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
     polling = true;
     try {
       const v = await dataVersion();
-      if (v !== seen) {
-        seen = v;
-        feed.emit(null);
-      }
+      // Another process wrote if any value since the last poll is not one of our commits'.
+      let foreign = v - seen > 10_000;
+      for (let n = seen + 1; !foreign && n <= v; n++) foreign = !ctx.ownChanges.has(n);
+      for (const n of ctx.ownChanges) if (n <= v) ctx.ownChanges.delete(n);
+      seen = v;
+      if (foreign) feed.emit(null);
     } catch {
       // A transient lock error: try again at the next tick.
     } finally {
