@@ -71,7 +71,11 @@ certmint() {
   ids+=("$TARGET_CLIENT_ID"); kids+=("$TARGET_KID"); keys+=("$TARGET_KEY")
 }
 workers_flag=()
-if (cd "$here" && node bin/certmint.mjs serve --help) | grep -q -- '--workers'; then workers_flag=(--workers 1); fi
+# The whole help first, then grep: `grep -q` quitting at the first match made the writer fail
+# with EPIPE, pipefail made the test false, and the "1 worker" target ran the default (one
+# worker per core) with no 2-worker target.
+has_workers() { local help; help=$(cd "$1" && node bin/certmint.mjs serve --help); grep -q -- '--workers' <<<"$help"; }
+if has_workers "$here"; then workers_flag=(--workers 1); fi
 certmint sqlite-1w 8181 "" "${workers_flag[@]}"
 if [ "${WORKERS2:-1}" != 0 ] && [ ${#workers_flag[@]} -gt 0 ]; then certmint sqlite-2w 8182 "" --workers 2; fi
 if [ -n "${PG_URL:-}" ]; then
@@ -82,7 +86,7 @@ fi
 if [ -n "${BASELINE:-}" ]; then
   tree=$BASELINE
   base_flag=()
-  if (cd "$tree" && node bin/certmint.mjs serve --help) | grep -q -- '--workers'; then base_flag=(--workers 1); fi
+  if has_workers "$tree"; then base_flag=(--workers 1); fi
   certmint sqlite-base 8184 "" "${base_flag[@]}"
   if [ "${WORKERS2:-1}" != 0 ] && [ ${#base_flag[@]} -gt 0 ]; then certmint sqlite-base-2w 8186 "" --workers 2; fi
   if [ -n "${PG_URL:-}" ]; then
