@@ -5,7 +5,8 @@
 #   floor, oidc-provider, the floor in 2 node:cluster processes (floor-2p), certmint SQLite
 #   1 worker, SQLite 2 workers, PostgreSQL 1 worker.
 # Usage: bench/yardstick-targets.sh YARDSTICK_DIR
-# Env: DURATION (s, default 8), ROUNDS (default 3), CONNS (default 32), PG_URL (a PostgreSQL
+# Env: DURATION (s, default 8), ROUNDS (default 3), CONNS (default 32), WARMUP (s of unmeasured
+#   load on every target before the rounds, default 3; 0: none), PG_URL (a PostgreSQL
 #   server URL; a fresh database certmint_bench_<pid> is created there and dropped at the end;
 #   unset: no PostgreSQL target), WORKERS2 (0: no 2-worker or 2-process floor target), BASELINE (another built
 #   checkout of certmint, e.g. an earlier commit: its SQLite and PostgreSQL servers join the
@@ -118,6 +119,17 @@ pg_cpu() {
 }
 declare -A expect=()
 results=()
+# An unmeasured warm-up of every target first: each process JIT-compiles its hot path on its own,
+# so without it round 1 charges a 2-process server two warm-ups (each on half the traffic, so
+# slower) against one, and with 2 rounds that first round is half the median.
+if [ "${WARMUP:-3}" -gt 0 ]; then
+  for i in "${!names[@]}"; do
+    node gen-bodies.mjs --n $((6000 * WARMUP + 3000)) --client-id "${ids[$i]}" --key "${keys[$i]}" \
+      --alg ES256 --kid="${kids[$i]}" --aud "${urls[$i]}" >"$tmp/bodies.txt"
+    BODIES=$tmp/bodies.txt NTHREADS=1 TOKEN_PATH=$(node -e "console.log(new URL(process.argv[1]).pathname)" "${urls[$i]}") \
+      wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s wrk-bodies.lua "${urls[$i]}" >/dev/null
+  done
+fi
 echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg), nproc $(nproc)"
 for r in $(seq 1 "$ROUNDS"); do
   for i in "${!names[@]}"; do
@@ -127,7 +139,7 @@ for r in $(seq 1 "$ROUNDS"); do
     rate=${expect[$n]:-6000}
     [ "$rate" -ge 2500 ] || rate=2500
     node gen-bodies.mjs --n $((rate * DURATION * 2 + 3000)) --client-id "${ids[$i]}" --key "${keys[$i]}" \
-      --alg ES256 --kid "${kids[$i]}" --aud "$url" >"$tmp/bodies.txt"
+      --alg ES256 --kid="${kids[$i]}" --aud "$url" >"$tmp/bodies.txt"
     path=$(node -e "console.log(new URL(process.argv[1]).pathname)" "$url")
     c0=$(tree_cpu "${tpids[$i]}"); g0=$(pg_cpu); l0=$(cut -d' ' -f1 /proc/loadavg)
     line=$(BODIES=$tmp/bodies.txt NTHREADS=1 TOKEN_PATH=$path wrk -t1 -c"$CONNS" -d"${DURATION}s" -s wrk-bodies.lua "$url" | tail -1)
