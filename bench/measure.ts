@@ -25,6 +25,8 @@ export interface MeasureOptions {
   expected: Map<string, number>;
   /** Called once the pool is signed, just before the load starts (e.g. to start sampling). */
   onStart?: () => void;
+  /** Called as soon as the load has stopped (before anything else is asked of the server). */
+  onEnd?: () => void;
 }
 
 export interface MeasuredRun extends LoadResult {
@@ -60,6 +62,7 @@ export async function measure(target: Target, o: MeasureOptions): Promise<Measur
       { port: target.child.port, path: target.path },
       { connections: o.connections, durationMs: o.seconds * 1000, next: cursor(bodies) },
     );
+    o.onEnd?.();
     const generatorElu = performance.eventLoopUtilization(elu0).utilization;
     const serverCpuMs = ((await target.child.cpu()) - cpu0) / 1000;
     const result: MeasuredRun = {

@@ -60,7 +60,11 @@ function walMb(dbPath: string): number {
   }
 }
 
-/** Soak: load on certmint for opts.soakS seconds, its RSS and WAL size sampled every second. */
+/**
+ * Soak: load on certmint for opts.soakS seconds, its RSS and WAL size sampled every second while
+ * the load runs, and only then: a sample taken after the load stopped (or answered after it) is
+ * not kept, so the summary never mixes an idle process into the trend (see summarizeSoak).
+ */
 async function soak(
   target: Target,
   opts: BenchOptions,
@@ -69,6 +73,7 @@ async function soak(
 ): Promise<{ samples: RssSample[]; result: MeasuredRun }> {
   let samples: RssSample[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let loading = false;
   const result = await measure(target, {
     alg: opts.alg,
     connections: opts.connections,
@@ -76,21 +81,28 @@ async function soak(
     expected,
     onStart: () => {
       clearInterval(timer);
-      samples = [];
+      const mine: RssSample[] = [];
+      samples = mine;
+      loading = true;
       const t0 = performance.now();
       const sample = () => {
         const t = (performance.now() - t0) / 1000;
         target.child.rss().then(
-          (rss) => samples.push({ t, mb: mb(rss), walMb: walMb(dbPath) }),
+          (rss) => {
+            // Answered after the load stopped: the reading may be of an idle process.
+            if (loading && samples === mine) mine.push({ t, mb: mb(rss), walMb: walMb(dbPath) });
+          },
           () => {},
         );
       };
       sample();
       timer = setInterval(sample, 1000);
     },
+    onEnd: () => {
+      loading = false;
+      clearInterval(timer);
+    },
   });
-  clearInterval(timer);
-  samples.push({ t: opts.soakS, mb: mb(await target.child.rss()), walMb: walMb(dbPath) });
   return { samples, result };
 }
 
@@ -133,7 +145,9 @@ async function compare(opts: BenchOptions, prep: Awaited<ReturnType<typeof prepa
     }
     const mint = targets.find((t) => t.name === 'certmint');
     if (opts.soakS > 0 && mint) {
-      console.log(`soak: certmint for ${opts.soakS} s, RSS and WAL sampled every second…`);
+      console.log(
+        `soak: certmint for ${opts.soakS} s, RSS and WAL sampled every second while the load runs…`,
+      );
       soakOut = await soak(mint, opts, expected, prep.small.dbPath);
       console.log(`soak ${describe(soakOut.result)}`);
     }
@@ -164,7 +178,7 @@ async function main(): Promise<void> {
     const summaries: Record<string, TargetSummary> = {};
     for (const n of names) summaries[n] = summarize(runs, n);
     const soakSummary: SoakSummary | null = soakOut
-      ? summarizeSoak(soakOut.samples, soakOut.result)
+      ? summarizeSoak(soakOut.samples, soakOut.result, opts.soakS)
       : null;
     console.log(`\nmedians of ${opts.rounds} rounds (load average now ${load()}):`);
     printTable(names.map((n) => summaries[n]).filter((s): s is TargetSummary => s !== undefined));
@@ -178,13 +192,7 @@ async function main(): Promise<void> {
         `(${genRatio.toFixed(1)} × the floor); its event loop was at most ${(elu * 100).toFixed(0)} % busy ` +
         `during the runs${elu < 0.8 ? ' (not the bottleneck)' : ' (SATURATED: results may be generator-bound)'}`,
     );
-    const checks = verdicts(
-      summaries,
-      soakSummary,
-      soakOut?.samples ?? [],
-      opts.bulk,
-      opts.auditRows,
-    );
+    const checks = verdicts(summaries, soakSummary, opts.bulk, opts.auditRows);
     for (const v of checks) console.log(`${v.pass ? 'PASS' : 'MISS'}  ${v.name}: ${v.detail}`);
     mkdirSync(dirname(opts.out), { recursive: true });
     writeFileSync(

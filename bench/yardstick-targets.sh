@@ -2,13 +2,15 @@
 # certmint against a wrk yardstick directory (floor-server.mjs, peer-oidc-provider.mjs,
 # gen-bodies.mjs, wrk-bodies.lua: the same servers and body generator as `npm run bench`'s floor
 # and peer, driven by wrk), several certmint set-ups in ONE run, rounds alternating:
-#   floor, oidc-provider, certmint SQLite 1 worker, SQLite 2 workers, PostgreSQL 1 worker.
+#   floor, oidc-provider, the floor in 2 node:cluster processes (floor-2p), certmint SQLite
+#   1 worker, SQLite 2 workers, PostgreSQL 1 worker.
 # Usage: bench/yardstick-targets.sh YARDSTICK_DIR
-# Env: DURATION (s, default 8), ROUNDS (default 3), CONNS (default 32), PG_URL (a PostgreSQL
+# Env: DURATION (s, default 8), ROUNDS (default 3), CONNS (default 32), WARMUP (s of unmeasured
+#   load on every target before the rounds, default 3; 0: none), PG_URL (a PostgreSQL
 #   server URL; a fresh database certmint_bench_<pid> is created there and dropped at the end;
-#   unset: no PostgreSQL target), WORKERS2 (0: no 2-worker target), BASELINE (another built
+#   unset: no PostgreSQL target), WORKERS2 (0: no 2-worker or 2-process floor target), BASELINE (another built
 #   checkout of certmint, e.g. an earlier commit: its SQLite and PostgreSQL servers join the
-#   same rounds as sqlite-base and postgres-base, for a before/after in one run).
+#   same rounds as sqlite-base (and sqlite-base-2w) and postgres-base, for a before/after in one run).
 # CPU per target is the sum over the whole process tree (the primary and its workers: the
 # listening pid alone would miss the workers), read from /proc/<pid>/stat before and after each
 # run; for PostgreSQL the database server's CPU is printed beside it (postgres processes).
@@ -47,6 +49,11 @@ node floor-server.mjs 3901 . >"$tmp/floor.log" 2>&1 & pids+=($!)
 NODE_ENV=production node peer-oidc-provider.mjs 3900 jwks.json >"$tmp/peer.log" 2>&1 & pids+=($!)
 names=(floor oidc-provider); urls=(http://127.0.0.1:3901/token http://127.0.0.1:3900/token)
 tpids=("${pids[0]}" "${pids[1]}"); ids=(bench-client bench-client); kids=(es256 es256); keys=("$work/es256.key" "$work/es256.key")
+# The floor in two node:cluster processes: the machine's own cost of two processes.
+if [ "${WORKERS2:-1}" != 0 ]; then
+  node "$here/bench/floor-cluster.mjs" floor-server.mjs 2 3902 . >"$tmp/floor-2p.log" 2>&1 & pids+=($!)
+  names+=(floor-2p); urls+=(http://127.0.0.1:3902/token); tpids+=($!); ids+=(bench-client); kids+=(es256); keys+=("$work/es256.key")
+fi
 
 # One certmint target: NAME PORT DB [serve args…]; its store set up as an administrator would,
 # served by the checkout in $tree (this one unless set).
@@ -65,7 +72,11 @@ certmint() {
   ids+=("$TARGET_CLIENT_ID"); kids+=("$TARGET_KID"); keys+=("$TARGET_KEY")
 }
 workers_flag=()
-if (cd "$here" && node bin/certmint.mjs serve --help) | grep -q -- '--workers'; then workers_flag=(--workers 1); fi
+# The whole help first, then grep: `grep -q` quitting at the first match made the writer fail
+# with EPIPE, pipefail made the test false, and the "1 worker" target ran the default (one
+# worker per core) with no 2-worker target.
+has_workers() { local help; help=$(cd "$1" && node bin/certmint.mjs serve --help); grep -q -- '--workers' <<<"$help"; }
+if has_workers "$here"; then workers_flag=(--workers 1); fi
 certmint sqlite-1w 8181 "" "${workers_flag[@]}"
 if [ "${WORKERS2:-1}" != 0 ] && [ ${#workers_flag[@]} -gt 0 ]; then certmint sqlite-2w 8182 "" --workers 2; fi
 if [ -n "${PG_URL:-}" ]; then
@@ -76,8 +87,9 @@ fi
 if [ -n "${BASELINE:-}" ]; then
   tree=$BASELINE
   base_flag=()
-  if (cd "$tree" && node bin/certmint.mjs serve --help) | grep -q -- '--workers'; then base_flag=(--workers 1); fi
+  if has_workers "$tree"; then base_flag=(--workers 1); fi
   certmint sqlite-base 8184 "" "${base_flag[@]}"
+  if [ "${WORKERS2:-1}" != 0 ] && [ ${#base_flag[@]} -gt 0 ]; then certmint sqlite-base-2w 8186 "" --workers 2; fi
   if [ -n "${PG_URL:-}" ]; then
     psql "$PG_URL" -qc "create database ${pgdb}_base" >/dev/null
     certmint postgres-base 8185 "$(node -e 'const u=new URL(process.argv[1]);u.pathname="/"+process.argv[2];console.log(u.href)' "$PG_URL" "${pgdb}_base")" "${base_flag[@]}"
@@ -107,6 +119,17 @@ pg_cpu() {
 }
 declare -A expect=()
 results=()
+# An unmeasured warm-up of every target first: each process JIT-compiles its hot path on its own,
+# so without it round 1 charges a 2-process server two warm-ups (each on half the traffic, so
+# slower) against one, and with 2 rounds that first round is half the median.
+if [ "${WARMUP:-3}" -gt 0 ]; then
+  for i in "${!names[@]}"; do
+    node gen-bodies.mjs --n $((6000 * WARMUP + 3000)) --client-id "${ids[$i]}" --key "${keys[$i]}" \
+      --alg ES256 --kid="${kids[$i]}" --aud "${urls[$i]}" >"$tmp/bodies.txt"
+    BODIES=$tmp/bodies.txt NTHREADS=1 TOKEN_PATH=$(node -e "console.log(new URL(process.argv[1]).pathname)" "${urls[$i]}") \
+      wrk -t1 -c"$CONNS" -d"${WARMUP}s" -s wrk-bodies.lua "${urls[$i]}" >/dev/null
+  done
+fi
 echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg), nproc $(nproc)"
 for r in $(seq 1 "$ROUNDS"); do
   for i in "${!names[@]}"; do
@@ -116,7 +139,7 @@ for r in $(seq 1 "$ROUNDS"); do
     rate=${expect[$n]:-6000}
     [ "$rate" -ge 2500 ] || rate=2500
     node gen-bodies.mjs --n $((rate * DURATION * 2 + 3000)) --client-id "${ids[$i]}" --key "${keys[$i]}" \
-      --alg ES256 --kid "${kids[$i]}" --aud "$url" >"$tmp/bodies.txt"
+      --alg ES256 --kid="${kids[$i]}" --aud "$url" >"$tmp/bodies.txt"
     path=$(node -e "console.log(new URL(process.argv[1]).pathname)" "$url")
     c0=$(tree_cpu "${tpids[$i]}"); g0=$(pg_cpu); l0=$(cut -d' ' -f1 /proc/loadavg)
     line=$(BODIES=$tmp/bodies.txt NTHREADS=1 TOKEN_PATH=$path wrk -t1 -c"$CONNS" -d"${DURATION}s" -s wrk-bodies.lua "$url" | tail -1)
@@ -139,7 +162,9 @@ const s = {}; for (const [n, rs] of Object.entries(by)) s[n] = { rps: med(rs.map
 console.log("| target | req/s | req/CPU-s | p50 ms | p99 ms | non-2xx | × floor (wall) | × floor (CPU) | × oidc-provider (CPU) |");
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const [n, x] of Object.entries(s)) console.log(`| ${n} | ${x.rps} | ${x.cpu} | ${x.p50} | ${x.p99} | ${x.non2xx} | ${(x.rps / s.floor.rps).toFixed(2)} | ${(x.cpu / s.floor.cpu).toFixed(2)} | ${(x.cpu / s["oidc-provider"].cpu).toFixed(2)} |`);
+if (s["floor-2p"]) console.log(`floor 2 processes vs 1: per CPU-second ${(s["floor-2p"].cpu / s.floor.cpu).toFixed(2)} ×, wall ${(s["floor-2p"].rps / s.floor.rps).toFixed(2)} ×`);
 if (s["sqlite-2w"] && s["sqlite-1w"]) console.log(`2 workers vs 1: per CPU-second ${(s["sqlite-2w"].cpu / s["sqlite-1w"].cpu).toFixed(2)} ×, wall ${(s["sqlite-2w"].rps / s["sqlite-1w"].rps).toFixed(2)} ×`);
-for (const [now, base] of [["sqlite-1w", "sqlite-base"], ["postgres-1w", "postgres-base"]]) if (s[now] && s[base]) console.log(`${now} vs ${base}: per CPU-second ${(s[now].cpu / s[base].cpu).toFixed(2)} ×, wall ${(s[now].rps / s[base].rps).toFixed(2)} ×`);
+if (s["sqlite-base-2w"] && s["sqlite-base"]) console.log(`base: 2 workers vs 1: per CPU-second ${(s["sqlite-base-2w"].cpu / s["sqlite-base"].cpu).toFixed(2)} ×, wall ${(s["sqlite-base-2w"].rps / s["sqlite-base"].rps).toFixed(2)} ×`);
+for (const [now, base] of [["sqlite-1w", "sqlite-base"], ["sqlite-2w", "sqlite-base-2w"], ["postgres-1w", "postgres-base"]]) if (s[now] && s[base]) console.log(`${now} vs ${base}: per CPU-second ${(s[now].cpu / s[base].cpu).toFixed(2)} ×, wall ${(s[now].rps / s[base].rps).toFixed(2)} ×`);
 if (s["postgres-1w"]) console.log(`postgres: median database-server CPU ${s["postgres-1w"].pg} s per run`);'
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
