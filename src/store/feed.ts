@@ -2,7 +2,7 @@ import type { ChangeFeed } from './ports.ts';
 
 /**
  * In-process fan-out of change notifications. Listeners should treat a call as "invalidate",
- * which is idempotent: after a LISTEN reconnect or an SQLite data_version change they get null
+ * which is idempotent: after a LISTEN reconnect or another SQLite process's record write they get null
  * ("anything may have changed"). A throwing listener never breaks the writer or other listeners.
  */
 export class LocalFeed implements ChangeFeed {

@@ -254,7 +254,7 @@ export interface RevokedTokenStore {
 /**
  * Cross-node cache invalidation. Adapters publish after every committed change to an account's
  * entities, roles, integrations or mappings (PostgreSQL: NOTIFY inside the transaction, so it
- * is delivered on commit; SQLite: in-process, plus a data_version poll for other processes).
+ * is delivered on commit; SQLite: in-process, plus a poll of the change counter for other processes).
  */
 export interface ChangeFeed {
   /** Returns an unsubscribe function. `accountId` null means "anything may have changed". */

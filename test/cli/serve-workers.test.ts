@@ -9,7 +9,7 @@
  * - cache invalidation: after `certmint integration update --state blocked` (and back), then
  *   `certmint mapping revoke`, every worker refuses (and then issues again, and then refuses).
  *   Each worker caches the records and hears of a change through the store's change feed:
- *   PostgreSQL NOTIFY at commit, SQLite's data_version poll every 500 ms. So the refusal is
+ *   PostgreSQL NOTIFY at commit, SQLite's change-counter poll every 500 ms. So the refusal is
  *   awaited for at most 5 s; from then on every request on every worker is refused.
  */
 import assert from 'node:assert/strict';
@@ -102,7 +102,7 @@ async function exactAcrossWorkers(
   const fresh = () => assertion(client, server.base).then((a) => requestToken(server.base, a));
   /** Once `ok` holds for every answer, 20 more: answered by both workers, audited `detail`. */
   const everyWorker = async (what: string, ok: (a: Answer | null) => boolean, detail?: string) => {
-    // Bounded: PostgreSQL NOTIFY at commit; SQLite's data_version poll every 500 ms.
+    // Bounded: PostgreSQL NOTIFY at commit; SQLite's change-counter poll every 500 ms.
     await eventually(what, async () => (await times(10, fresh)).every(ok), { timeoutMs: 5000 });
     const from = server.output().length;
     const before = detail === undefined ? 0 : await audited(store, detail);

@@ -1,7 +1,7 @@
 /**
  * Two certmint nodes on one database: a mapping revoked through one node is refused by the
  * other (its cache is invalidated by the store's change feed: PostgreSQL LISTEN/NOTIFY, SQLite
- * data_version polling), and an assertion replayed across nodes is refused.
+ * change-counter polling), and an assertion replayed across nodes is refused.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -49,7 +49,7 @@ describeEachStore('two certmint nodes', (factory) => {
           f.accountId,
           f.cred.certificateId,
         );
-        // Node B hears of it through its store's change feed (NOTIFY, or SQLite's data_version
+        // Node B hears of it through its store's change feed (NOTIFY, or SQLite's change-counter
         // poll), not at once: ask again until it refuses, for at most 4 s.
         await eventually(
           'node B refuses a certificate revoked through node A',

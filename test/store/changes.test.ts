@@ -74,7 +74,7 @@ describeEachStore('store: change feed', (f) => {
   });
 
   it('reaches another Store instance on the same database', { timeout: 20_000 }, async () => {
-    // PostgreSQL delivers the account id by NOTIFY; SQLite's data_version poll can only say
+    // PostgreSQL delivers the account id by NOTIFY; SQLite's change-counter poll can only say
     // "something changed" (null).
     const accept = (id: string | null) => id === '3' || (f.name === 'sqlite' && id === null);
     const heardByB = next(b, accept);

@@ -2,7 +2,7 @@
  * Read-through cache of the records the token endpoint reads on every request: the mapping (with
  * its warm verification key), integration, entity, role and account. Entries are dropped when
  * the store's change feed reports a change to their account (PostgreSQL NOTIFY across nodes;
- * SQLite in-process and data_version polling), and expire after `ttlMs` as a backstop.
+ * SQLite in-process and the change-counter poll), and expire after `ttlMs` as a backstop.
  */
 
 import { prepareVerificationKey, type VerificationKey } from '../../crypto/algorithms.ts';
