@@ -60,7 +60,7 @@ fi
 certmint() {
   local name=$1 port=$2 db=$3; shift 3
   local env="$tmp/$name.env"
-  (cd "$here" && node --import tsx bench/yardstick-setup.ts "$tmp/$name" 1 ${db:+"$db"}) >"$env"
+  (cd "${tree:-$here}" && node --import tsx bench/yardstick-setup.ts "$tmp/$name" 1 ${db:+"$db"}) >"$env"
   # shellcheck disable=SC1090
   source "$env"
   (cd "${tree:-$here}" && exec node bin/certmint.mjs serve --db "$DB" --port "$port" --log-level warn \
