@@ -11,6 +11,7 @@ import { noticesMigration } from './0004_notices.ts';
 import { consoleFlashMigration } from './0005_console_flash.ts';
 import { dpopMigration } from './0006_dpop.ts';
 import { mtlsBindingMigration } from './0007_mtls_binding.ts';
+import { compactReplayKeysMigration } from './0008_compact_replay_keys.ts';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0005_console_flash': consoleFlashMigration(),
       '0006_dpop': dpopMigration(),
       '0007_mtls_binding': mtlsBindingMigration(),
+      '0008_compact_replay_keys': compactReplayKeysMigration(dialect),
     }),
   };
 }
