@@ -31,6 +31,10 @@ const timer = setInterval(() => {
   if (asked) return;
   try {
     if (walSize() > truncateAboveBytes) {
+      // Copy what a passive checkpoint can first, without holding anyone: the truncation under
+      // the hold then has only the frames written since (a few milliseconds' worth) to copy,
+      // instead of everything since the last passive checkpoint (up to `intervalMs` of writes).
+      db.pragma('wal_checkpoint(PASSIVE)');
       asked = true;
       parentPort?.postMessage('pause');
     } else if (Date.now() - lastPassive >= intervalMs) {
