@@ -32,10 +32,10 @@ const walSize = () => {
 // size and the log's length is no longer the file's. TRUNCATE also cuts the file to nothing
 // under the hold (an ftruncate of 32 MB alone took 13–20 ms on ext4 here) and the writes after
 // it re-extend the file: under the hold it took 32–40 ms even with nothing left to copy, RESTART
-// ≈ 20 ms (measured: docs/performance.md).
-// `journal_size_limit` still trims a file that grew past the limit. So once the file is past
-// the threshold, a passive checkpoint at each look reports the log's own length (`log`
-// frames); it also leaves the restart under the hold only a few milliseconds of frames to copy.
+// a median of 16 ms (measured: docs/performance.md). `journal_size_limit` still trims a file
+// that grew past the limit. So once the file is past the threshold, a passive checkpoint at
+// each look reports the log's own length (`log` frames); it also leaves the restart under the
+// hold only a few milliseconds of frames to copy.
 let lastPassive = 0;
 let asked = false;
 // The log's length at the last restart: until a writer starts the log over, a checkpoint still
