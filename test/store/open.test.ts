@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { isDomainError } from '../../src/domain/errors.ts';
 import { DEFAULT_SQLITE_PATH, isPostgresUrl, openStore } from '../../src/store/index.ts';
+import { SQLITE_PAGE_SIZE } from '../../src/store/sqlite/open.ts';
 import { describeEachStore, PG_SKIP_REASON } from '../support/stores.ts';
 import { production } from './fixtures.ts';
 
@@ -27,6 +28,31 @@ describe('openStore: SQLite', () => {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
     } finally {
       raw.close();
+    }
+  });
+
+  it('a new store gets SQLITE_PAGE_SIZE; an existing one keeps its page size', async () => {
+    const fresh = join(dir, 'fresh.db');
+    await (await openStore(fresh)).close();
+    const older = join(dir, 'older.db');
+    const pre = new Database(older);
+    pre.pragma('page_size = 4096');
+    pre.exec('create table older_content (a)');
+    pre.close();
+    const s = await openStore(older);
+    await s.accounts.create(production('1'));
+    await s.close();
+    for (const [file, size] of [
+      [fresh, SQLITE_PAGE_SIZE],
+      [older, 4096],
+    ] as const) {
+      const raw = new Database(file, { readonly: true });
+      try {
+        assert.equal(raw.pragma('page_size', { simple: true }), size, file);
+        assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal', file);
+      } finally {
+        raw.close();
+      }
     }
   });
 

@@ -9,7 +9,8 @@
  *   the claim INSERT. The SQL text never changes with the batch size, so the server parses one
  *   text only.
  *
- * The claim is ReplayStore.claim's upsert (see replay.ts) with `RETURNING key`: a fresh key
+ * The claim is ReplayStore.claim's upsert (see replay.ts), of the key's digest like there, with
+ * `RETURNING key`: a fresh key
  * and an expired one come back, a live one does not (its WHERE is false, nothing is updated).
  * Keys are de-duplicated first (PostgreSQL refuses to upsert one key twice in a statement; the
  * first occurrence wins, later ones are replays) and sorted, so two nodes' batches lock
@@ -21,6 +22,7 @@
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { StoreContext } from '../context.ts';
 import type { AuditStore, LedgerStore, ReplayClaim } from '../ports.ts';
+import { replayDigest } from '../replay-key.ts';
 import type { Database } from '../schema.ts';
 import { auditInserter, flatten, rowsOf } from './audit.ts';
 import { type Prepared, prepare } from './prepared.ts';
@@ -124,8 +126,10 @@ export function ledgerStore(ctx: StoreContext, audit: AuditStore): LedgerStore {
   const claimSqlite = sqliteClaimer(ctx);
   const insertAudit = auditInserter(ctx);
   return {
-    async commit(claims, events) {
+    async commit(readable, events) {
       const now = ctx.clock.now();
+      // Stored as digests (replay-key.ts); answers are per entry, so nothing maps them back.
+      const claims = readable.map((c) => ({ key: replayDigest(c.key), expiresAt: c.expiresAt }));
       const { keys, first } = distinct(claims);
       const rows = rowsOf(events);
       const folding = rows.some((r) => r.foldKey !== null);

@@ -1,5 +1,6 @@
 import type { StoreContext } from '../context.ts';
 import type { ReplayStore } from '../ports.ts';
+import { replayDigest } from '../replay-key.ts';
 import { prepare } from './prepared.ts';
 import { num } from './rows.ts';
 
@@ -16,6 +17,7 @@ export function replayStore(ctx: StoreContext): ReplayStore {
       ),
   );
   return {
+    // Every key is stored as its digest (replay-key.ts): callers keep readable keys.
     /**
      * One statement, atomic on both dialects:
      *   INSERT … ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
@@ -26,12 +28,13 @@ export function replayStore(ctx: StoreContext): ReplayStore {
      * claims of one key serialize on its unique index: exactly one sees 1 row.
      */
     async claim(key, expiresAt) {
-      const r = await claim(key, expiresAt, ctx.clock.now());
+      const r = await claim(replayDigest(key), expiresAt, ctx.clock.now());
       return num(r.numAffectedRows ?? 0n) === 1;
     },
 
-    async claimMany(entries) {
-      if (entries.length === 0) return [];
+    async claimMany(readable) {
+      if (readable.length === 0) return [];
+      const entries = readable.map((e) => ({ key: replayDigest(e.key), expiresAt: e.expiresAt }));
       const now = ctx.clock.now();
       if (entries.length === 1) {
         const [e] = entries as [{ key: string; expiresAt: number }];

@@ -11,6 +11,7 @@ import { noticesMigration } from './0004_notices.ts';
 import { consoleFlashMigration } from './0005_console_flash.ts';
 import { dpopMigration } from './0006_dpop.ts';
 import { mtlsBindingMigration } from './0007_mtls_binding.ts';
+import { compactReplayKeysMigration } from './0008_compact_replay_keys.ts';
 import { auditPartialIndexesMigration } from './0009_audit_partial_indexes.ts';
 import { changeCounterMigration } from './0010_change_counter.ts';
 
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       '0005_console_flash': consoleFlashMigration(),
       '0006_dpop': dpopMigration(),
       '0007_mtls_binding': mtlsBindingMigration(),
+      '0008_compact_replay_keys': compactReplayKeysMigration(dialect),
       '0009_audit_partial_indexes': auditPartialIndexesMigration(),
       '0010_change_counter': changeCounterMigration(dialect),
     }),

@@ -6,8 +6,9 @@
  * connection and a worker thread checkpoints from its own connection on a timer. Should the
  * worker fail, auto-checkpoints come back on, so the WAL can never grow without bound.
  *
- * The WAL is bounded: a passive checkpoint every 200 ms, and a truncating one as soon as the WAL
- * has grown past half of `walLimitBytes` (looked at every 25 ms). Continuous writes never leave
+ * The WAL is bounded: a passive checkpoint every 200 ms, and one that restarts the log as soon as
+ * the log has grown past half of `walLimitBytes` (looked at every 25 ms; see
+ * checkpoint-worker.mjs for why RESTART and not TRUNCATE). Continuous writes never leave
  * a passive checkpoint a moment to finish, so without it the file kept growing: 650 MB in 30 s
  * of token load (measured; docs/performance.md).
  * `journal_size_limit` trims the file back to the limit whenever SQLite itself restarts it.
@@ -16,12 +17,12 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
 /**
- * Frequent passive checkpoints leave little to copy when the WAL must be truncated, which keeps
+ * Frequent passive checkpoints leave little to copy when the WAL must be restarted, which keeps
  * the serving connection's queries waiting (`hold`): every 1 000 ms gave a token-endpoint p99 of
  * 56 ms, every 200 ms 39 ms, at the same CPU per request (measured: docs/performance.md).
  */
 export const CHECKPOINT_INTERVAL_MS = 200;
-/** How often the worker looks at the WAL's size (a truncating checkpoint when past half the limit). */
+/** How often the worker looks at the WAL's size (a restarting checkpoint when past half the limit). */
 export const WAL_SIZE_CHECK_MS = 25;
 /** Default bound of the WAL file of a serving store. */
 export const WAL_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -31,11 +32,11 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-/** How long the worker may keep this connection's queries waiting for a truncation. */
+/** How long the worker may keep this connection's queries waiting for a restart. */
 const HOLD_MAX_MS = 5000;
 
 /**
- * `hold` gives the worker a moment without this connection's queries: a truncating checkpoint
+ * `hold` gives the worker a moment without this connection's queries: a restarting checkpoint
  * needs a gap between write transactions, and a busy serving connection (or a loop of writes)
  * might never leave one long enough for the worker's busy handler to notice. Queries wait
  * asynchronously meanwhile (nothing blocks the event loop).
@@ -52,7 +53,7 @@ export function startCheckpointer(
       path,
       intervalMs: CHECKPOINT_INTERVAL_MS,
       sizeCheckMs: WAL_SIZE_CHECK_MS,
-      truncateAboveBytes: Math.floor(walLimitBytes / 2),
+      restartAboveBytes: Math.floor(walLimitBytes / 2),
       journalSizeLimit: walLimitBytes,
     },
   });

@@ -1,0 +1,108 @@
+/**
+ * Replay keys are stored as their digest (store/replay-key.ts), and migration 0008 converts the
+ * keys claimed before it with the same function: an assertion claimed under its long key by an
+ * older version must still be refused after the upgrade.
+ */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openStore } from '../../src/store/index.ts';
+import { replayDigest } from '../../src/store/replay-key.ts';
+import { describeEachStore, type TestStore } from '../support/stores.ts';
+
+/** Runs statements on the store's database directly (the test schema comes with the URL). */
+async function exec(s: TestStore, statements: Array<[string, unknown[]]>): Promise<unknown[][]> {
+  const out: unknown[][] = [];
+  if (s.dialect === 'sqlite') {
+    const raw = new Database(s.location);
+    try {
+      for (const [text, params] of statements) {
+        const q = raw.prepare(text.replace(/\$\d+/g, '?'));
+        if (q.reader) {
+          out.push(q.all(...params));
+        } else {
+          q.run(...params);
+          out.push([]);
+        }
+      }
+    } finally {
+      raw.close();
+    }
+    return out;
+  }
+  const c = new pg.Client({ connectionString: s.location });
+  await c.connect();
+  try {
+    for (const [text, params] of statements) out.push((await c.query(text, params)).rows);
+  } finally {
+    await c.end();
+  }
+  return out;
+}
+
+const keysOf = async (s: TestStore): Promise<string[]> => {
+  const [rows] = await exec(s, [['select key from replay order by key', []]]);
+  return (rows as Array<{ key: string }>).map((r) => r.key).sort();
+};
+
+describeEachStore('replay keys as digests', (f) => {
+  const exp = Date.now() + 60_000;
+
+  it('claims store the digest; the readable key is still refused once claimed', async () => {
+    const s = await f.open();
+    try {
+      const key = 'TSTDRV1|client-a|j:jti-1';
+      assert.equal(await s.replay.claim(key, exp), true);
+      assert.deepEqual(await s.ledger.commit([{ key: 'dpop|token|jkt|x', expiresAt: exp }], []), [
+        true,
+      ]);
+      assert.deepEqual(await s.replay.claimMany([{ key: 'console-totp:1:7', expiresAt: exp }]), [
+        true,
+      ]);
+      assert.deepEqual(
+        await keysOf(s),
+        [key, 'dpop|token|jkt|x', 'console-totp:1:7'].map(replayDigest).sort(),
+      );
+      assert.equal(await s.replay.claim(key, exp), false);
+      assert.deepEqual(await s.ledger.commit([{ key, expiresAt: exp }], []), [false]);
+      assert.deepEqual(await s.replay.claimMany([{ key: 'dpop|token|jkt|x', expiresAt: exp }]), [
+        false,
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a key claimed whole before migration 0008 is refused after it', async () => {
+    const s = await f.open();
+    try {
+      const before = ['TSTDRV1|client-a|j:jti-before', 'TSTDRV1|client-a|h:abc', 'dpop|r|jkt|y'];
+      // The database as the previous version left it: keys stored whole, 0008 not yet run.
+      await exec(s, [
+        ["delete from kysely_migration where name = '0008_compact_replay_keys'", []],
+        ...before.map((k): [string, unknown[]] => [
+          'insert into replay (key, expires_at) values ($1, $2)',
+          [k, exp],
+        ]),
+      ]);
+      const upgraded = await openStore(s.location);
+      try {
+        assert.deepEqual(await keysOf(s), before.map(replayDigest).sort());
+        const [first, second, third] = before as [string, string, string];
+        assert.equal(await upgraded.replay.claim(first, exp), false);
+        assert.deepEqual(await upgraded.ledger.commit([{ key: second, expiresAt: exp }], []), [
+          false,
+        ]);
+        assert.deepEqual(await upgraded.replay.claimMany([{ key: third, expiresAt: exp }]), [
+          false,
+        ]);
+        assert.equal(await upgraded.replay.claim('TSTDRV1|client-a|j:jti-after', exp), true);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await s.close();
+    }
+  });
+});
