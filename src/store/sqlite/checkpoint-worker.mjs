@@ -12,11 +12,13 @@ db.pragma(`journal_size_limit = ${journalSizeLimit}`);
 // A WAL frame is a page and its 24-byte header (https://sqlite.org/fileformat2.html#walformat).
 const frameBytes = Number(db.pragma('page_size', { simple: true })) + 24;
 
-const walSize = () => {
+// The WAL file's size and modification time (0, 0 when it does not exist).
+const walFile = () => {
   try {
-    return statSync(`${path}-wal`).size;
+    const st = statSync(`${path}-wal`);
+    return { size: st.size, mtimeMs: st.mtimeMs };
   } catch {
-    return 0;
+    return { size: 0, mtimeMs: 0 };
   }
 };
 
@@ -41,10 +43,17 @@ let asked = false;
 // The log's length at the last restart: until a writer starts the log over, a checkpoint still
 // reports it (the restart happens at that writer's first commit), and must not restart again.
 let restartedAt = -1;
+// An idle store is left alone: no checkpoint while nothing was written since the last one (a
+// restarted log keeps its file's size, so without this an idle server would checkpoint at
+// every look, forever).
+let checkedMtime = -1;
 const timer = setInterval(() => {
   if (asked) return;
   try {
-    if (walSize() > restartAboveBytes) {
+    const wal = walFile();
+    if (wal.mtimeMs === checkedMtime) return;
+    if (wal.size > restartAboveBytes) {
+      checkedMtime = wal.mtimeMs;
       const [r] = db.pragma('wal_checkpoint(PASSIVE)');
       lastPassive = Date.now();
       const log = r?.log ?? 0;
@@ -53,6 +62,7 @@ const timer = setInterval(() => {
         parentPort?.postMessage('pause');
       }
     } else if (Date.now() - lastPassive >= intervalMs) {
+      checkedMtime = wal.mtimeMs;
       db.pragma('wal_checkpoint(PASSIVE)');
       lastPassive = Date.now();
     }
