@@ -2,8 +2,8 @@
  * Read cost by page size on a large store (not a test; run by hand, interleaving page sizes, as
  * the machine is shared):
  *
- *   node --import tsx test/store/page-size-reads.ts PAGE_SIZE build   # create and fill, then measure
- *   node --import tsx test/store/page-size-reads.ts PAGE_SIZE         # measure again
+ *   node --import tsx bench/page-size-reads.ts PAGE_SIZE build   # create and fill, then measure
+ *   node --import tsx bench/page-size-reads.ts PAGE_SIZE         # measure again
  *
  * A store in /tmp/certmint-page-size-reads/p<PAGE_SIZE> with 100 accounts × 100 integrations,
  * 100 000 mappings and 1 000 000 audit rows (filled with raw SQL), then CPU µs per call of the
@@ -13,7 +13,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { openStore } from '../../src/store/index.ts';
+import { openStore } from '../src/store/index.ts';
 
 const page = Number(process.argv[2]);
 const dir = `/tmp/certmint-page-size-reads/p${page}`;

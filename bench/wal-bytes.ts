@@ -2,7 +2,7 @@
  * WAL bytes and CPU per token request of the token endpoint's commit, by page size and replay
  * key form (not a test; run by hand, interleaving the variants, as the machine is shared):
  *
- *   node --import tsx test/store/wal-bytes.ts PAGE_SIZE readable|digest
+ *   node --import tsx bench/wal-bytes.ts PAGE_SIZE readable|digest
  *
  * Raw better-sqlite3 on a temp file with the replay and audit tables as migrated (the audit
  * table's six indexes), WAL, `synchronous = NORMAL`, no auto-checkpoint. 100 000 replay rows
@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { replayDigest } from '../../src/store/replay-key.ts';
+import { replayDigest } from '../src/store/replay-key.ts';
 
 const page = Number(process.argv[2] ?? 2048);
 const form = process.argv[3] === 'digest' ? 'digest' : 'readable';
