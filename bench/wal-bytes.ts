@@ -2,13 +2,14 @@
  * WAL bytes and CPU per token request of the token endpoint's commit, by page size and replay
  * key form (not a test; run by hand, interleaving the variants, as the machine is shared):
  *
- *   node --import tsx bench/wal-bytes.ts PAGE_SIZE readable|digest
+ *   node --import tsx bench/wal-bytes.ts PAGE_SIZE readable|digest [full|partial]
  *
  * Raw better-sqlite3 on a temp file with the replay and audit tables as migrated (the audit
  * table's six indexes), WAL, `synchronous = NORMAL`, no auto-checkpoint. 100 000 replay rows
  * are claimed first; then 3 000 transactions each claim 13 fresh keys (one multi-row upsert,
  * as store/kysely/ledger.ts) and insert 13 audit rows (a group commit of 13 requests). Prints
- * CPU µs and WAL KB per request.
+ * CPU µs and WAL KB per request. `partial`: the fold-key and detail indexes only over non-NULL
+ * values, as migration 0009 made them (`full`, the default: as before it).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -19,6 +20,9 @@ import { replayDigest } from '../src/store/replay-key.ts';
 
 const page = Number(process.argv[2] ?? 2048);
 const form = process.argv[3] === 'digest' ? 'digest' : 'readable';
+const partial = process.argv[4] === 'partial';
+const detailWhere = partial ? ' where detail is not null' : '';
+const foldWhere = partial ? ' where fold_key is not null' : '';
 const dir = mkdtempSync(join(tmpdir(), 'certmint-walbytes-'));
 const db = new Database(join(dir, 'w.db'));
 db.pragma(`page_size = ${page}`);
@@ -34,10 +38,10 @@ db.exec(`create table replay (key text primary key, expires_at bigint not null);
     remote_address text, actor integer, count integer not null default 1, first_at bigint,
     fold_key text);
   create index audit_events_account_id on audit_events(account_id, id);
-  create index audit_events_account_detail on audit_events(account_id, detail, id);
+  create index audit_events_account_detail on audit_events(account_id, detail, id)${detailWhere};
   create index audit_events_account_client_id on audit_events(account_id, client_id, id);
   create index audit_events_account_at on audit_events(account_id, at);
-  create unique index audit_events_fold_key on audit_events(fold_key);
+  create unique index audit_events_fold_key on audit_events(fold_key)${foldWhere};
   create index audit_events_at on audit_events(at);`);
 
 const N = 13;
@@ -87,5 +91,5 @@ db.close();
 rmSync(dir, { recursive: true, force: true });
 const perRequest = M * N;
 console.log(
-  `page ${page} ${form}: ${((c.user + c.system) / perRequest).toFixed(1)} µs CPU, ${(wal / 1024 / perRequest).toFixed(2)} KB WAL per request`,
+  `page ${page} ${form} ${partial ? 'partial' : 'full'}: ${((c.user + c.system) / perRequest).toFixed(1)} µs CPU, ${(wal / 1024 / perRequest).toFixed(2)} KB WAL per request`,
 );
