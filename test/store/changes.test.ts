@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import pg from 'pg';
 import { auditEvent } from '../../src/domain/audit.ts';
 import type { Store } from '../../src/store/ports.ts';
-import { DATA_VERSION_POLL_MS } from '../../src/store/sqlite/open.ts';
+import { CHANGE_POLL_MS } from '../../src/store/sqlite/open.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { mapping, production, setup, T0 } from './fixtures.ts';
 
@@ -99,8 +99,8 @@ describeEachStore('store: change feed', (f) => {
         );
         assert.equal(await a.replay.claim(`quiet-single-${i}`, now + 60_000), true);
       }
-      // Nothing to wait for but time: three of SQLite's polls (DATA_VERSION_POLL_MS) pass.
-      await new Promise((r) => setTimeout(r, 3 * DATA_VERSION_POLL_MS));
+      // Nothing to wait for but time: three of SQLite's polls (CHANGE_POLL_MS) pass.
+      await new Promise((r) => setTimeout(r, 3 * CHANGE_POLL_MS));
       assert.deepEqual(seen, [], "token traffic must not drop other processes' caches");
       // A record write still reaches b.
       const heard = next(b, (id) => id === '3' || (f.name === 'sqlite' && id === null));

@@ -18,7 +18,7 @@ import { startCheckpointer } from './checkpointer.ts';
 import { sqliteDialect } from './driver.ts';
 
 /** How often other processes' record writes are looked for while someone listens to the feed. */
-export const DATA_VERSION_POLL_MS = 500;
+export const CHANGE_POLL_MS = 500;
 
 /** Page size of a store created by this version (an existing store keeps its own). */
 export const SQLITE_PAGE_SIZE = 2048;
@@ -114,11 +114,11 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
   // second (replay claims, audit rows), which would drop every cache on every poll. Our own
   // record writes move the counter too, and are already announced in-process: the poll counts
   // them out (ctx.ownChanges), so only other processes' writes say "anything may have changed".
-  const dataVersion = async (): Promise<number> => {
+  const changeCount = async (): Promise<number> => {
     const r = await sql<{ seq: number }>`select seq from change_counter where id = 1`.execute(db);
     return r.rows[0]?.seq ?? 0;
   };
-  let seen = await dataVersion();
+  let seen = await changeCount();
   let timer: NodeJS.Timeout | null = null;
   let polling = false;
   let closed = false;
@@ -126,7 +126,7 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
     if (polling || closed) return;
     polling = true;
     try {
-      const v = await dataVersion();
+      const v = await changeCount();
       // Another process wrote if any value since the last poll is not one of our commits'.
       let foreign = v - seen > 10_000;
       for (let n = seen + 1; !foreign && n <= v; n++) foreign = !ctx.ownChanges.has(n);
@@ -141,7 +141,7 @@ export async function openSqlite(path: string, opts: SqliteOptions): Promise<Sto
   };
   feed.onActiveChange = (active) => {
     if (active && !timer && !closed) {
-      timer = setInterval(() => void poll(), DATA_VERSION_POLL_MS);
+      timer = setInterval(() => void poll(), CHANGE_POLL_MS);
       timer.unref();
     } else if (!active && timer) {
       clearInterval(timer);
