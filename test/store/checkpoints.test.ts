@@ -8,9 +8,11 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { setTimeout as pause } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import type { AuditEvent } from '../../src/domain/audit.ts';
 import { openStore } from '../../src/store/index.ts';
-import { CHECKPOINT_INTERVAL_MS } from '../../src/store/sqlite/checkpointer.ts';
+import { CHECKPOINT_INTERVAL_MS, startCheckpointer } from '../../src/store/sqlite/checkpointer.ts';
 import { eventually } from '../support/wait.ts';
 
 const events = (n: number): AuditEvent[] =>
@@ -61,6 +63,41 @@ describe('SQLite WAL checkpoints', () => {
     } finally {
       await serving.store.close();
       await plain.store.close();
+    }
+  });
+
+  it('an idle store is left alone: no checkpoint while nothing is written, one after a write', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'certmint-ckpt-idle-')), 'i.db');
+    const raw = new Database(file);
+    raw.pragma('journal_mode = WAL');
+    raw.exec('create table t (v text)');
+    const insert = raw.prepare('insert into t (v) values (?)');
+    insert.run('x'.repeat(1000));
+    const runs: string[] = [];
+    // No writer of this test's own holds the connection: the hold is granted at once.
+    const checkpointer = startCheckpointer(
+      raw,
+      file,
+      async () => () => undefined,
+      undefined,
+      (mode) => runs.push(mode),
+    );
+    try {
+      await eventually('the written WAL is checkpointed', () => runs.length > 0, {
+        timeoutMs: 10_000,
+      });
+      const afterFirst = runs.length;
+      // Five intervals of nothing written: a worker without the idle rule checkpoints ~5 times.
+      await pause(5 * CHECKPOINT_INTERVAL_MS);
+      assert.equal(runs.length, afterFirst, `checkpoints while idle: ${runs.slice(afterFirst)}`);
+      insert.run('y'.repeat(1000));
+      await eventually('the new write is checkpointed', () => runs.length > afterFirst, {
+        timeoutMs: 10_000,
+      });
+      assert.deepEqual(new Set(runs), new Set(['passive']));
+    } finally {
+      await checkpointer.stop();
+      raw.close();
     }
   });
 });

@@ -23,7 +23,7 @@ import { openStore } from '../../src/store/index.ts';
 import { tempDir } from '../cli/support.ts';
 
 const MB = 1024 * 1024;
-const BATCHES = 300;
+const BATCHES = 450;
 
 const walSize = (db: string): number => {
   try {

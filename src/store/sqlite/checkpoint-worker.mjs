@@ -5,7 +5,11 @@ import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { path, intervalMs, sizeCheckMs, restartAboveBytes, journalSizeLimit } = workerData;
+const { path, intervalMs, sizeCheckMs, restartAboveBytes, journalSizeLimit, report } = workerData;
+// Tests are told of every checkpoint (checkpointer.ts, onCheckpoint); a server is not.
+const done = (mode) => {
+  if (report) parentPort?.postMessage({ checkpoint: mode });
+};
 const db = new Database(path, { timeout: 1000 });
 db.pragma('busy_timeout = 1000');
 db.pragma(`journal_size_limit = ${journalSizeLimit}`);
@@ -56,6 +60,7 @@ const timer = setInterval(() => {
       checkedMtime = wal.mtimeMs;
       const [r] = db.pragma('wal_checkpoint(PASSIVE)');
       lastPassive = Date.now();
+      done('passive');
       const log = r?.log ?? 0;
       if (log * frameBytes > restartAboveBytes && log !== restartedAt) {
         asked = true;
@@ -65,6 +70,7 @@ const timer = setInterval(() => {
       checkedMtime = wal.mtimeMs;
       db.pragma('wal_checkpoint(PASSIVE)');
       lastPassive = Date.now();
+      done('passive');
     }
   } catch (e) {
     parentPort?.postMessage({ error: e instanceof Error ? e.message : String(e) });
@@ -78,6 +84,7 @@ parentPort?.on('message', (m) => {
       // busy: a reader (another process) kept the log from restarting; the next look retries.
       restartedAt = r?.busy === 0 ? r.log : -1;
       lastPassive = Date.now();
+      done('restart');
     } catch (e) {
       parentPort?.postMessage({ error: e instanceof Error ? e.message : String(e) });
     } finally {

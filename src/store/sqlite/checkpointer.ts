@@ -46,6 +46,8 @@ export function startCheckpointer(
   path: string,
   hold: () => Promise<() => void>,
   walLimitBytes = WAL_LIMIT_BYTES,
+  /** Told of every checkpoint the worker runs (tests: the idle store is left alone). */
+  onCheckpoint?: (mode: 'passive' | 'restart') => void,
 ): Checkpointer {
   raw.pragma(`journal_size_limit = ${walLimitBytes}`);
   const worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), {
@@ -55,6 +57,7 @@ export function startCheckpointer(
       sizeCheckMs: WAL_SIZE_CHECK_MS,
       restartAboveBytes: Math.floor(walLimitBytes / 2),
       journalSizeLimit: walLimitBytes,
+      report: onCheckpoint !== undefined,
     },
   });
   worker.unref();
@@ -71,6 +74,10 @@ export function startCheckpointer(
   };
   worker.on('message', (m: unknown) => {
     if (m === 'resume') resume();
+    if (onCheckpoint && typeof m === 'object' && m !== null && 'checkpoint' in m) {
+      const mode = (m as { checkpoint: unknown }).checkpoint;
+      if (mode === 'passive' || mode === 'restart') onCheckpoint(mode);
+    }
     if (m !== 'pause' || stopping || release) return;
     void hold().then((r) => {
       if (stopping) return r();
