@@ -1,13 +1,46 @@
 /**
  * `certmint integration create|update|show|list --dpop|--mtls-binding`, in-process on a SQLite
  * file: the per-integration DPoP mode and mTLS binding from the command line, shown wherever the
- * integration is, and an unknown mode refused in one line naming the choices.
+ * integration is, off by default, and an unknown mode refused in one line naming the choices.
+ * One table, one flow: the two settings behave alike and are tested alike.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertMistake, cli, cliJson, emptyStore, tempDir } from './support.ts';
+
+interface Setting {
+  flag: string;
+  /** The integration's JSON property. */
+  prop: 'dpop' | 'mtlsBinding';
+  /** The line `show` prints. */
+  label: string;
+  /** The list's column header. */
+  header: RegExp;
+  /** The list row of a record with this value and the other setting off. */
+  row: (name: string, value: string) => RegExp;
+  unknown: string;
+}
+
+const SETTINGS: Setting[] = [
+  {
+    flag: '--dpop',
+    prop: 'dpop',
+    label: 'DPoP',
+    header: /\bDPOP\b/,
+    row: (name, v) => new RegExp(`${name} +enabled +yes +restlets +${v} +off +[0-9a-f]{64}`),
+    unknown: 'sometimes',
+  },
+  {
+    flag: '--mtls-binding',
+    prop: 'mtlsBinding',
+    label: 'mTLS binding',
+    header: /\bMTLS\b/,
+    row: (name, v) => new RegExp(`${name} +enabled +yes +restlets +off +${v} +[0-9a-f]{64}`),
+    unknown: 'always',
+  },
+];
 
 /**
  * A fresh store holding account 123456 for the enclosing describe: each describe lists the
@@ -27,158 +60,73 @@ function storeWithAccount(): { db: string[] } {
   return store;
 }
 
-describe('certmint integration --dpop', () => {
-  const store = storeWithAccount();
-  it('creates with a mode, shows it, changes it and lists it', async () => {
-    const created = await cli([
+for (const s of SETTINGS) {
+  describe(`certmint integration ${s.flag}`, () => {
+    const store = storeWithAccount();
+    const integration = (...args: string[]) => [
       ...store.db,
       'integration',
-      'create',
+      ...args.slice(0, 1),
       '--account',
       '123456',
-      '--name',
-      'CI',
-      '--m2m',
-      '--scope',
-      'restlets',
-      '--dpop',
-      'required',
-    ]);
-    assert.equal(created.code, 0, created.stderr);
-    assert.match(created.stdout, /\nDPoP:\s+required\n/);
-    const clientId = /client id:\s+([0-9a-f]{64})\n/.exec(created.stdout)?.[1] ?? '';
+      ...args.slice(1),
+    ];
+    const shows = (out: string, value: string) =>
+      assert.match(out, new RegExp(`^${s.label}: +${value}$`, 'm'));
 
-    const shown = await cli([...store.db, 'integration', 'show', '--account', '123456', clientId]);
-    assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /\nDPoP:\s+required(\n|$)/);
+    it('creates with a mode, shows it, changes it and lists it', async () => {
+      const created = await cli(
+        integration(
+          'create',
+          '--name',
+          'Bound',
+          '--m2m',
+          '--scope',
+          'restlets',
+          s.flag,
+          'required',
+        ),
+      );
+      assert.equal(created.code, 0, created.stderr);
+      shows(created.stdout, 'required');
+      const clientId = /client id:\s+([0-9a-f]{64})\n/.exec(created.stdout)?.[1] ?? '';
 
-    const updated = await cliJson<{ dpop: string }>([
-      ...store.db,
-      'integration',
-      'update',
-      '--account',
-      '123456',
-      clientId,
-      '--dpop',
-      'allowed',
-    ]);
-    assert.equal(updated.dpop, 'allowed');
+      const shown = await cli(integration('show', clientId));
+      assert.equal(shown.code, 0, shown.stderr);
+      shows(shown.stdout, 'required');
 
-    const list = await cli([...store.db, 'integration', 'list', '--account', '123456']);
-    assert.match(list.stdout, /DPOP/);
-    assert.match(list.stdout, / allowed /);
-    const json = await cliJson<{ dpop: string }[]>([
-      ...store.db,
-      'integration',
-      'list',
-      '--account',
-      '123456',
-    ]);
-    assert.deepEqual(
-      json.map((i) => i.dpop),
-      ['allowed'],
-    );
+      const updated = await cli(integration('update', clientId, s.flag, 'allowed'));
+      assert.equal(updated.code, 0, updated.stderr);
+      shows(updated.stdout, 'allowed');
+      const json = await cliJson<Record<string, string>>(integration('show', clientId));
+      assert.equal(json[s.prop], 'allowed');
+
+      const list = await cli(integration('list'));
+      assert.match(list.stdout, s.header);
+      assert.match(list.stdout, s.row('Bound', 'allowed'));
+      const listed = await cliJson<Record<string, string>[]>(integration('list'));
+      assert.deepEqual(
+        listed.map((i) => i[s.prop]),
+        ['allowed'],
+      );
+    });
+
+    it('defaults to off', async () => {
+      const plain = await cliJson<Record<string, string>>(integration('create', '--name', 'Plain'));
+      assert.equal(plain[s.prop], 'off');
+    });
+
+    it('refuses an unknown mode in one line, naming the choices, and creates nothing', async () => {
+      assertMistake(
+        await cli(integration('create', '--name', 'Odd', s.flag, s.unknown)),
+        2,
+        new RegExp(`${s.flag}.*${s.unknown}.*off, allowed, required`),
+      );
+      const listed = await cliJson<{ name: string }[]>(integration('list'));
+      assert.equal(
+        listed.some((i) => i.name === 'Odd'),
+        false,
+      );
+    });
   });
-
-  it('defaults to off and refuses an unknown mode', async () => {
-    const c = await cliJson<{ dpop: string }>([
-      ...store.db,
-      'integration',
-      'create',
-      '--account',
-      '123456',
-      '--name',
-      'Plain',
-    ]);
-    assert.equal(c.dpop, 'off');
-    assertMistake(
-      await cli([
-        ...store.db,
-        'integration',
-        'create',
-        '--account',
-        '123456',
-        '--name',
-        'X',
-        '--dpop',
-        'sometimes',
-      ]),
-      2,
-      /--dpop.*sometimes.*Allowed choices are off, allowed, required/,
-    );
-  });
-});
-
-describe('certmint integration --mtls-binding', () => {
-  const store = storeWithAccount();
-  it('sets, shows, lists and changes the mTLS binding', async () => {
-    const created = await cliJson<{ clientId: string; mtlsBinding: string }>([
-      ...store.db,
-      'integration',
-      'create',
-      '--account',
-      '123456',
-      '--name',
-      'Bound',
-      '--m2m',
-      '--scope',
-      'restlets',
-      '--mtls-binding',
-      'required',
-    ]);
-    assert.equal(created.mtlsBinding, 'required');
-    const shown = await cli([
-      ...store.db,
-      'integration',
-      'show',
-      '--account',
-      '123456',
-      created.clientId,
-    ]);
-    assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /^mTLS binding: {4}required$/m);
-    const updated = await cli([
-      ...store.db,
-      'integration',
-      'update',
-      '--account',
-      '123456',
-      created.clientId,
-      '--mtls-binding',
-      'allowed',
-    ]);
-    assert.equal(updated.code, 0, updated.stderr);
-    assert.match(updated.stdout, /^mTLS binding: {4}allowed$/m);
-    const list = await cli([...store.db, 'integration', 'list', '--account', '123456']);
-    assert.match(list.stdout, /\bMTLS\b/);
-    assert.match(list.stdout, /Bound +enabled +yes +restlets +off +allowed +[0-9a-f]{64}/);
-    const plain = await cliJson<{ mtlsBinding: string }>([
-      ...store.db,
-      'integration',
-      'create',
-      '--account',
-      '123456',
-      '--name',
-      'Plain',
-    ]);
-    assert.equal(plain.mtlsBinding, 'off');
-  });
-
-  it('refuses an unknown mode in one line, naming the choices', async () => {
-    assertMistake(
-      await cli([
-        ...store.db,
-        'integration',
-        'create',
-        '--account',
-        '123456',
-        '--name',
-        'X',
-        '--mtls-binding',
-        'always',
-      ]),
-      2,
-      /--mtls-binding.*always.*off, allowed, required/,
-    );
-  });
-});
+}
