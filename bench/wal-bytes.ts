@@ -2,12 +2,13 @@
  * WAL bytes and CPU per token request of the token endpoint's commit, by page size and replay
  * key form (not a test; run by hand, interleaving the variants, as the machine is shared):
  *
- *   node --import tsx bench/wal-bytes.ts PAGE_SIZE readable|digest [full|partial]
+ *   node --import tsx bench/wal-bytes.ts PAGE_SIZE readable|digest [full|partial] [PER_COMMIT]
  *
  * Raw better-sqlite3 on a temp file with the replay and audit tables as migrated (the audit
  * table's six indexes), WAL, `synchronous = NORMAL`, no auto-checkpoint. 100 000 replay rows
- * are claimed first; then 3 000 transactions each claim 13 fresh keys (one multi-row upsert,
- * as store/kysely/ledger.ts) and insert 13 audit rows (a group commit of 13 requests). Prints
+ * are claimed first; then 3 000 transactions each claim PER_COMMIT (default 13) fresh keys (one
+ * multi-row upsert, as store/kysely/ledger.ts) and insert as many audit rows (a group commit of
+ * that many requests). Prints
  * CPU µs and WAL KB per request. `partial`: the fold-key and detail indexes only over non-NULL
  * values, as migration 0009 made them (`full`, the default: as before it).
  */
@@ -44,7 +45,7 @@ db.exec(`create table replay (key text primary key, expires_at bigint not null);
   create unique index audit_events_fold_key on audit_events(fold_key)${foldWhere};
   create index audit_events_at on audit_events(at);`);
 
-const N = 13;
+const N = Number(process.argv[5] ?? 13);
 const client = 'a'.repeat(64);
 const key = () => {
   const readable = `TSTDRV1|${client}|j:${randomUUID()}`;
