@@ -51,26 +51,27 @@ let restartedAt = -1;
 // restarted log keeps its file's size, so without this an idle server would checkpoint at
 // every look, forever).
 let checkedMtime = -1;
+// A passive checkpoint of the WAL as it was at `mtimeMs`; its result row (`log`: frames in the log).
+const passive = (mtimeMs) => {
+  checkedMtime = mtimeMs;
+  const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+  lastPassive = Date.now();
+  done('passive');
+  return r;
+};
 const timer = setInterval(() => {
   if (asked) return;
   try {
     const wal = walFile();
     if (wal.mtimeMs === checkedMtime) return;
     if (wal.size > restartAboveBytes) {
-      checkedMtime = wal.mtimeMs;
-      const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-      lastPassive = Date.now();
-      done('passive');
-      const log = r?.log ?? 0;
+      const log = passive(wal.mtimeMs)?.log ?? 0;
       if (log * frameBytes > restartAboveBytes && log !== restartedAt) {
         asked = true;
         parentPort?.postMessage('pause');
       }
     } else if (Date.now() - lastPassive >= intervalMs) {
-      checkedMtime = wal.mtimeMs;
-      db.pragma('wal_checkpoint(PASSIVE)');
-      lastPassive = Date.now();
-      done('passive');
+      passive(wal.mtimeMs);
     }
   } catch (e) {
     parentPort?.postMessage({ error: e instanceof Error ? e.message : String(e) });
