@@ -217,6 +217,15 @@ export interface ReplayClaim {
 }
 
 /**
+ * A claim of the ledger. `onWin`: an audit event stored in the same commit if and only if this
+ * entry's claim is won — a request's success record rides with its replay claim, so the request
+ * waits for one commit instead of two (a round trip less on PostgreSQL). Never a folding event.
+ */
+export interface LedgerClaim extends ReplayClaim {
+  onWin?: AuditEvent;
+}
+
+/**
  * The token endpoints' writes of one event-loop turn in one commit (kysely/ledger.ts): replay
  * claims and audit events together, where the store can (SQLite: one transaction; PostgreSQL:
  * one statement, one round trip).
@@ -224,9 +233,10 @@ export interface ReplayClaim {
 export interface LedgerStore {
   /**
    * Claims each entry as ReplayStore.claimMany would answer it (a key repeated within the batch
-   * is true once) and appends `events` as AuditStore.append would. One answer per claim.
+   * is true once), appends `events` as AuditStore.append would, and each won entry's `onWin`
+   * with them. One answer per claim.
    */
-  commit(claims: readonly ReplayClaim[], events: readonly AuditEvent[]): Promise<boolean[]>;
+  commit(claims: readonly LedgerClaim[], events: readonly AuditEvent[]): Promise<boolean[]>;
 }
 
 export interface SigningKeyStore {

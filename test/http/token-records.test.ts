@@ -182,13 +182,18 @@ describeEachStore('token endpoint', (factory) => {
       await refused(await f.token(jwt), 'AssertionReplayed', 401, 'invalid_client');
     });
 
-    it('replay: 50 parallel copies → exactly one success', async () => {
+    it('replay: 50 parallel copies → exactly one success, recorded once', async () => {
       // Identical refusals fold into one audit row with a count (see store/kysely/audit.ts), so
-      // count the refusals the audit trail records, before and after.
+      // count the refusals the audit trail records, before and after. The success record rides
+      // on the replay claim (one commit): only the copy that won the claim may write it.
       const replays = async () =>
         (await f.audit())
           .filter((e) => e.detail === 'AssertionReplayed')
           .reduce((n, e) => n + (e.count ?? 1), 0);
+      // Successes never fold: the rows newer than the newest before.
+      const last = Math.max(0, ...(await f.audit()).map((e) => e.id ?? 0));
+      const successes = async () =>
+        (await f.audit()).filter((e) => (e.id ?? 0) > last && e.result === 'success').length;
       const before = await replays();
       const jwt = await f.sign();
       const results = await Promise.all(Array.from({ length: 50 }, () => f.token(jwt)));
@@ -196,6 +201,7 @@ describeEachStore('token endpoint', (factory) => {
       assert.equal(codes.filter((c) => c === 200).length, 1, JSON.stringify(codes));
       assert.equal(codes.filter((c) => c === 401).length, 49);
       assert.equal((await replays()) - before, 49);
+      assert.equal(await successes(), 1);
     });
   });
 });

@@ -1,8 +1,9 @@
 /**
  * ledger.commit: the replay claims and audit records of one turn in one commit. Claims answer
  * exactly as replay.claimMany (a repeat within the batch, a live key: false; an expired key is
- * taken over), every event is stored once, folding failures still fold, and parallel batches on
- * two stores win each key exactly once.
+ * taken over), every event is stored once, folding failures still fold, a record riding on a
+ * claim is stored exactly when the claim is won, and parallel batches on two stores win each
+ * key exactly once.
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
@@ -76,9 +77,60 @@ describeEachStore('store: ledger.commit', (f) => {
     assert.equal(folded?.firstAt, now);
   });
 
+  it("a record riding on a claim is stored if and only if that entry's claim is won", async () => {
+    assert.equal(await a.replay.claim('r-live', exp), true);
+    assert.equal(await a.replay.claim('r-expired', now - 1), true);
+    const r = await a.ledger.commit(
+      [
+        { key: 'r-new', expiresAt: exp, onWin: ok('LR', now, 'won-new') },
+        { key: 'r-live', expiresAt: exp, onWin: ok('LR', now, 'lost-live') },
+        { key: 'r-new', expiresAt: exp, onWin: ok('LR', now, 'lost-repeat') },
+        { key: 'r-expired', expiresAt: exp, onWin: ok('LR', now, 'won-expired') },
+        { key: 'r-plain', expiresAt: exp },
+      ],
+      [ok('LR', now, 'unconditional')],
+    );
+    assert.deepEqual(r, [true, false, false, true, true]);
+    const clients = async () =>
+      (await a.audit.list({ accountId: 'LR', limit: 10 })).map((e) => e.clientId).sort();
+    assert.deepEqual(await clients(), ['unconditional', 'won-expired', 'won-new']);
+    // The key is taken now: its next record is not stored, from either store.
+    assert.deepEqual(
+      await b.ledger.commit([{ key: 'r-new', expiresAt: exp, onWin: ok('LR', now, 'late') }], []),
+      [false],
+    );
+    assert.deepEqual(await clients(), ['unconditional', 'won-expired', 'won-new']);
+  });
+
+  it('riding records beside folding failures; a folding record refused before any write', async () => {
+    const failure = auditEvent('token', 'LF', now, {
+      result: 'failure',
+      detail: 'SignatureValidation',
+      clientId: 'c-5',
+    });
+    const r = await a.ledger.commit(
+      [{ key: 'rf-1', expiresAt: exp, onWin: ok('LF', now, 'c-5') }],
+      [failure, { ...failure, at: now + 1 }],
+    );
+    assert.deepEqual(r, [true]);
+    const rows = await a.audit.list({ accountId: 'LF', limit: 10 });
+    assert.deepEqual(rows.map((e) => [e.result, e.count ?? 1]).sort(), [
+      ['failure', 2],
+      ['success', 1],
+    ]);
+    await assert.rejects(
+      a.ledger.commit([{ key: 'rf-2', expiresAt: exp, onWin: failure }], []),
+      /a folding event cannot ride on a claim/,
+    );
+    // Nothing of the refused batch was written: its key is still free.
+    assert.equal(await a.replay.claim('rf-2', exp), true);
+    assert.equal((await a.audit.list({ accountId: 'LF', limit: 10 })).length, 2);
+  });
+
   it('parallel batches on two stores: each key is won exactly once', async () => {
     const keys = Array.from({ length: 20 }, (_, i) => `lp-${i}`);
-    const batch = (order: string[]) => order.map((key) => ({ key, expiresAt: exp }));
+    const batch = (order: string[]) =>
+      order.map((key) => ({ key, expiresAt: exp, onWin: ok('LE', now, key) }));
     const orders = [keys, [...keys].reverse(), keys.slice(5), keys.slice(0, 10)];
     const results = await Promise.all(
       orders.map((o, i) => (i % 2 === 0 ? a : b).ledger.commit(batch(o), [ok('LD', now, 'c')])),
@@ -93,5 +145,8 @@ describeEachStore('store: ledger.commit', (f) => {
     assert.equal(wins.size, 20);
     assert.ok([...wins.values()].every((n) => n === 1));
     assert.equal((await a.audit.list({ accountId: 'LD', limit: 10 })).length, 4);
+    // Each key's riding record is stored once: by the batch that won it.
+    const records = (await a.audit.list({ accountId: 'LE', limit: 100 })).map((e) => e.clientId);
+    assert.deepEqual(records.sort(), [...keys].sort());
   });
 });

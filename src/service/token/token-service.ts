@@ -5,9 +5,9 @@
  * `audited` (trace + audit record), `authenticate` (assertion checks), `claimOnce` (replay).
  */
 import { randomUUID } from 'node:crypto';
-import type { Confirmation } from '../../crypto/access-token.ts';
+import type { AccessTokenSigner, Confirmation } from '../../crypto/access-token.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, audienceOf, subjectOf } from '../../domain/access-token.ts';
-import { type AuditEventType, auditEvent } from '../../domain/audit.ts';
+import { type AuditEvent, type AuditEventType, auditEvent } from '../../domain/audit.ts';
 import { type Clock, seconds } from '../../domain/clock.ts';
 import { endpointOf, issuerOf } from '../../domain/endpoints.ts';
 import { OAuthError } from '../../domain/oauth-error.ts';
@@ -74,8 +74,13 @@ export type IntrospectionResponse =
 
 type Endpoint = 'token' | 'introspect' | 'revoke';
 
-/** One step of an audited request: gets the parsed form and the trace to fill. */
-type Step<T> = (form: Form, trace: AuthTrace, now: number) => Promise<T>;
+/**
+ * One step of an audited request: gets the parsed form, the trace to fill and `success`: the
+ * request's success record, for a step that stores it itself (with its replay claim). Once the
+ * step has taken it, `audited` does not write it again; after that only a refused claim may
+ * fail the step (its refusal is then recorded as any other).
+ */
+type Step<T> = (form: Form, trace: AuthTrace, now: number, success: () => AuditEvent) => Promise<T>;
 
 export type { ActiveToken } from './active-token.ts';
 
@@ -102,7 +107,7 @@ export class TokenService {
     remoteAddress: string | null,
     sender: SenderContext = {},
   ): Promise<TokenResponse> {
-    return this.audited('token', accountId, body, remoteAddress, async (form, trace, now) => {
+    return this.audited('token', accountId, body, remoteAddress, async (form, trace, now, ok) => {
       const grant = form.get('grant_type');
       if (grant === undefined) throw new OAuthError('invalid_request', 'InvalidRequest');
       if (grant !== 'client_credentials') {
@@ -126,9 +131,12 @@ export class TokenService {
               nonces: this.d.dpopNonces ?? null,
               replayScope: `token|${accountId}`,
             });
-      await this.claimOnce(accountId, client, dpop);
+      // The signer before the claim: once a claim carrying the success record is won, nothing
+      // may fail. Without DPoP (one claim) the record rides on it: one commit per request.
+      const signer = await this.d.keys.signer(accountId);
+      await this.claimOnce(accountId, client, dpop, dpop === null ? ok() : undefined);
       const cnf: Confirmation = { ...binding, ...(dpop && { jkt: dpop.jkt }) };
-      const token = await this.sign(accountId, client, scopes, now, cnf);
+      const token = this.sign(signer, accountId, client, scopes, now, cnf);
       return {
         access_token: token,
         token_type: dpop === null ? 'Bearer' : 'DPoP',
@@ -249,14 +257,19 @@ export class TokenService {
   ): Promise<T> {
     const now = this.d.clock.now();
     const trace = emptyTrace();
+    let taken = false;
+    const success = () => {
+      taken = true;
+      return this.event(type, accountId, now, trace, null, remoteAddress);
+    };
     try {
       this.d.limiter.admitAddress(remoteAddress);
-      const result = await step(parseForm(body), trace, now);
-      await this.record(type, accountId, now, trace, null, remoteAddress);
+      const result = await step(parseForm(body), trace, now, success);
+      if (!taken) await this.d.audit.record(success());
       return result;
     } catch (e) {
       if (e instanceof OAuthError) {
-        await this.record(type, accountId, now, trace, e, remoteAddress);
+        await this.d.audit.record(this.event(type, accountId, now, trace, e, remoteAddress));
       }
       throw e;
     }
@@ -304,9 +317,10 @@ export class TokenService {
     accountId: string,
     client: AuthenticatedClient,
     dpop: AcceptedProof | null = null,
+    onWin?: AuditEvent,
   ): Promise<void> {
     if (dpop === null) {
-      if (!(await this.d.audit.claim(replayKey(accountId, client)))) {
+      if (!(await this.d.audit.claim(replayKey(accountId, client), onWin))) {
         throw new OAuthError('invalid_client', 'AssertionReplayed');
       }
       return;
@@ -319,14 +333,14 @@ export class TokenService {
     if (!proof) throw new OAuthError('invalid_dpop_proof', 'DpopProofReplayed');
   }
 
-  private async sign(
+  private sign(
+    signer: AccessTokenSigner,
     accountId: string,
     client: AuthenticatedClient,
     scopes: Scope[],
     now: number,
     cnf: Confirmation,
-  ) {
-    const signer = await this.d.keys.signer(accountId);
+  ): string {
     const iat = seconds(now);
     const { integration, mapping } = client;
     return signer.sign({
@@ -344,25 +358,24 @@ export class TokenService {
     });
   }
 
-  private record(
+  /** The request's audit record: success, or the OAuthError's detail code. */
+  private event(
     type: AuditEventType,
     accountId: string,
     at: number,
     trace: AuthTrace,
     error: OAuthError | null,
     remoteAddress: string | null,
-  ): Promise<void> {
-    return this.d.audit.record(
-      // Field by field, not `...trace`: one object shape on every request.
-      auditEvent(type, accountId, at, {
-        clientId: trace.clientId,
-        certificateId: trace.certificateId,
-        entityId: trace.entityId,
-        roleId: trace.roleId,
-        result: error ? 'failure' : 'success',
-        detail: error?.detail ?? null,
-        remoteAddress,
-      }),
-    );
+  ): AuditEvent {
+    // Field by field, not `...trace`: one object shape on every request.
+    return auditEvent(type, accountId, at, {
+      clientId: trace.clientId,
+      certificateId: trace.certificateId,
+      entityId: trace.entityId,
+      roleId: trace.roleId,
+      result: error ? 'failure' : 'success',
+      detail: error?.detail ?? null,
+      remoteAddress,
+    });
   }
 }

@@ -16,15 +16,22 @@
  * first occurrence wins, later ones are replays) and sorted, so two nodes' batches lock
  * overlapping keys in one order and cannot deadlock.
  *
+ * A claim may carry the request's success record (`onWin`), stored in the same commit if and only
+ * if that claim is won: on SQLite inserted after the claim statement, in its transaction, for the
+ * keys that came back; on PostgreSQL in the same statement, filtered by the claim CTE's
+ * `RETURNING` rows. Only a key's first entry can win, so only its record can be written.
+ *
  * An audit row that folds (a repeated failure, see audit.ts) needs a read-modify-write: such a
- * batch writes its claims first, then its events through AuditStore.append.
+ * batch writes its claims first, then its events through AuditStore.append. A success record
+ * never folds, so the records riding on claims are always written inline.
  */
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { type AuditEvent, foldsInAudit } from '../../domain/audit.ts';
 import type { StoreContext } from '../context.ts';
-import type { AuditStore, LedgerStore, ReplayClaim } from '../ports.ts';
+import type { AuditStore, LedgerClaim, LedgerStore, ReplayClaim } from '../ports.ts';
 import { replayDigest } from '../replay-key.ts';
 import type { Database } from '../schema.ts';
-import { auditInserter, flatten, rowsOf } from './audit.ts';
+import { auditInserter, flatten, type Row, rowsOf } from './audit.ts';
 import { type Prepared, prepare } from './prepared.ts';
 
 /** Distinct keys in sorted order, and for each entry the index of its key (−1: a repeat). */
@@ -42,6 +49,20 @@ function distinct(claims: readonly ReplayClaim[]): { keys: ReplayClaim[]; first:
 /** One answer per entry: its key came back from the statement, and it was its first entry. */
 const answers = (claims: readonly ReplayClaim[], first: boolean[], won: Set<string>) =>
   claims.map((c, i) => (first[i] ?? false) && won.has(c.key));
+
+/** The records riding on claims, each with its stored key: first entries only (a repeat loses). */
+function ridingRecords(
+  entries: readonly LedgerClaim[],
+  claims: readonly ReplayClaim[],
+  first: readonly boolean[],
+): Array<{ key: string; row: Row }> {
+  const out: Array<{ key: string; row: Row }> = [];
+  entries.forEach((e, i) => {
+    const key = claims[i]?.key;
+    if (e.onWin && first[i] && key !== undefined) out.push({ key, row: recordRow(e.onWin) });
+  });
+  return out;
+}
 
 /** SQLite: one multi-row upsert per batch size, `RETURNING key`; its compiled query. */
 function sqliteClaimer(ctx: StoreContext) {
@@ -92,13 +113,18 @@ const PG_AUDIT_COLUMNS: ReadonlyArray<[string, string]> = [
   ['fold_key', 'text'],
 ];
 
-/** PostgreSQL: claims and audit rows in one statement (one round trip). */
+/**
+ * PostgreSQL: claims and audit rows in one statement (one round trip). `needs[i]`: the key row i
+ * is the record of (written only if that key is claimed here), null for an unconditional row.
+ */
 function postgresCommit(
   db: Kysely<Database>,
   keys: readonly ReplayClaim[],
-  flat: readonly unknown[],
+  rows: readonly Row[],
+  needs: readonly (string | null)[],
   now: number,
 ) {
+  const flat = flatten(rows);
   const width = PG_AUDIT_COLUMNS.length;
   const columns = PG_AUDIT_COLUMNS.map((_, c) => {
     const out: unknown[] = [];
@@ -117,20 +143,29 @@ function postgresCommit(
       where replay.expires_at <= ${now}
       returning key
     ), logged as (
-      insert into audit_events (${names}) select * from unnest(${arrays})
+      insert into audit_events (${names})
+      select ${names} from unnest(${arrays}, ${needs}::text[]) as u(${names}, needs)
+      where u.needs is null or u.needs in (select key from claimed)
     )
     select key from claimed`.execute(db);
+}
+
+/** The row of a success record riding on a claim (never a folding one). */
+function recordRow(event: AuditEvent): Row {
+  if (foldsInAudit(event)) throw new Error('ledger: a folding event cannot ride on a claim');
+  return { event, count: 1, firstAt: event.at, foldKey: null };
 }
 
 export function ledgerStore(ctx: StoreContext, audit: AuditStore): LedgerStore {
   const claimSqlite = sqliteClaimer(ctx);
   const insertAudit = auditInserter(ctx);
   return {
-    async commit(readable, events) {
+    async commit(entries, events) {
       const now = ctx.clock.now();
       // Stored as digests (replay-key.ts); answers are per entry, so nothing maps them back.
-      const claims = readable.map((c) => ({ key: replayDigest(c.key), expiresAt: c.expiresAt }));
+      const claims = entries.map((c) => ({ key: replayDigest(c.key), expiresAt: c.expiresAt }));
       const { keys, first } = distinct(claims);
+      const riding = ridingRecords(entries, claims, first);
       const rows = rowsOf(events);
       const folding = rows.some((r) => r.foldKey !== null);
       const inline = folding ? [] : rows;
@@ -138,7 +173,13 @@ export function ledgerStore(ctx: StoreContext, audit: AuditStore): LedgerStore {
       if (keys.length === 0 && inline.length === 0) {
         won = new Set();
       } else if (ctx.dialect === 'postgres') {
-        const r = await postgresCommit(ctx.db, keys, flatten(inline), now);
+        const r = await postgresCommit(
+          ctx.db,
+          keys,
+          [...inline, ...riding.map((x) => x.row)],
+          [...inline.map(() => null), ...riding.map((x) => x.key)],
+          now,
+        );
         won = new Set(r.rows.map((row) => row.key));
       } else {
         if (!ctx.syncWrite) throw new Error('ledger: a SQLite store without syncWrite');
@@ -148,9 +189,10 @@ export function ledgerStore(ctx: StoreContext, audit: AuditStore): LedgerStore {
             keys.length > 0
               ? new Set(run<{ key: string }>(claimSqlite(keys, now)).rows.map((row) => row.key))
               : new Set<string>();
+          const all = [...inline, ...riding.filter((x) => w.has(x.key)).map((x) => x.row)];
           // audit.ts inserts at most 500 rows per statement (bound-parameter limits).
-          for (let i = 0; i < inline.length; i += 500) {
-            run(insertAudit.compiled(inline.slice(i, i + 500)));
+          for (let i = 0; i < all.length; i += 500) {
+            run(insertAudit.compiled(all.slice(i, i + 500)));
           }
           return w;
         });
