@@ -131,10 +131,9 @@ export class TokenService {
               nonces: this.d.dpopNonces ?? null,
               replayScope: `token|${accountId}`,
             });
-      // The signer before the claim: once a claim carrying the success record is won, nothing
-      // may fail. Without DPoP (one claim) the record rides on it: one commit per request.
+      // The signer before the claim: once the success record is stored with it, nothing may fail.
       const signer = await this.d.keys.signer(accountId);
-      await this.claimOnce(accountId, client, dpop, dpop === null ? ok() : undefined);
+      await this.claimOnce(accountId, client, dpop, ok());
       const cnf: Confirmation = { ...binding, ...(dpop && { jkt: dpop.jkt }) };
       const token = this.sign(signer, accountId, client, scopes, now, cnf);
       return {
@@ -311,7 +310,9 @@ export class TokenService {
 
   /**
    * Replay check last: an atomic unique insert, so parallel copies cannot all pass. A DPoP
-   * proof's jti is claimed in the same group commit, in its own key namespace.
+   * proof's jti is claimed in the same group commit, in its own key namespace. `onWin`, the
+   * request's success record: stored with a lone claim (one commit per request), or once both
+   * of a DPoP request's claims are won (one claim's commit cannot know the other's outcome).
    */
   private async claimOnce(
     accountId: string,
@@ -331,6 +332,7 @@ export class TokenService {
     ]);
     if (!assertion) throw new OAuthError('invalid_client', 'AssertionReplayed');
     if (!proof) throw new OAuthError('invalid_dpop_proof', 'DpopProofReplayed');
+    if (onWin) await this.d.audit.record(onWin);
   }
 
   private sign(
