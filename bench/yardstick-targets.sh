@@ -8,7 +8,8 @@
 # Env: DURATION (s, default 8), ROUNDS (default 3), CONNS (default 32), WARMUP (s of unmeasured
 #   load on every target before the rounds, default 3; 0: none), PG_URL (a PostgreSQL
 #   server URL; a fresh database certmint_bench_<pid> is created there and dropped at the end;
-#   unset: no PostgreSQL target), WORKERS2 (0: no 2-worker or 2-process floor target), BASELINE (another built
+#   unset: no PostgreSQL target), PG_WORKERS2 (1: a PostgreSQL target with --workers 2 too,
+#   postgres-2w, on a database of its own), WORKERS2 (0: no 2-worker or 2-process floor target), BASELINE (another built
 #   checkout of certmint, e.g. an earlier commit: its SQLite and PostgreSQL servers join the
 #   same rounds as sqlite-base (and sqlite-base-2w) and postgres-base, for a before/after in one run).
 # CPU per target is the sum over the whole process tree (the primary and its workers: the
@@ -39,6 +40,7 @@ cleanup() {
   if [ -n "$pgdb" ]; then
     psql "$PG_URL" -qc "drop database if exists $pgdb" >/dev/null 2>&1 || true
     psql "$PG_URL" -qc "drop database if exists ${pgdb}_base" >/dev/null 2>&1 || true
+    psql "$PG_URL" -qc "drop database if exists ${pgdb}_2w" >/dev/null 2>&1 || true
   fi
   rm -rf "$tmp"
 }
@@ -83,6 +85,10 @@ if [ -n "${PG_URL:-}" ]; then
   pgdb=certmint_bench_$$
   psql "$PG_URL" -qc "create database $pgdb" >/dev/null
   certmint postgres-1w 8183 "$(node -e 'const u=new URL(process.argv[1]);u.pathname="/"+process.argv[2];console.log(u.href)' "$PG_URL" "$pgdb")" "${workers_flag[@]}"
+  if [ "${PG_WORKERS2:-0}" = 1 ]; then
+    psql "$PG_URL" -qc "create database ${pgdb}_2w" >/dev/null
+    certmint postgres-2w 8187 "$(node -e 'const u=new URL(process.argv[1]);u.pathname="/"+process.argv[2];console.log(u.href)' "$PG_URL" "${pgdb}_2w")" --workers 2
+  fi
 fi
 if [ -n "${BASELINE:-}" ]; then
   tree=$BASELINE

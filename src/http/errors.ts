@@ -30,7 +30,22 @@ const DOMAIN_STATUS: Record<ErrorKind, number> = {
 
 const quote = (s: string) => s.replace(/["\\]/g, '');
 
+/**
+ * Where an error answer is written: a Fastify reply, or the token route's own answer on
+ * node:http (token-route.ts), so both paths answer every error the same way.
+ */
+export interface ErrorReply<R> {
+  header(name: string, value: string): unknown;
+  code(status: number): unknown;
+  send(body: Record<string, string>): R;
+}
+
 export function sendError(reply: FastifyReply, err: unknown, ctx: ErrorContext): FastifyReply {
+  return answerError(reply, err, ctx);
+}
+
+/** sendError on any ErrorReply: the token route's answer on node:http uses it directly. */
+export function answerError<R>(reply: ErrorReply<R>, err: unknown, ctx: ErrorContext): R {
   reply.header('cache-control', 'no-store');
   if (err instanceof OAuthError) {
     if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
@@ -51,26 +66,28 @@ export function sendError(reply: FastifyReply, err: unknown, ctx: ErrorContext):
               : `Bearer ${realm}`,
       );
     }
-    return reply.code(err.status).send(body);
+    reply.code(err.status);
+    return reply.send(body);
   }
   if (err instanceof DomainError) {
-    return reply.code(DOMAIN_STATUS[err.kind]).send({ error: err.code, message: err.message });
+    reply.code(DOMAIN_STATUS[err.kind]);
+    return reply.send({ error: err.code, message: err.message });
   }
   if (isStoreUnavailable(err)) return sendUnavailable(reply, ctx, err);
   const fe = err as { statusCode?: unknown; code?: unknown; message?: unknown };
   // Fastify's own client errors (body too large, bad JSON, wrong content type).
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const message = String(fe.message ?? 'bad request');
-    return reply
-      .code(fe.statusCode)
-      .send(
-        ctx.api
-          ? { error: 'request.invalid', message }
-          : { error: 'invalid_request', error_description: message },
-      );
+    reply.code(fe.statusCode);
+    return reply.send(
+      ctx.api
+        ? { error: 'request.invalid', message }
+        : { error: 'invalid_request', error_description: message },
+    );
   }
   ctx.log.error({ err }, 'unexpected error');
-  return reply.code(500).send({ error: 'server_error' });
+  reply.code(500);
+  return reply.send({ error: 'server_error' });
 }
 
 /** Logged at most this often while the database stays unavailable (not once per request). */
@@ -82,7 +99,7 @@ let unavailableLoggedAt = 0;
  * Retry-After. The OAuth endpoints answer `temporarily_unavailable` (RFC 6749 §5.2 allows
  * codes beyond its list; §4.1.2.1 defines this one), everything else `{ error, message }`.
  */
-function sendUnavailable(reply: FastifyReply, ctx: ErrorContext, err: Error): FastifyReply {
+function sendUnavailable<R>(reply: ErrorReply<R>, ctx: ErrorContext, err: Error): R {
   const now = Date.now();
   if (now - unavailableLoggedAt >= UNAVAILABLE_LOG_EVERY_MS) {
     unavailableLoggedAt = now;
@@ -90,11 +107,10 @@ function sendUnavailable(reply: FastifyReply, ctx: ErrorContext, err: Error): Fa
   }
   reply.header('retry-after', String(STORE_RETRY_AFTER_SECONDS));
   const message = 'The database is unavailable; try again in a few seconds.';
-  return reply
-    .code(503)
-    .send(
-      ctx.scheme === 'Basic'
-        ? { error: 'temporarily_unavailable', error_description: message }
-        : { error: 'store.unavailable', message },
-    );
+  reply.code(503);
+  return reply.send(
+    ctx.scheme === 'Basic'
+      ? { error: 'temporarily_unavailable', error_description: message }
+      : { error: 'store.unavailable', message },
+  );
 }

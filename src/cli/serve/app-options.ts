@@ -19,6 +19,8 @@ export function appOptions(
     explainErrors: s.explainErrors,
     logger,
     limits: s.server,
+    // serve adds no hooks of its own: the plain token request may skip Fastify.
+    nodeTokenRoute: true,
     ...(s.metrics && {
       metrics: { token: s.metrics.token, ...(metricsSource && { source: metricsSource }) },
     }),

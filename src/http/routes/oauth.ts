@@ -4,6 +4,7 @@ import { OAUTH_PATH } from '../../domain/endpoints.ts';
 import { OAuthError } from '../../domain/oauth-error.ts';
 import { jwksSchema, oauthEndpointSchema } from '../schemas.ts';
 import { senderOf } from '../sender.ts';
+import { isFormContentType } from '../token-route.ts';
 import { inAccount, resolveAccount } from './account-param.ts';
 
 const tokenResponseSchema = {
@@ -29,10 +30,7 @@ function formBody(req: FastifyRequest): string {
 }
 
 function isForm(req: FastifyRequest): boolean {
-  return (
-    (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ===
-    'application/x-www-form-urlencoded'
-  );
+  return isFormContentType(req.headers['content-type']);
 }
 
 export async function oauthRoutes(app: FastifyInstance): Promise<void> {
