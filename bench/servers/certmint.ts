@@ -28,6 +28,8 @@ const services = createServices({
 });
 const app = await buildApp({
   services,
+  // As `certmint serve` builds it: the plain token request on node:http.
+  nodeTokenRoute: true,
   ...(process.env.BENCH_METRICS === '1' && { metrics: { token: null } }),
 });
 await app.listen({ port, host: '127.0.0.1' });
