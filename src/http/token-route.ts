@@ -18,6 +18,8 @@ import { OAUTH_PATH } from '../domain/endpoints.ts';
 import { bindsTokens } from './client-certificate.ts';
 import type { AppContext } from './context.ts';
 import { answerError, type ErrorReply } from './errors.ts';
+import { NO_SUCH_ACCOUNT } from './routes/account-param.ts';
+import { isFormContentType, noStore } from './routes/oauth.ts';
 
 /** The route's pattern, as Fastify names it (metrics label it so on both paths). */
 export const TOKEN_ROUTE = `/accounts/:accountId${OAUTH_PATH}/token`;
@@ -26,11 +28,6 @@ const PREFIX = '/accounts/';
 const SUFFIX = `${OAUTH_PATH}/token`;
 /** The AccountId schema's pattern (schemas.ts); anything else is Fastify's to refuse. */
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,40}$/;
-
-/** RFC 6749 §4.4.2: the token request is application/x-www-form-urlencoded. */
-export function isFormContentType(value: string | undefined): boolean {
-  return (value ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
-}
 
 export interface TokenRouteOptions {
   bodyLimit: number;
@@ -53,7 +50,7 @@ class RawReply implements ErrorReply<void> {
     this.status = status;
     return this;
   }
-  send(body: Record<string, string | number>): void {
+  send(body: Readonly<Record<string, string | number>>): void {
     const text = JSON.stringify(body);
     this.headers['content-type'] = 'application/json; charset=utf-8';
     this.headers['content-length'] = String(Buffer.byteLength(text));
@@ -66,11 +63,15 @@ export class TokenRoute {
   /** Requests answered here (tests: proof that the plain case did not reach Fastify). */
   served = 0;
   private closing = false;
+  /** Settings under which Fastify must read every request (a proxy's address, a certificate). */
+  private readonly fastifyOnly: boolean;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly o: TokenRouteOptions,
-  ) {}
+  ) {
+    this.fastifyOnly = o.trustProxy || bindsTokens(ctx.clientCertificates);
+  }
 
   /** From now on every request goes to Fastify, which answers 503 while closing. */
   close(): void {
@@ -104,10 +105,9 @@ export class TokenRoute {
 
   /** The account of a request this route takes, or null: Fastify's to answer. */
   private accountOf(req: IncomingMessage): string | null {
-    if (req.method !== 'POST' || this.closing || this.o.trustProxy) return null;
+    if (req.method !== 'POST' || this.closing || this.fastifyOnly) return null;
     const h = req.headers;
     if (h.dpop !== undefined || h['transfer-encoding'] !== undefined) return null;
-    if (bindsTokens(this.ctx.clientCertificates)) return null;
     const length = Number(h['content-length']);
     if (!(length > 0 && length <= this.o.bodyLimit)) return null;
     if (!isFormContentType(h['content-type'])) return null;
@@ -129,12 +129,12 @@ export class TokenRoute {
     let realm: string | null = null;
     try {
       if (!(await services.accountExists(accountId))) {
-        reply.code(404).send({ error: 'not_found', message: 'no such account' });
+        reply.code(404).send(NO_SUCH_ACCOUNT);
         return;
       }
       realm = accountId;
-      // RFC 6749 §5.1: token responses must not be cached (the errors keep these too).
-      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      // As the Fastify route: set before the call, so the errors keep these headers too.
+      noStore(reply);
       const t = await services.tokens.issue(accountId, body, req.socket.remoteAddress ?? null);
       // The route's response schema: exactly these three members.
       reply.send({

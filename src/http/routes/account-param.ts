@@ -2,6 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { sendError } from '../errors.ts';
 
+/** The answer to a path naming no account (here and in token-route.ts). */
+export const NO_SUCH_ACCOUNT = { error: 'not_found', message: 'no such account' } as const;
+
 /** The account named in the path, or a 404 answer. Ids are matched exactly (canonical form). */
 export async function resolveAccount(
   ctx: AppContext,
@@ -10,7 +13,7 @@ export async function resolveAccount(
 ): Promise<string | null> {
   const { accountId } = req.params as { accountId?: string };
   if (!accountId || accountId.length > 40 || !(await ctx.services.accountExists(accountId))) {
-    await reply.code(404).send({ error: 'not_found', message: 'no such account' });
+    await reply.code(404).send(NO_SUCH_ACCOUNT);
     return null;
   }
   return accountId;

@@ -1,10 +1,9 @@
 /** The OAuth endpoints of one account: token, keys (JWKS), introspect, revoke. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OAUTH_PATH } from '../../domain/endpoints.ts';
 import { OAuthError } from '../../domain/oauth-error.ts';
 import { jwksSchema, oauthEndpointSchema } from '../schemas.ts';
 import { senderOf } from '../sender.ts';
-import { isFormContentType } from '../token-route.ts';
 import { inAccount, resolveAccount } from './account-param.ts';
 
 const tokenResponseSchema = {
@@ -18,10 +17,15 @@ const tokenResponseSchema = {
   },
 };
 
-/** RFC 6749 §5.1: token responses must not be cached. */
-function noStore(reply: FastifyReply): void {
+/** RFC 6749 §5.1: token responses must not be cached (the Fastify routes and token-route.ts). */
+export function noStore(reply: { header(name: string, value: string): unknown }): void {
   reply.header('cache-control', 'no-store');
   reply.header('pragma', 'no-cache');
+}
+
+/** RFC 6749 §4.4.2: the token request is application/x-www-form-urlencoded. */
+export function isFormContentType(value: string | undefined): boolean {
+  return (value ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
 }
 
 /** The raw form body, or '' with a wrong content type (the service then refuses it). */
