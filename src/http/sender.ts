@@ -9,7 +9,10 @@ import type { AppContext } from './context.ts';
  * (what a proxy in front forwards to) and the request's path. Repeated headers stay joined by
  * commas so the service refuses them (§4.3 step 1).
  */
-export function dpopSender(ctx: AppContext, req: FastifyRequest): SenderContext {
+export function dpopSender(
+  ctx: AppContext,
+  req: Pick<FastifyRequest, 'headers' | 'method' | 'url'>,
+): SenderContext {
   const h = req.headers.dpop;
   if (h === undefined) return {};
   return {

@@ -5,8 +5,8 @@
  * parser, hooks and serializer: side by side with the same store that is 5–10 % of the CPU a
  * token costs (docs/performance.md). This handler takes only the plain case: `POST` to the
  * exact token path of a well-formed account id, a form body whose length is announced and within
- * the body limit, no DPoP header, no client certificate to read, no proxy to trust, a server
- * that is not closing. Everything else, and every other route, goes to Fastify unchanged.
+ * the body limit, no client certificate to read, no proxy to trust, a server that is not
+ * closing (with or without a DPoP proof). Everything else, and every other route, goes to Fastify unchanged.
  *
  * The answer is the Fastify route's, byte for byte: the same service call (token-service.ts
  * runs every check, the replay claim and the audit record), the same headers, and errors
@@ -20,6 +20,7 @@ import type { AppContext } from './context.ts';
 import { answerError, type ErrorReply } from './errors.ts';
 import { NO_SUCH_ACCOUNT } from './routes/account-param.ts';
 import { isFormContentType, noStore } from './routes/oauth.ts';
+import { dpopSender } from './sender.ts';
 
 /** The route's pattern, as Fastify names it (metrics label it so on both paths). */
 export const TOKEN_ROUTE = `/accounts/:accountId${OAUTH_PATH}/token`;
@@ -107,7 +108,7 @@ export class TokenRoute {
   private accountOf(req: IncomingMessage): string | null {
     if (req.method !== 'POST' || this.closing || this.fastifyOnly) return null;
     const h = req.headers;
-    if (h.dpop !== undefined || h['transfer-encoding'] !== undefined) return null;
+    if (h['transfer-encoding'] !== undefined) return null;
     const length = Number(h['content-length']);
     if (!(length > 0 && length <= this.o.bodyLimit)) return null;
     if (!isFormContentType(h['content-type'])) return null;
@@ -135,7 +136,13 @@ export class TokenRoute {
       realm = accountId;
       // As the Fastify route: set before the call, so the errors keep these headers too.
       noStore(reply);
-      const t = await services.tokens.issue(accountId, body, req.socket.remoteAddress ?? null);
+      const t = await services.tokens.issue(
+        accountId,
+        body,
+        req.socket.remoteAddress ?? null,
+        // RFC 9449: the proof names the method and URL; the route took only a POST to this path.
+        dpopSender(this.ctx, { headers: req.headers, method: 'POST', url: req.url ?? '' }),
+      );
       // The route's response schema: exactly these three members.
       reply.send({
         access_token: t.access_token,

@@ -7,10 +7,12 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { calculateJwkThumbprint, decodeJwt } from 'jose';
 import type { TokenRoute } from '../../src/http/token-route.ts';
+import { dpopKey } from '../support/dpop.ts';
 import { Scrape } from '../support/prometheus.ts';
 import { describeEachStore } from '../support/stores.ts';
-import { type Fixture, tokenFixture } from '../support/token-fixture.ts';
+import { type Fixture, nowS, tokenFixture } from '../support/token-fixture.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -60,6 +62,7 @@ describeEachStore('token route on node:http', (factory) => {
   before(async () => {
     f = await tokenFixture(factory.open, {
       metrics: { token: METRICS_TOKEN },
+      dpop: 'allowed',
       app: { nodeTokenRoute: true },
     });
     base = await f.app.listen({ port: 0, host: '127.0.0.1' });
@@ -118,7 +121,26 @@ describeEachStore('token route on node:http', (factory) => {
     assert.equal(last?.result, 'success');
   });
 
+  it('a DPoP-bound token (RFC 9449): the same 200, token type and binding', async () => {
+    const key = await dpopKey('ES256');
+    const a = await same(
+      async () => ({
+        headers: { dpop: await key.proof('POST', f.tokenUrl, nowS(f.clock)) },
+        body: form(await f.sign()),
+      }),
+      true,
+    );
+    assert.equal(a.status, 200, a.body);
+    const { access_token, token_type } = JSON.parse(a.body) as Record<string, string>;
+    assert.equal(token_type, 'DPoP');
+    assert.deepEqual(decodeJwt(access_token ?? '').cnf, {
+      jkt: await calculateJwkThumbprint(key.jwk, 'sha256'),
+    });
+  });
+
   it('each refusal: the same status, body, WWW-Authenticate and audit reason', async () => {
+    const key = await dpopKey('ES256');
+    const proofFor = (method: string, url: string) => key.proof(method, url, nowS(f.clock));
     const cases: Array<[string, () => Promise<Request>, number, string | null]> = [
       ['replay', async () => replayed(), 401, 'AssertionReplayed'],
       ['bad signature', async () => ({ body: form(tampered(await f.sign())) }), 401, null],
@@ -130,6 +152,30 @@ describeEachStore('token route on node:http', (factory) => {
         async () => ({ body: form(await f.sign({ scope: ['suite_analytics'] })) }),
         400,
         'ScopeMismatched',
+      ],
+      [
+        'a malformed DPoP proof',
+        async () => ({ headers: { dpop: 'x.y.z' }, body: form(await f.sign()) }),
+        400,
+        'DpopProofMalformed',
+      ],
+      [
+        'a DPoP proof for another URL',
+        async () => ({
+          headers: { dpop: await proofFor('POST', `${f.issuer}/elsewhere`) },
+          body: form(await f.sign()),
+        }),
+        400,
+        'DpopWrongUrl',
+      ],
+      [
+        'a DPoP proof for another method',
+        async () => ({
+          headers: { dpop: await proofFor('GET', f.tokenUrl) },
+          body: form(await f.sign()),
+        }),
+        400,
+        'DpopWrongMethod',
       ],
     ];
     for (const [name, make, status, detail] of cases) {
@@ -172,7 +218,6 @@ describeEachStore('token route on node:http', (factory) => {
   it('leaves to Fastify what it does not take, and the answers are Fastify’s', async () => {
     const leave: Array<[string, () => Promise<Request>]> = [
       ['a query string', async () => ({ path: `${tokenPath()}?a=1`, body: form(await f.sign()) })],
-      ['a DPoP header', async () => ({ headers: { dpop: 'x.y.z' }, body: form(await f.sign()) })],
       ['JSON', async () => ({ headers: { 'content-type': 'application/json' }, body: '{}' })],
       ['no body', async () => ({ body: '' })],
       [
