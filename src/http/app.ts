@@ -39,8 +39,8 @@ export interface AppDeps {
   /** Header a TLS-terminating proxy puts the client certificate in (URL-encoded PEM). */
   clientCertificateHeader?: string;
   /**
-   * Answer the plain token request on node:http before Fastify (token-route.ts): 5–10 % less
-   * CPU per token. Hooks added to the app do not see those requests, so it is off unless
+   * Answer the plain token request on node:http before Fastify (token-route.ts): about 5 %
+   * less CPU per token. Hooks added to the app do not see those requests, so it is off unless
    * asked for; `certmint serve` turns it on (it adds no hooks).
    */
   nodeTokenRoute?: boolean;

@@ -37,11 +37,10 @@ export class AuditWriter {
         const out = entries.map((e) => (e.claim ? (won[next++] ?? false) : true));
         if (metrics) {
           // The records written: the events, and the record of each claim won.
-          const written = [...events];
-          entries.forEach((e, i) => {
-            if (e.claim?.onWin && out[i]) written.push(e.claim.onWin);
-          });
-          metrics.auditWritten(written);
+          metrics.auditWritten(events);
+          metrics.auditWritten(
+            entries.flatMap((e, i) => (e.claim?.onWin && out[i] ? [e.claim.onWin] : [])),
+          );
         }
         return out;
       },

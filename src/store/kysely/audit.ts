@@ -46,6 +46,14 @@ function foldKeyOf(e: AuditEvent): string {
   return createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
 }
 
+/** One event's row before any folding: counted once, first seen at its own time. */
+export const rowOf = (event: AuditEvent, foldKey: string | null): Row => ({
+  event,
+  count: 1,
+  firstAt: event.at,
+  foldKey,
+});
+
 /**
  * The rows of a batch, in event order, where a folding failure repeated within the batch is
  * one row at the place of its last occurrence (one statement may not upsert a key twice).
@@ -63,7 +71,7 @@ export function rowsOf(events: readonly AuditEvent[]): Row[] {
       seen.last = i;
       return;
     }
-    const entry = { row: { event, count: 1, firstAt: event.at, foldKey }, last: i };
+    const entry = { row: rowOf(event, foldKey), last: i };
     if (foldKey !== null) byKey.set(foldKey, entry);
     placed.push(entry);
   });

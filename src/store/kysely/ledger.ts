@@ -31,7 +31,7 @@ import type { StoreContext } from '../context.ts';
 import type { AuditStore, LedgerClaim, LedgerStore, ReplayClaim } from '../ports.ts';
 import { replayDigest } from '../replay-key.ts';
 import type { Database } from '../schema.ts';
-import { auditInserter, flatten, type Row, rowsOf } from './audit.ts';
+import { auditInserter, flatten, type Row, rowOf, rowsOf } from './audit.ts';
 import { type Prepared, prepare } from './prepared.ts';
 
 /** Distinct keys in sorted order, and for each entry the index of its key (−1: a repeat). */
@@ -153,7 +153,7 @@ function postgresCommit(
 /** The row of a success record riding on a claim (never a folding one). */
 function recordRow(event: AuditEvent): Row {
   if (foldsInAudit(event)) throw new Error('ledger: a folding event cannot ride on a claim');
-  return { event, count: 1, firstAt: event.at, foldKey: null };
+  return rowOf(event, null);
 }
 
 export function ledgerStore(ctx: StoreContext, audit: AuditStore): LedgerStore {
