@@ -10,9 +10,13 @@
 #   YARDSTICK_DIR: gen-bodies.mjs and wrk-bodies.lua (as for bench/yardstick-targets.sh);
 #   TREE_A, TREE_B: built checkouts of certmint (the same one twice: an A/A run, the noise).
 # Env: ROUNDS (3), DURATION (s, 8), CONNS (32), WORKERS (1), PG_URL (pg mode: a server URL; two
-#   databases certmint_ab_<pid>_a/_b are created there and dropped at the end).
-# Prints per round each side's req/s and req per CPU-second (the whole process tree), and B/A.
+#   databases certmint_ab_<pid>_a/_b are created there and dropped at the end), DPOP (a number N:
+#   instead of the load, N DPoP-bound token requests per side, one at a time, alternating
+#   between the sides, each integration's DPoP mode `allowed`: bench/dpop-latency.ts).
+# Prints per round each side's req/s and req per CPU-second (the whole process tree), and B/A;
+# with DPOP each side's median, p90 and p99 latency.
 set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
 src=${1:?usage: bench/ab-simultaneous.sh YARDSTICK_DIR TREE_A TREE_B [sqlite|pg]}
 trees=("$(cd "${2:?TREE_A}" && pwd)" "$(cd "${3:?TREE_B}" && pwd)")
 mode=${4:-sqlite}
@@ -44,7 +48,7 @@ tree_ticks() {
   for p in "${all[@]}"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
   echo "$t"
 }
-urls=(); paths=()
+urls=(); paths=(); specs=()
 for s in 0 1; do
   name=$([ $s = 0 ] && echo a || echo b); db=""
   if [ "$mode" = pg ]; then
@@ -54,6 +58,10 @@ for s in 0 1; do
   (cd "${trees[$s]}" && node --import tsx bench/yardstick-setup.ts "$tmp/$name" 1 ${db:+"$db"}) >"$tmp/$name.env"
   # shellcheck disable=SC1090
   source "$tmp/$name.env"
+  if [ -n "${DPOP:-}" ]; then
+    (cd "${trees[$s]}" && node bin/certmint.mjs integration update "$TARGET_CLIENT_ID" \
+      --account "$ACCOUNT" --dpop allowed --db "$DB") >/dev/null
+  fi
   port=$((8401 + s))
   (cd "${trees[$s]}" && exec node bin/certmint.mjs serve --db "$DB" --port "$port" --log-level warn \
     --rate-limit-client 100000000 --rate-limit-address 100000000 --workers "${WORKERS:-1}") >"$tmp/$name.log" 2>&1 &
@@ -62,12 +70,20 @@ for s in 0 1; do
   grep -q listening "$tmp/$name.log" || { cat "$tmp/$name.log" >&2; exit 2; }
   urls+=("http://127.0.0.1:$port/accounts/$ACCOUNT/services/rest/auth/oauth2/v1/token")
   paths+=("/accounts/$ACCOUNT/services/rest/auth/oauth2/v1/token")
+  specs+=("$name=${urls[$s]},$TARGET_CLIENT_ID,$TARGET_KID,$TARGET_KEY")
+  [ -z "${DPOP:-}" ] || continue
   # Never-reused bodies for every round and the warm-up (a body sent twice is a replay).
   (cd "$work" && node gen-bodies.mjs --n $((6000 * DURATION * ROUNDS + 30000)) --client-id "$TARGET_CLIENT_ID" \
     --key "$TARGET_KEY" --alg ES256 --kid="$TARGET_KID" --aud "${urls[$s]}") >"$tmp/$name.bodies"
   per=$(( $(wc -l <"$tmp/$name.bodies") / (ROUNDS + 1) ))
   for r in $(seq 0 "$ROUNDS"); do sed -n "$((r * per + 1)),$(((r + 1) * per))p" "$tmp/$name.bodies" >"$tmp/$name.$r"; done
 done
+if [ -n "${DPOP:-}" ]; then
+  echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg), nproc $(nproc), mode $mode, DPoP"
+  (cd "$here" && node --import tsx bench/dpop-latency.ts "$DPOP" "${specs[@]}")
+  echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 cd "$work"
 # Both loads at once for `secs` seconds on the bodies of round r; wrk's last line into $tmp/out.{a,b}.
 both() {

@@ -220,9 +220,12 @@ export interface ReplayClaim {
  * A claim of the ledger. `onWin`: an audit event stored in the same commit if and only if this
  * entry's claim is won — a request's success record rides with its replay claim, so the request
  * waits for one commit instead of two (a round trip less on PostgreSQL). Never a folding event.
+ * `onWinAlso`: the index, in the same commit's claims, of a second claim that must be won too
+ * for `onWin` to be stored (a DPoP request's proof beside its assertion).
  */
 export interface LedgerClaim extends ReplayClaim {
   onWin?: AuditEvent;
+  onWinAlso?: number;
 }
 
 /**
@@ -234,7 +237,7 @@ export interface LedgerStore {
   /**
    * Claims each entry as ReplayStore.claimMany would answer it (a key repeated within the batch
    * is true once), appends `events` as AuditStore.append would, and each won entry's `onWin`
-   * with them. One answer per claim.
+   * with them (when its `onWinAlso` entry is won too). One answer per claim.
    */
   commit(claims: readonly LedgerClaim[], events: readonly AuditEvent[]): Promise<boolean[]>;
 }

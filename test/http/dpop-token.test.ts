@@ -30,8 +30,8 @@ describeEachStore('DPoP at the token endpoint', (factory) => {
       dpop,
     });
 
-  /** A token request with a fresh assertion and the given DPoP header(s). */
-  async function request(dpop?: string | string[], fx: Fixture = f) {
+  /** A token request with the given DPoP header(s) and a fresh assertion unless one is given. */
+  async function request(dpop?: string | string[], fx: Fixture = f, assertion?: string) {
     return fx.app.inject({
       method: 'POST',
       url: `/accounts/${fx.accountId}/services/rest/auth/oauth2/v1/token`,
@@ -42,7 +42,7 @@ describeEachStore('DPoP at the token endpoint', (factory) => {
       payload: new URLSearchParams({
         grant_type: 'client_credentials',
         client_assertion_type: ASSERTION_TYPE,
-        client_assertion: await fx.sign(),
+        client_assertion: assertion ?? (await fx.sign()),
       }).toString(),
     });
   }
@@ -204,6 +204,44 @@ describeEachStore('DPoP at the token endpoint', (factory) => {
     const p = await proof();
     assert.equal((await request(p)).statusCode, 200);
     await refused(await request(p), 'DpopProofReplayed');
+  });
+
+  it('a DPoP-bound token waits for one commit: both claims, the success record riding on them', async () => {
+    const ledger = f.store.ledger;
+    const commit = ledger.commit;
+    const batches: Array<{ claims: number; riding: number; events: number }> = [];
+    ledger.commit = (claims, events) => {
+      batches.push({
+        claims: claims.length,
+        riding: claims.filter((c) => c.onWin !== undefined).length,
+        events: events.length,
+      });
+      return commit.call(ledger, claims, events);
+    };
+    try {
+      assert.equal((await request(await proof())).statusCode, 200);
+    } finally {
+      ledger.commit = commit;
+    }
+    assert.deepEqual(batches, [{ claims: 2, riding: 1, events: 0 }]);
+    const [last] = await f.audit();
+    assert.equal(last?.result, 'success');
+  });
+
+  it('a replayed proof or assertion stores no success record, only the refusal', async () => {
+    const successes = async () => (await f.audit()).filter((e) => e.result === 'success').length;
+    const p = await proof();
+    assert.equal((await request(p)).statusCode, 200);
+    const before = await successes();
+    await refused(await request(p), 'DpopProofReplayed');
+    const jwt = await f.sign();
+    assert.equal((await request(await proof(), f, jwt)).statusCode, 200);
+    const replayed = await request(await proof(), f, jwt);
+    assert.equal(replayed.statusCode, 401, replayed.body);
+    assert.deepEqual(replayed.json(), { error: 'invalid_client' });
+    const [last] = await f.audit();
+    assert.equal(last?.detail, 'AssertionReplayed');
+    assert.equal(await successes(), before + 1);
   });
 
   it('advertises the registry algorithms in dpop_signing_alg_values_supported', async () => {

@@ -1,6 +1,7 @@
 /**
  * The service layer's metrics on a real store: outcomes are counted only once their audit batch
- * is written (a batch the store refuses counts as a write failure, not as issued tokens), only
+ * is written (a batch the store refuses counts as a write failure, not as issued tokens; a record
+ * riding on claims once they are all won), only
  * the OAuth endpoints' events count, and each registry is its own (two services in one process
  * do not share numbers).
  */
@@ -56,6 +57,30 @@ it('counts the OAuth outcomes of a written batch; other events are not tokens', 
       s.histogram('certmint_store_write_duration_seconds', { writer: 'ledger' })?.count,
       1,
     );
+  } finally {
+    await store.close();
+  }
+});
+
+it('a record riding on claims counts once all its claims are won (a DPoP request: two)', async () => {
+  const store = await sqliteStores.open();
+  try {
+    const metrics = metricsOn(store);
+    const writer = new AuditWriter(store.ledger, 1, 1, metrics);
+    // Far in the future: the store's own clock decides whether a stored key is still live.
+    const claim = (key: string) => ({ key, expiresAt: Date.now() + 3_600_000 });
+    const ok = () => auditEvent('token', A, T0);
+    const answers = await Promise.all([
+      writer.claimBoth(claim('m-a'), claim('m-b'), ok()),
+      writer.claimBoth(claim('m-c'), claim('m-b'), ok()),
+      writer.claimBoth(claim('m-a'), claim('m-d'), ok()),
+      writer.claim(claim('m-e'), ok()),
+    ]);
+    assert.deepEqual(answers, [[true, true], [true, false], [false, true], true]);
+    const s = new Scrape(await metrics.scrape());
+    assert.equal(s.value('certmint_tokens_issued_total', { account: A }), 2);
+    const stored = await store.audit.list({ accountId: A, limit: 10 });
+    assert.equal(stored.length, 2);
   } finally {
     await store.close();
   }

@@ -102,6 +102,46 @@ describeEachStore('store: ledger.commit', (f) => {
     assert.deepEqual(await clients(), ['unconditional', 'won-expired', 'won-new']);
   });
 
+  it('a record riding on two claims is stored if and only if both entries are won', async () => {
+    assert.equal(await a.replay.claim('p-live', exp), true);
+    assert.equal(await a.replay.claim('p-live2', exp), true);
+    const r = await a.ledger.commit(
+      [
+        { key: 'p-a1', expiresAt: exp, onWin: ok('LP', now, 'both-won'), onWinAlso: 1 },
+        { key: 'p-b1', expiresAt: exp },
+        { key: 'p-live', expiresAt: exp, onWin: ok('LP', now, 'first-live'), onWinAlso: 3 },
+        { key: 'p-b2', expiresAt: exp },
+        { key: 'p-a3', expiresAt: exp, onWin: ok('LP', now, 'second-live'), onWinAlso: 5 },
+        { key: 'p-live2', expiresAt: exp },
+        // The second claim repeats an earlier entry's key: that entry won it, this one loses.
+        { key: 'p-a4', expiresAt: exp, onWin: ok('LP', now, 'second-repeat'), onWinAlso: 7 },
+        { key: 'p-b1', expiresAt: exp },
+      ],
+      [ok('LP', now, 'unconditional')],
+    );
+    assert.deepEqual(r, [true, true, false, true, true, false, true, false]);
+    const clients = (await a.audit.list({ accountId: 'LP', limit: 10 })).map((e) => e.clientId);
+    assert.deepEqual(clients.sort(), ['both-won', 'unconditional']);
+  });
+
+  it('a second claim that is no other entry of the batch is refused before any write', async () => {
+    for (const onWinAlso of [0, 2, -1]) {
+      await assert.rejects(
+        a.ledger.commit(
+          [
+            { key: 'pm-1', expiresAt: exp, onWin: ok('LM', now, 'c-m'), onWinAlso },
+            { key: 'pm-2', expiresAt: exp },
+          ],
+          [ok('LM', now, 'c-m')],
+        ),
+        /names no other claim of the batch/,
+      );
+    }
+    assert.equal(await a.replay.claim('pm-1', exp), true);
+    assert.equal(await a.replay.claim('pm-2', exp), true);
+    assert.equal((await a.audit.list({ accountId: 'LM', limit: 10 })).length, 0);
+  });
+
   it('riding records beside folding failures; a folding record refused before any write', async () => {
     const failure = auditEvent('token', 'LF', now, {
       result: 'failure',

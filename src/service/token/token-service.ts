@@ -310,9 +310,9 @@ export class TokenService {
 
   /**
    * Replay check last: an atomic unique insert, so parallel copies cannot all pass. A DPoP
-   * proof's jti is claimed in the same group commit, in its own key namespace. `onWin`, the
-   * request's success record: stored with a lone claim (one commit per request), or once both
-   * of a DPoP request's claims are won (one claim's commit cannot know the other's outcome).
+   * proof's jti is claimed in the same commit, in its own key namespace. `onWin`, the request's
+   * success record, rides on the claims: stored in their commit if and only if every claim is
+   * won (one commit per request, with or without DPoP).
    */
   private async claimOnce(
     accountId: string,
@@ -326,13 +326,13 @@ export class TokenService {
       }
       return;
     }
-    const [assertion, proof] = await Promise.all([
-      this.d.audit.claim(replayKey(accountId, client)),
-      this.d.audit.claim(dpop.replay),
-    ]);
+    const [assertion, proof] = await this.d.audit.claimBoth(
+      replayKey(accountId, client),
+      dpop.replay,
+      onWin,
+    );
     if (!assertion) throw new OAuthError('invalid_client', 'AssertionReplayed');
     if (!proof) throw new OAuthError('invalid_dpop_proof', 'DpopProofReplayed');
-    if (onWin) await this.d.audit.record(onWin);
   }
 
   private sign(

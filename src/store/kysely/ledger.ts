@@ -17,9 +17,10 @@
  * overlapping keys in one order and cannot deadlock.
  *
  * A claim may carry the request's success record (`onWin`), stored in the same commit if and only
- * if that claim is won: on SQLite inserted after the claim statement, in its transaction, for the
- * keys that came back; on PostgreSQL in the same statement, filtered by the claim CTE's
- * `RETURNING` rows. Only a key's first entry can win, so only its record can be written.
+ * if that claim is won — and a second one, for a DPoP request (`onWinAlso`): on SQLite inserted
+ * after the claim statement, in its transaction, for the keys that came back; on PostgreSQL in
+ * the same statement, filtered by the claim CTE's `RETURNING` rows. Only a key's first entry can
+ * win, so only its record can be written.
  *
  * An audit row that folds (a repeated failure, see audit.ts) needs a read-modify-write: such a
  * batch writes its claims first, then its events through AuditStore.append. A success record
@@ -50,16 +51,38 @@ function distinct(claims: readonly ReplayClaim[]): { keys: ReplayClaim[]; first:
 const answers = (claims: readonly ReplayClaim[], first: boolean[], won: Set<string>) =>
   claims.map((c, i) => (first[i] ?? false) && won.has(c.key));
 
-/** The records riding on claims, each with its stored key: first entries only (a repeat loses). */
+/** A record riding on claims: stored if `key` is claimed here, and `also` when not null. */
+interface Riding {
+  key: string;
+  also: string | null;
+  row: Row;
+}
+
+/**
+ * The records riding on claims, each with the stored keys it needs: first entries only (a repeat
+ * loses). A record that also needs a second entry whose key repeats an earlier one is not stored
+ * at all: that entry loses, whatever the statement returns for its key.
+ */
 function ridingRecords(
   entries: readonly LedgerClaim[],
   claims: readonly ReplayClaim[],
   first: readonly boolean[],
-): Array<{ key: string; row: Row }> {
-  const out: Array<{ key: string; row: Row }> = [];
+): Riding[] {
+  const out: Riding[] = [];
   entries.forEach((e, i) => {
     const key = claims[i]?.key;
-    if (e.onWin && first[i] && key !== undefined) out.push({ key, row: recordRow(e.onWin) });
+    if (!e.onWin || !first[i] || key === undefined) return;
+    let also: string | null = null;
+    if (e.onWinAlso !== undefined) {
+      const j = e.onWinAlso;
+      const alsoKey = claims[j]?.key;
+      if (alsoKey === undefined || j === i) {
+        throw new Error(`ledger: onWinAlso ${j} of claim ${i} names no other claim of the batch`);
+      }
+      if (!first[j]) return;
+      also = alsoKey;
+    }
+    out.push({ key, also, row: recordRow(e.onWin) });
   });
   return out;
 }
@@ -114,14 +137,15 @@ const PG_AUDIT_COLUMNS: ReadonlyArray<[string, string]> = [
 ];
 
 /**
- * PostgreSQL: claims and audit rows in one statement (one round trip). `needs[i]`: the key row i
- * is the record of (written only if that key is claimed here), null for an unconditional row.
+ * PostgreSQL: claims and audit rows in one statement (one round trip). `needs[i]`, `needsAlso[i]`:
+ * the keys row i is the record of (written only if each is claimed here), null for none.
  */
 function postgresCommit(
   db: Kysely<Database>,
   keys: readonly ReplayClaim[],
   rows: readonly Row[],
   needs: readonly (string | null)[],
+  needsAlso: readonly (string | null)[],
   now: number,
 ) {
   const flat = flatten(rows);
@@ -144,8 +168,10 @@ function postgresCommit(
       returning key
     ), logged as (
       insert into audit_events (${names})
-      select ${names} from unnest(${arrays}, ${needs}::text[]) as u(${names}, needs)
-      where u.needs is null or u.needs in (select key from claimed)
+      select ${names}
+      from unnest(${arrays}, ${needs}::text[], ${needsAlso}::text[]) as u(${names}, needs, also)
+      where (u.needs is null or u.needs in (select key from claimed))
+        and (u.also is null or u.also in (select key from claimed))
     )
     select key from claimed`.execute(db);
 }
@@ -178,6 +204,7 @@ export function ledgerStore(ctx: StoreContext, audit: AuditStore): LedgerStore {
           keys,
           [...inline, ...riding.map((x) => x.row)],
           [...inline.map(() => null), ...riding.map((x) => x.key)],
+          [...inline.map(() => null), ...riding.map((x) => x.also)],
           now,
         );
         won = new Set(r.rows.map((row) => row.key));
@@ -189,7 +216,8 @@ export function ledgerStore(ctx: StoreContext, audit: AuditStore): LedgerStore {
             keys.length > 0
               ? new Set(run<{ key: string }>(claimSqlite(keys, now)).rows.map((row) => row.key))
               : new Set<string>();
-          const all = [...inline, ...riding.filter((x) => w.has(x.key)).map((x) => x.row)];
+          const stored = (x: Riding) => w.has(x.key) && (x.also === null || w.has(x.also));
+          const all = [...inline, ...riding.filter(stored).map((x) => x.row)];
           // audit.ts inserts at most 500 rows per statement (bound-parameter limits).
           for (let i = 0; i < all.length; i += 500) {
             run(insertAudit.compiled(all.slice(i, i + 500)));
