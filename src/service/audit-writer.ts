@@ -1,8 +1,8 @@
 /**
  * The token endpoints' writer: audit records and replay claims. Every request awaits its record
  * before it is answered, so no answered request goes unrecorded: `record()`, or `claim()` with
- * the success record riding on the claim (stored with it, if it is won). It awaits `claim()`
- * before it signs. What is submitted during one event-loop turn — the claims of requests
+ * the success record riding on the claim (stored with it, if it is won) — `claimBoth()` for a
+ * DPoP request's two claims (stored if both are won). It awaits the claim before it signs. What is submitted during one event-loop turn — the claims of requests
  * being authenticated and the records of requests about to be answered — goes to the store in
  * one commit (LedgerStore: one SQLite transaction, one PostgreSQL statement): one commit per
  * turn instead of one per kind (measured: docs/performance.md).
