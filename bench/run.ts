@@ -2,7 +2,8 @@
  * `npm run bench`: certmint's token endpoint against the floor (bare node:http doing only parse
  * + verify + sign) and panva/oidc-provider 9, in one run, on this machine. Every server has its
  * own process (one event loop, one core); the load generator runs here. Rounds alternate
- * floor → oidc-provider → certmint → certmint-100k (rotated by one each round) so background
+ * floor → oidc-provider → certmint → certmint-100k (every other round backwards, each pair of
+ * rounds starting one target later: bench/round-order.ts) so background
  * noise hits every target alike, and the median of the rounds is reported. Only ratios from the same run mean anything on a
  * shared machine. Settings: see options.ts. docs/performance.md explains the results.
  */
@@ -23,6 +24,7 @@ import {
   type TargetSummary,
   verdicts,
 } from './report.ts';
+import { roundOrder } from './round-order.ts';
 import { makeCredentials, prepareStore } from './setup-certmint.ts';
 import { startCertmint, startFloor, startPeer, type Target } from './targets.ts';
 
@@ -130,10 +132,7 @@ async function compare(opts: BenchOptions, prep: Awaited<ReturnType<typeof prepa
       }
     }
     for (let round = 1; round <= opts.rounds; round++) {
-      // Each round starts one target later, so no target always follows the same neighbour
-      // (whose after-work, e.g. a GC or expiring cache entries, would land on the next run).
-      const shift = (round - 1) % targets.length;
-      for (const t of [...targets.slice(shift), ...targets.slice(0, shift)]) {
+      for (const t of roundOrder(targets, round)) {
         const result = await measure(t, { ...common, seconds: opts.durationS });
         const rssMb = mb(await t.child.rss());
         runs.push({ target: t.name, round, result, rssMb });
