@@ -1,25 +1,23 @@
 /**
  * Latency of DPoP-bound token requests, one at a time, against running `certmint serve`
  * targets, the requests alternating between them so the machine's moods hit each alike (not a
- * test; driven by `DPOP=N bench/ab-simultaneous.sh`). Each request has a fresh assertion and a
- * fresh proof made by the client SDK's prover (src/client/dpop.ts), both before the clock
- * starts; the time is the HTTP round trip only.
+ * test; driven by `DPOP=N bench/ab-simultaneous.sh`). Each request has a fresh assertion (the
+ * bench's signer, bench/assertions.ts) and a fresh proof (the client SDK's prover,
+ * src/client/dpop.ts), both made before the clock starts; the time is the HTTP round trip only.
  *
  *   node --import tsx bench/dpop-latency.ts N NAME=URL,CLIENT_ID,KID,KEY_FILE …
  *
  * Prints per target the median, p90 and p99 in ms over N requests (after 50 unmeasured ones).
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { importPKCS8, SignJWT } from 'jose';
 import { DpopProver } from '../src/client/dpop.ts';
+import { type PoolSpec, signBodies } from './assertions.ts';
 
 interface Target {
   name: string;
   url: string;
-  clientId: string;
-  kid: string;
-  key: Awaited<ReturnType<typeof importPKCS8>>;
+  /** One body at a time from the bench's own signer (bench/assertions.ts). */
+  pool: PoolSpec;
   prover: DpopProver;
   ms: number[];
 }
@@ -30,13 +28,18 @@ for (const spec of process.argv.slice(3)) {
   const [name, rest] = spec.split('=');
   const [url, clientId, kid, keyFile] = (rest ?? '').split(',');
   if (!name || !url || !clientId || !kid || !keyFile) throw new Error(`bad target: ${spec}`);
-  const key = await importPKCS8(readFileSync(keyFile, 'utf8'), 'ES256');
+  const privateKeyPem = readFileSync(keyFile, 'utf8');
   targets.push({
     name,
     url,
-    clientId,
-    kid,
-    key,
+    pool: {
+      alg: 'ES256',
+      keys: [{ kid, privateKeyPem, clientId }],
+      audience: url,
+      scope: 'restlets rest_webservices',
+      lifetimeS: 300,
+      count: 1,
+    },
     prover: new DpopProver(true, { now: () => Date.now() }),
     ms: [],
   });
@@ -44,21 +47,8 @@ for (const spec of process.argv.slice(3)) {
 if (targets.length === 0) throw new Error('usage: dpop-latency.ts N NAME=URL,CLIENT_ID,KID,KEY …');
 
 async function once(t: Target): Promise<number> {
-  const now = Math.floor(Date.now() / 1000);
-  const assertion = await new SignJWT({ scope: ['restlets', 'rest_webservices'] })
-    .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: t.kid })
-    .setIssuer(t.clientId)
-    .setAudience(t.url)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 300)
-    .setJti(randomUUID())
-    .sign(t.key);
+  const [body] = signBodies(t.pool, 1, 0);
   const proof = await t.prover.proof('POST', t.url);
-  const body = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-    client_assertion: assertion,
-  }).toString();
   const started = performance.now();
   const res = await fetch(t.url, {
     method: 'POST',

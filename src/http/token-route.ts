@@ -3,10 +3,11 @@
  *
  * Every token request otherwise pays Fastify's request and reply objects, its router, its body
  * parser, hooks and serializer: side by side with the same store, skipping them took about 5 %
- * off the CPU a token costs (1.00–1.17 × per CPU-second; docs/performance.md). This handler takes only the plain case: `POST` to the
- * exact token path of a well-formed account id, a form body whose length is announced and within
- * the body limit, no client certificate to read, no proxy to trust, a server that is not
- * closing (with or without a DPoP proof). Everything else, and every other route, goes to Fastify unchanged.
+ * off the CPU a token costs (1.00–1.17 × per CPU-second; docs/performance.md). This handler
+ * takes only the plain case: `POST` to the exact token path of a well-formed account id, a form
+ * body whose length is announced and within the body limit, no client certificate to read, no
+ * proxy to trust, a server that is not closing (with or without a DPoP proof). Everything else,
+ * and every other route, goes to Fastify unchanged.
  *
  * The answer is the Fastify route's, byte for byte: the same service call (token-service.ts
  * runs every check, the replay claim and the audit record), the same headers, and errors
