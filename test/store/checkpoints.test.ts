@@ -1,7 +1,9 @@
 /**
  * SQLite background checkpoints: with `backgroundCheckpoints`, committed pages reach the main
  * database file without any commit doing it (a worker thread checkpoints the WAL); without it,
- * a WAL below SQLite's auto-checkpoint size stays un-checkpointed.
+ * a WAL below SQLite's auto-checkpoint size stays un-checkpointed. Once the WAL file is past half
+ * its bound (a restarted log keeps its file's size), the worker checkpoints at its regular pace
+ * while the log itself is far below that, and looks closer only as the log nears it.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, statSync } from 'node:fs';
@@ -12,7 +14,11 @@ import { setTimeout as pause } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { AuditEvent } from '../../src/domain/audit.ts';
 import { openStore } from '../../src/store/index.ts';
-import { CHECKPOINT_INTERVAL_MS, startCheckpointer } from '../../src/store/sqlite/checkpointer.ts';
+import {
+  CHECKPOINT_INTERVAL_MS,
+  startCheckpointer,
+  WAL_SIZE_CHECK_MS,
+} from '../../src/store/sqlite/checkpointer.ts';
 import { eventually } from '../support/wait.ts';
 
 const events = (n: number): AuditEvent[] =>
@@ -95,6 +101,55 @@ describe('SQLite WAL checkpoints', () => {
         timeoutMs: 10_000,
       });
       assert.deepEqual(new Set(runs), new Set(['passive']));
+    } finally {
+      await checkpointer.stop();
+      raw.close();
+    }
+  });
+
+  it('a large WAL file holding a short log: checkpoints at the regular pace, not at every look', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'certmint-ckpt-pace-')), 'p.db');
+    const raw = new Database(file);
+    raw.pragma('journal_mode = WAL');
+    raw.exec('create table t (v text)');
+    const insert = raw.prepare('insert into t (v) values (?)');
+    const runs: { mode: string; at: number }[] = [];
+    const limit = 1024 * 1024;
+    const checkpointer = startCheckpointer(
+      raw,
+      file,
+      async () => () => undefined,
+      limit,
+      (mode) => runs.push({ mode, at: performance.now() }),
+    );
+    try {
+      // Past half the bound: the worker restarts the log, and the file keeps its size.
+      raw.transaction(() => {
+        for (let i = 0; i < 700; i++) insert.run('x'.repeat(1000));
+      })();
+      await eventually('the log is restarted', () => runs.some((r) => r.mode === 'restart'), {
+        timeoutMs: 10_000,
+      });
+      assert.ok(statSync(`${file}-wal`).size > limit / 2);
+      // Then a trickle: a commit every 20 ms (one page each, ≈ 200 KB/s), so the file changes
+      // between almost every two looks, and 1.6 s of it stays far below the 512 KB threshold.
+      const started = performance.now();
+      while (performance.now() - started < 1600) {
+        insert.run('y'.repeat(100));
+        await pause(20);
+      }
+      // The first looks after the restart still go by the fast writes' growth; after them the
+      // log's own growth sets the pace.
+      const settled = started + 400;
+      const paced = runs.filter((r) => r.at >= settled && r.at < started + 1600);
+      const regular = Math.ceil(1200 / CHECKPOINT_INTERVAL_MS);
+      const everyLook = Math.floor(1200 / WAL_SIZE_CHECK_MS);
+      assert.ok(
+        paced.length <= regular + 2,
+        `${paced.length} checkpoints in 1.2 s (the regular pace: ${regular}; at every look: up to ${everyLook})`,
+      );
+      assert.ok(paced.length >= 2, `${paced.length} checkpoints in 1.2 s of writes`);
+      assert.ok(paced.every((r) => r.mode === 'passive'));
     } finally {
       await checkpointer.stop();
       raw.close();

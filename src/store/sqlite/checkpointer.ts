@@ -7,7 +7,8 @@
  * worker fail, auto-checkpoints come back on, so the WAL can never grow without bound.
  *
  * The WAL is bounded: a passive checkpoint every 200 ms, and one that restarts the log as soon as
- * the log has grown past half of `walLimitBytes` (looked at every 25 ms; see
+ * the log has grown past half of `walLimitBytes` (the file looked at every 25 ms, and the log
+ * at every look once it may cross that line before the next regular checkpoint; see
  * checkpoint-worker.mjs for why RESTART and not TRUNCATE). Continuous writes never leave
  * a passive checkpoint a moment to finish, so without it the file kept growing: 650 MB in 30 s
  * of token load (measured; docs/performance.md).
