@@ -9,7 +9,8 @@
 # Usage: bench/ab-simultaneous.sh YARDSTICK_DIR TREE_A TREE_B [sqlite|pg]
 #   YARDSTICK_DIR: gen-bodies.mjs and wrk-bodies.lua (as for bench/yardstick-targets.sh);
 #   TREE_A, TREE_B: built checkouts of certmint (the same one twice: an A/A run, the noise).
-# Env: ROUNDS (3), DURATION (s, 8), CONNS (32), WORKERS (1), PG_URL (pg mode: a server URL; two
+# Env: ROUNDS (3), DURATION (s, 8), CONNS (32), WORKERS (1), POOL_RATE (bodies per second of
+#   load signed for each side, 12000: more than a side answers), PG_URL (pg mode: a server URL; two
 #   databases certmint_ab_<pid>_a/_b are created there and dropped at the end), DPOP (a number N:
 #   instead of the load, N DPoP-bound token requests per side, one at a time, alternating
 #   between the sides, each integration's DPoP mode `allowed`: bench/dpop-latency.ts).
@@ -20,7 +21,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 src=${1:?usage: bench/ab-simultaneous.sh YARDSTICK_DIR TREE_A TREE_B [sqlite|pg]}
 trees=("$(cd "${2:?TREE_A}" && pwd)" "$(cd "${3:?TREE_B}" && pwd)")
 mode=${4:-sqlite}
-ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-8}; CONNS=${CONNS:-32}
+ROUNDS=${ROUNDS:-3}; DURATION=${DURATION:-8}; CONNS=${CONNS:-32}; POOL_RATE=${POOL_RATE:-12000}
 work=${YARDSTICK_WORK:-/tmp/certmint-yardstick}
 mkdir -p "$work"; cp "$src"/gen-bodies.mjs "$src"/wrk-bodies.lua "$work"/
 if [ ! -d "$work/node_modules/jose" ]; then
@@ -72,11 +73,15 @@ for s in 0 1; do
   paths+=("/accounts/$ACCOUNT/services/rest/auth/oauth2/v1/token")
   specs+=("$name=${urls[$s]},$TARGET_CLIENT_ID,$TARGET_KID,$TARGET_KEY")
   [ -z "${DPOP:-}" ] || continue
-  # Never-reused bodies for every round and the warm-up (a body sent twice is a replay).
-  (cd "$work" && node gen-bodies.mjs --n $((6000 * DURATION * ROUNDS + 30000)) --client-id "$TARGET_CLIENT_ID" \
+  # Never-reused bodies for every round and the 3 s warm-up (a body sent twice is a replay,
+  # refused: a round whose non-2xx is not 0 ran dry and measured refusals; raise POOL_RATE).
+  (cd "$work" && node gen-bodies.mjs --n $((POOL_RATE * (DURATION * ROUNDS + 3))) --client-id "$TARGET_CLIENT_ID" \
     --key "$TARGET_KEY" --alg ES256 --kid="$TARGET_KID" --aud "${urls[$s]}") >"$tmp/$name.bodies"
-  per=$(( $(wc -l <"$tmp/$name.bodies") / (ROUNDS + 1) ))
-  for r in $(seq 0 "$ROUNDS"); do sed -n "$((r * per + 1)),$(((r + 1) * per))p" "$tmp/$name.bodies" >"$tmp/$name.$r"; done
+  for r in $(seq 0 "$ROUNDS"); do
+    if [ "$r" = 0 ]; then first=1 last=$((POOL_RATE * 3))
+    else first=$((POOL_RATE * (3 + (r - 1) * DURATION) + 1)) last=$((POOL_RATE * (3 + r * DURATION))); fi
+    sed -n "${first},${last}p" "$tmp/$name.bodies" >"$tmp/$name.$r"
+  done
 done
 if [ -n "${DPOP:-}" ]; then
   echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg), nproc $(nproc), mode $mode, DPoP"
