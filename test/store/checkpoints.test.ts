@@ -52,6 +52,31 @@ async function afterWrites(backgroundCheckpoints: boolean) {
   return { store, grown: () => statSync(file).size - before };
 }
 
+/** A new SQLite file in WAL mode with one table, and its insert statement. */
+function walTable(prefix: string) {
+  const file = join(mkdtempSync(join(tmpdir(), prefix)), 'c.db');
+  const raw = new Database(file);
+  raw.pragma('journal_mode = WAL');
+  raw.exec('create table t (v text)');
+  return { file, raw, insert: raw.prepare('insert into t (v) values (?)') };
+}
+
+/**
+ * The checkpoint worker on `raw`, every checkpoint it runs recorded with its time. No writer of
+ * the tests' own holds the connection: the hold is granted at once.
+ */
+function recordCheckpoints(raw: Database.Database, file: string, walLimitBytes?: number) {
+  const runs: { mode: string; at: number }[] = [];
+  const checkpointer = startCheckpointer(
+    raw,
+    file,
+    async () => () => undefined,
+    walLimitBytes,
+    (mode) => runs.push({ mode, at: performance.now() }),
+  );
+  return { checkpointer, runs };
+}
+
 describe('SQLite WAL checkpoints', () => {
   it('a serving store checkpoints from a worker; a plain one leaves a small WAL alone', async () => {
     // The plain store writes first. The serving store's worker starts after that and first
@@ -73,21 +98,9 @@ describe('SQLite WAL checkpoints', () => {
   });
 
   it('an idle store is left alone: no checkpoint while nothing is written, one after a write', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'certmint-ckpt-idle-')), 'i.db');
-    const raw = new Database(file);
-    raw.pragma('journal_mode = WAL');
-    raw.exec('create table t (v text)');
-    const insert = raw.prepare('insert into t (v) values (?)');
+    const { file, raw, insert } = walTable('certmint-ckpt-idle-');
     insert.run('x'.repeat(1000));
-    const runs: string[] = [];
-    // No writer of this test's own holds the connection: the hold is granted at once.
-    const checkpointer = startCheckpointer(
-      raw,
-      file,
-      async () => () => undefined,
-      undefined,
-      (mode) => runs.push(mode),
-    );
+    const { checkpointer, runs } = recordCheckpoints(raw, file);
     try {
       await eventually('the written WAL is checkpointed', () => runs.length > 0, {
         timeoutMs: 10_000,
@@ -95,12 +108,16 @@ describe('SQLite WAL checkpoints', () => {
       const afterFirst = runs.length;
       // Five intervals of nothing written: a worker without the idle rule checkpoints ~5 times.
       await pause(5 * CHECKPOINT_INTERVAL_MS);
-      assert.equal(runs.length, afterFirst, `checkpoints while idle: ${runs.slice(afterFirst)}`);
+      assert.equal(
+        runs.length,
+        afterFirst,
+        `checkpoints while idle: ${runs.slice(afterFirst).map((r) => r.mode)}`,
+      );
       insert.run('y'.repeat(1000));
       await eventually('the new write is checkpointed', () => runs.length > afterFirst, {
         timeoutMs: 10_000,
       });
-      assert.deepEqual(new Set(runs), new Set(['passive']));
+      assert.deepEqual(new Set(runs.map((r) => r.mode)), new Set(['passive']));
     } finally {
       await checkpointer.stop();
       raw.close();
@@ -108,20 +125,9 @@ describe('SQLite WAL checkpoints', () => {
   });
 
   it('a large WAL file holding a short log: checkpoints at the regular pace, not at every look', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'certmint-ckpt-pace-')), 'p.db');
-    const raw = new Database(file);
-    raw.pragma('journal_mode = WAL');
-    raw.exec('create table t (v text)');
-    const insert = raw.prepare('insert into t (v) values (?)');
-    const runs: { mode: string; at: number }[] = [];
+    const { file, raw, insert } = walTable('certmint-ckpt-pace-');
     const limit = 1024 * 1024;
-    const checkpointer = startCheckpointer(
-      raw,
-      file,
-      async () => () => undefined,
-      limit,
-      (mode) => runs.push({ mode, at: performance.now() }),
-    );
+    const { checkpointer, runs } = recordCheckpoints(raw, file, limit);
     try {
       // Past half the bound: the worker restarts the log, and the file keeps its size.
       raw.transaction(() => {
