@@ -4,6 +4,9 @@ import type { SenderContext } from '../service/token/sender.ts';
 import { bindsTokens, clientCertificate } from './client-certificate.ts';
 import type { AppContext } from './context.ts';
 
+/** A request without a DPoP header: one shared object, nobody writes to it. */
+const NO_PROOF: SenderContext = Object.freeze({});
+
 /**
  * The DPoP header (RFC 9449 §4.1) with the method and URL the client addressed: the public URL
  * (what a proxy in front forwards to) and the request's path. Repeated headers stay joined by
@@ -14,7 +17,7 @@ export function dpopSender(
   req: Pick<FastifyRequest, 'headers' | 'method' | 'url'>,
 ): SenderContext {
   const h = req.headers.dpop;
-  if (h === undefined) return {};
+  if (h === undefined) return NO_PROOF;
   return {
     dpopProof: Array.isArray(h) ? h.join(', ') : h,
     method: req.method,

@@ -264,6 +264,34 @@ describeEachStore('token route on node:http', (factory) => {
     assert.equal(a.status, 200, a.body);
   });
 
+  it('a body that arrives in pieces, a character split between them: decoded whole', async () => {
+    // A repeated parameter's name is quoted in the refusal: é (C3 A9) must come back as é,
+    // not as two replacement characters from decoding each piece alone.
+    const body = Buffer.from(`${form(await f.sign())}&é=1&é=2`, 'utf8');
+    const cut = body.indexOf(Buffer.from('é', 'utf8')) + 1;
+    const served = servedBy(f);
+    const url = new URL(base);
+    const raw = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const s = connect(Number(url.port), url.hostname, () => {
+        s.write(
+          `POST ${tokenPath()} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: ${FORM}\r\ncontent-length: ${body.length}\r\n\r\n`,
+        );
+        s.write(body.subarray(0, cut));
+        setTimeout(() => s.end(body.subarray(cut)), 50);
+      });
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => {
+        got += d;
+      });
+      s.on('end', () => resolve(got));
+      s.on('error', reject);
+    });
+    assert.equal(servedBy(f) - served, 1, 'taken by the node:http route');
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    assert.match(raw, /parameter \\"é\\" is repeated/);
+  });
+
   it('latency is measured under the route pattern, as for Fastify’s routes', async () => {
     const read = async () => {
       const res = await f.app.inject({

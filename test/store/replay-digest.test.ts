@@ -4,12 +4,28 @@
  * older version must still be refused after the upgrade.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from '../../src/store/index.ts';
 import { replayDigest } from '../../src/store/replay-key.ts';
 import { describeEachStore, type TestStore } from '../support/stores.ts';
+
+// The stored form is fixed: keys claimed by earlier versions must keep matching. Pinned to the
+// first 128 bits of SHA-256 of the UTF-8 key, base64url (22 characters), computed another way.
+it("a replay digest is the first 16 bytes of the key's SHA-256, base64url", () => {
+  for (const key of ['A|client|j:1', 'dpop|token|jkt|x', 'acct|c|j:é✓𝄞', '']) {
+    const expected = createHash('sha256')
+      .update(Buffer.from(key, 'utf8'))
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
+    assert.equal(replayDigest(key), expected);
+    assert.equal(replayDigest(key).length, 22);
+  }
+  assert.equal(replayDigest('A|client|j:1'), '1KKkcdB9_N2StZlQzUW94Q');
+});
 
 /** Runs statements on the store's database directly (the test schema comes with the URL). */
 async function exec(s: TestStore, statements: Array<[string, unknown[]]>): Promise<unknown[][]> {

@@ -23,9 +23,13 @@ export function noStore(reply: { header(name: string, value: string): unknown })
   reply.header('pragma', 'no-cache');
 }
 
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
 /** RFC 6749 §4.4.2: the token request is application/x-www-form-urlencoded. */
 export function isFormContentType(value: string | undefined): boolean {
-  return (value ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+  // What clients send (no parameters, lower case) matches without building a string.
+  if (value === FORM_TYPE) return true;
+  return (value ?? '').split(';')[0]?.trim().toLowerCase() === FORM_TYPE;
 }
 
 /** The raw form body, or '' with a wrong content type (the service then refuses it). */

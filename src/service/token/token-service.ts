@@ -9,11 +9,12 @@ import type { AccessTokenSigner, Confirmation } from '../../crypto/access-token.
 import { ACCESS_TOKEN_TTL_SECONDS, audienceOf, subjectOf } from '../../domain/access-token.ts';
 import { type AuditEvent, type AuditEventType, auditEvent } from '../../domain/audit.ts';
 import { type Clock, seconds } from '../../domain/clock.ts';
-import { endpointOf, issuerOf } from '../../domain/endpoints.ts';
+import { endpointOf } from '../../domain/endpoints.ts';
 import { OAuthError } from '../../domain/oauth-error.ts';
 import type { Scope } from '../../domain/scope.ts';
 import type { ReplayStore, RevokedTokenStore } from '../../store/ports.ts';
 import type { AuditWriter } from '../audit-writer.ts';
+import { AccountUrlCache } from './account-urls.ts';
 import { type ActiveToken, validateAccessToken } from './active-token.ts';
 import {
   type AuthenticatedClient,
@@ -85,10 +86,14 @@ type Step<T> = (form: Form, trace: AuthTrace, now: number, success: () => AuditE
 export type { ActiveToken } from './active-token.ts';
 
 export class TokenService {
-  constructor(private readonly d: TokenServiceDeps) {}
+  private readonly urls: AccountUrlCache;
+
+  constructor(private readonly d: TokenServiceDeps) {
+    this.urls = new AccountUrlCache(d.publicUrl);
+  }
 
   issuer(accountId: string): string {
-    return issuerOf(this.d.publicUrl, accountId);
+    return this.urls.of(accountId).issuer;
   }
 
   endpoint(accountId: string, name: Endpoint | 'keys'): string {
@@ -126,7 +131,7 @@ export class TokenService {
         sender.dpopProof === undefined && client.integration.dpop !== 'required'
           ? null
           : await tokenEndpointProof(client.integration, sender, {
-              url: this.endpoint(accountId, 'token'),
+              url: this.urls.of(accountId).token,
               nowMs: now,
               nonces: this.d.dpopNonces ?? null,
               replayScope: `token|${accountId}`,
@@ -301,8 +306,11 @@ export class TokenService {
     trace: AuthTrace,
   ): Promise<AuthenticatedClient> {
     // The token endpoint or the issuer; introspect and revoke also accept their own URL.
-    const audiences = [this.endpoint(accountId, 'token'), this.issuer(accountId)];
-    if (endpoint !== 'token') audiences.push(this.endpoint(accountId, endpoint));
+    const { tokenAudiences } = this.urls.of(accountId);
+    const audiences =
+      endpoint === 'token'
+        ? tokenAudiences
+        : [...tokenAudiences, this.endpoint(accountId, endpoint)];
     const client = await authenticateClient(this.d.cache, accountId, form, audiences, now, trace);
     this.d.limiter.admitClient(client.integration.clientId);
     return client;

@@ -78,24 +78,31 @@ export function rowsOf(events: readonly AuditEvent[]): Row[] {
   return placed.sort((a, b) => a.last - b.last).map((p) => p.row);
 }
 
-/** The rows as flat insert arguments, column by column, row after row. */
-export const flatten = (rows: readonly Row[]): unknown[] =>
-  rows.flatMap(({ event: e, count, firstAt, foldKey }) => [
-    e.at,
-    e.accountId,
-    e.type,
-    e.result,
-    e.detail,
-    e.clientId,
-    e.certificateId,
-    e.entityId,
-    e.roleId,
-    e.remoteAddress,
-    e.actor,
-    count,
-    firstAt,
-    foldKey,
-  ]);
+/**
+ * The rows as flat insert arguments, column by column, row after row. One array filled in place:
+ * the token endpoint's commit runs this for every batch (`flatMap` made an array per row).
+ */
+export function flatten(rows: readonly Row[]): unknown[] {
+  const out: unknown[] = new Array(rows.length * COLUMNS);
+  let i = 0;
+  for (const { event: e, count, firstAt, foldKey } of rows) {
+    out[i++] = e.at;
+    out[i++] = e.accountId;
+    out[i++] = e.type;
+    out[i++] = e.result;
+    out[i++] = e.detail;
+    out[i++] = e.clientId;
+    out[i++] = e.certificateId;
+    out[i++] = e.entityId;
+    out[i++] = e.roleId;
+    out[i++] = e.remoteAddress;
+    out[i++] = e.actor;
+    out[i++] = count;
+    out[i++] = firstAt;
+    out[i++] = foldKey;
+  }
+  return out;
+}
 
 /** Inverse of `flatten`, typed for the builder (only ever called with sentinels by `prepare`). */
 function inserts(args: readonly unknown[]): AuditInsert[] {
@@ -185,7 +192,7 @@ export function auditInserter(ctx: StoreContext): AuditInserter {
   };
   const insert = (db: Kysely<Database>, rows: readonly Row[]) =>
     statementFor(rows).on(db, ...flatten(rows));
-  insert.compiled = (rows: readonly Row[]) => statementFor(rows).compiled(...flatten(rows));
+  insert.compiled = (rows: readonly Row[]) => statementFor(rows).compiledWith(flatten(rows));
   return insert;
 }
 

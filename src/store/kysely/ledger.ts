@@ -114,7 +114,13 @@ function sqliteClaimer(ctx: StoreContext) {
       if (statements.size >= 500) statements.clear();
       statements.set(n, q);
     }
-    return q.compiled(...keys.flatMap((k) => [k.key, k.expiresAt]), now);
+    const args: unknown[] = new Array(2 * keys.length + 1);
+    keys.forEach((k, i) => {
+      args[2 * i] = k.key;
+      args[2 * i + 1] = k.expiresAt;
+    });
+    args[2 * keys.length] = now;
+    return q.compiledWith(args);
   };
 }
 

@@ -21,6 +21,8 @@ export interface Prepared<A extends readonly unknown[], R> {
   on(db: Kysely<Database>, ...args: A): Promise<QueryResult<R>>;
   /** The compiled query with these arguments, for a synchronous run (SQLite's syncWrite). */
   compiled(...args: A): CompiledQuery<R>;
+  /** `compiled` with the arguments as one array (no spread copy of a batch's hundreds). */
+  compiledWith(args: A): CompiledQuery<R>;
 }
 
 export function prepare<A extends readonly unknown[], R>(
@@ -45,5 +47,6 @@ export function prepare<A extends readonly unknown[], R>(
   const run = (...args: A) => on(db, ...args);
   run.on = on;
   run.compiled = (...args: A) => withArgs(args);
+  run.compiledWith = withArgs;
   return run;
 }
