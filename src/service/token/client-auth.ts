@@ -73,7 +73,7 @@ export async function authenticateClient(
   trace.certificateId = kid.slice(0, MAX_TRACED_LENGTH);
   // The key is always the mapped certificate's: `jwk`, `jku`, `x5c`, `x5u` headers are ignored
   // (RFC 8725 §3.10 — a key named by the token itself proves nothing).
-  const cached = await cache.mapping(kid);
+  const cached = cache.peekMapping(kid) ?? (await cache.mapping(kid));
   if (!cached || cached.mapping.accountId !== accountId) throw invalidClient('MissingKey');
   const { mapping, key } = cached;
   trace.entityId = mapping.entityId;
@@ -84,7 +84,10 @@ export async function authenticateClient(
   }
 
   // From here the caller has proved possession of the mapped key.
-  const integration = await cache.integration(accountId, mapping.integrationId);
+  // Each record from memory when it is there (no promise), else from the store.
+  const known = cache.peekIntegration(accountId, mapping.integrationId);
+  const integration =
+    known !== undefined ? known : await cache.integration(accountId, mapping.integrationId);
   if (!integration) throw new OAuthError('unauthorized_client', 'InvalidIntegration');
   // The trace keeps the `iss` that was sent (bounded above, absent when not a string): an
   // InvalidIssuer record must show what the caller claimed, not the mapping's client id.
@@ -101,10 +104,14 @@ export async function authenticateClient(
     throw new OAuthError('unauthorized_client', 'IntegrationBlocked');
   if (!integration.m2mGrant) throw new OAuthError('unauthorized_client', 'GrantNotAllowed');
 
-  const [entity, role] = await Promise.all([
-    cache.entity(accountId, mapping.entityId),
-    cache.role(accountId, mapping.roleId),
-  ]);
+  let entity = cache.peekEntity(accountId, mapping.entityId);
+  let role = cache.peekRole(accountId, mapping.roleId);
+  if (entity === undefined || role === undefined) {
+    [entity, role] = await Promise.all([
+      entity !== undefined ? entity : cache.entity(accountId, mapping.entityId),
+      role !== undefined ? role : cache.role(accountId, mapping.roleId),
+    ]);
+  }
   if (!entity?.active || !role?.active || !entity.roleIds.includes(role.id)) {
     throw new OAuthError('invalid_grant', 'EntityOrRoleDisabled');
   }

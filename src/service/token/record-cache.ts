@@ -115,14 +115,41 @@ export class RecordCache {
     return a;
   }
 
+  /**
+   * The cached answer, or undefined when it is not in memory: the token path reads every record
+   * through these first and awaits the store only on a miss (no promise per hit).
+   */
+  peekMapping(certificateId: string): CachedMapping | undefined {
+    const hit = this.mappings.get(certificateId, this.clock.now(), this.ttl);
+    if (!hit) return undefined;
+    this.hits++;
+    return hit;
+  }
+
+  peekIntegration(accountId: string, id: number): Integration | null | undefined {
+    return this.counted(
+      this.integrations.get(`${accountId}\u0000${id}`, this.clock.now(), this.ttl),
+    );
+  }
+
+  peekEntity(accountId: string, id: number): Entity | null | undefined {
+    return this.counted(this.entities.get(`${accountId}\u0000${id}`, this.clock.now(), this.ttl));
+  }
+
+  peekRole(accountId: string, id: number): Role | null | undefined {
+    return this.counted(this.roles.get(`${accountId}\u0000${id}`, this.clock.now(), this.ttl));
+  }
+
+  private counted<T>(hit: T | undefined): T | undefined {
+    if (hit !== undefined) this.hits++;
+    return hit;
+  }
+
   /** Mapping by certificate id, in any account (callers compare the account). Misses are not cached. */
   async mapping(certificateId: string): Promise<CachedMapping | null> {
+    const hit = this.peekMapping(certificateId);
+    if (hit) return hit;
     const now = this.clock.now();
-    const hit = this.mappings.get(certificateId, now, this.ttl);
-    if (hit) {
-      this.hits++;
-      return hit;
-    }
     this.misses++;
     const m = await this.store.mappings.get(certificateId);
     if (!m) return null;

@@ -44,6 +44,11 @@ export class SigningKeys {
   }
 
   /** The key that signs new tokens; creates the account's first key if it has none. */
+  /** The account's signer when its keys are in memory and fresh, else undefined: then `signer`. */
+  peekSigner(accountId: string): AccessTokenSigner | undefined {
+    return this.fresh(accountId)?.signer ?? undefined;
+  }
+
   async signer(accountId: string): Promise<AccessTokenSigner> {
     const cached = this.fresh(accountId);
     if (cached?.signer) return cached.signer;

@@ -137,7 +137,7 @@ export class TokenService {
               replayScope: `token|${accountId}`,
             });
       // The signer before the claim: once the success record is stored with it, nothing may fail.
-      const signer = await this.d.keys.signer(accountId);
+      const signer = this.d.keys.peekSigner(accountId) ?? (await this.d.keys.signer(accountId));
       await this.claimOnce(accountId, client, dpop, ok());
       const cnf: Confirmation = { ...binding, ...(dpop && { jkt: dpop.jkt }) };
       const token = this.sign(signer, accountId, client, scopes, now, cnf);
