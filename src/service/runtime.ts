@@ -47,6 +47,12 @@ export interface OpenServicesOptions {
    * the node's secret and public URL are checked against the store's (service/cluster.ts).
    */
   serving?: boolean;
+  /**
+   * Serving on SQLite: this process checkpoints the WAL from its own thread (default). False for
+   * the primary of `serve --workers N`, which serves nothing: each worker checkpoints, and a
+   * third thread watching the same file only did their work again (about 1 % of the node's CPU).
+   */
+  checkpoints?: boolean;
   /** Serving: make `publicUrl` the store's instead of refusing a different one. */
   changePublicUrl?: boolean;
   /** Days the audit trail is kept by the background purge (0: forever; default 90). */
@@ -93,7 +99,7 @@ export async function openServices(opts: OpenServicesOptions): Promise<Services>
   // The store first: a command on a missing store must not leave a key file behind.
   const store = await openStore(db, {
     clock,
-    backgroundCheckpoints: opts.serving === true,
+    backgroundCheckpoints: opts.serving === true && opts.checkpoints !== false,
     mustExist: opts.mustExist === true,
     ...(opts.feedTimeoutMs !== undefined && { feedTimeoutMs: opts.feedTimeoutMs }),
   });

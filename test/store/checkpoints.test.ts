@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as pause } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { AuditEvent } from '../../src/domain/audit.ts';
+import { openServices } from '../../src/service/runtime.ts';
 import { openStore } from '../../src/store/index.ts';
 import {
   CHECKPOINT_INTERVAL_MS,
@@ -94,6 +95,45 @@ describe('SQLite WAL checkpoints', () => {
     } finally {
       await serving.store.close();
       await plain.store.close();
+    }
+  });
+
+  it('serving services checkpoint, unless told their workers do (the primary of --workers N)', async () => {
+    const open = async (checkpoints: boolean | undefined) => {
+      const dir = mkdtempSync(join(tmpdir(), 'certmint-ckpt-node-'));
+      const db = join(dir, 'c.db');
+      const services = await openServices({
+        db,
+        filesDir: dir,
+        serving: true,
+        ...(checkpoints !== undefined && { checkpoints }),
+      });
+      // The writes come from another connection, as from a worker: the WAL is the file's.
+      const raw = new Database(db);
+      raw.exec('create table filler (v text)');
+      const before = statSync(db).size;
+      const insert = raw.prepare('insert into filler (v) values (?)');
+      for (let i = 0; i < 4; i++) {
+        raw.transaction(() => {
+          for (let j = 0; j < 300; j++) insert.run('x'.repeat(1000));
+        })();
+      }
+      return { services, raw, grown: () => statSync(db).size - before };
+    };
+    const primary = await open(false);
+    const single = await open(undefined);
+    try {
+      await eventually(
+        'the single process has checkpointed into its database file',
+        () => single.grown() > 50_000,
+        { timeoutMs: 10_000 + CHECKPOINT_INTERVAL_MS },
+      );
+      assert.equal(primary.grown(), 0, 'the primary left its WAL to the workers');
+    } finally {
+      for (const node of [single, primary]) {
+        node.raw.close();
+        await node.services.close();
+      }
     }
   });
 

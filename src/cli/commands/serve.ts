@@ -157,6 +157,8 @@ export function serveCommand(): Command {
       const secret = masterSecret(o.secretFile);
       const metrics = metricsSettings(o);
       const dpopNonce = o.dpopNonce === true || envVar('CERTMINT_DPOP_NONCE') === '1';
+      // An in-memory SQLite store exists in one process only: workers would each have another.
+      const workers = g.db === ':memory:' ? 1 : ops.workers;
       const { openServices } = await import('../../service/runtime.ts');
       // Refuses, in one line, a PostgreSQL node without CERTMINT_SECRET, and a node whose
       // secret or public URL differs from the store's (service/cluster.ts).
@@ -166,6 +168,8 @@ export function serveCommand(): Command {
         secret,
         filesDir: g.location.dir,
         serving: true,
+        // With workers, they checkpoint the SQLite WAL; this process only runs the jobs.
+        checkpoints: workers <= 1,
         changePublicUrl: ops.changePublicUrl,
         auditRetentionDays: ops.auditRetentionDays,
         feedTimeoutMs: ops.feedTimeoutMs,
@@ -188,8 +192,6 @@ export function serveCommand(): Command {
       // In this process only, whatever the number of workers: purges and notices run once.
       services.startBackgroundJobs((err, job) => logger.warn({ err }, `${job} failed`));
       logger.debug('background jobs started (purges, expiry notices)');
-      // An in-memory SQLite store exists in one process only: workers would each have another.
-      const workers = g.db === ':memory:' ? 1 : ops.workers;
       const settings: WorkerSettings = {
         db: g.db,
         filesDir: g.location.dir,
