@@ -11,8 +11,10 @@
  *
  * A restart is seen in the WAL file's header: its checkpoint sequence number (bytes 12–15,
  * https://sqlite.org/fileformat2.html#walformat) goes up each time the log starts over. The
- * file itself is not truncated (RESTART, not TRUNCATE: see checkpoint-worker.mjs), so it
- * shrinks at most when it grew past the limit (`journal_size_limit`).
+ * file itself is not truncated (RESTART, not TRUNCATE: see checkpoint-worker.mjs): it shrinks
+ * only when it grew past the limit, and then to the limit (`journal_size_limit`), never to a few
+ * pages as a truncated file does. How often it grows past the limit depends on the machine's
+ * speed, so the test looks at how far it shrinks, not how often.
  */
 import assert from 'node:assert/strict';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
@@ -48,19 +50,22 @@ const walSequence = (db: string): number => {
   }
 };
 
-/** The WAL's peak size while writing, how often it shrank, and how often it restarted. */
+/**
+ * The WAL's peak size while writing, how often it restarted, and how often it shrank below half
+ * the limit (a truncated file; `journal_size_limit` trims a restarted one to the limit).
+ */
 async function writeAndWatch(
   walLimitBytes: number,
-): Promise<{ peak: number; drops: number; restarts: number }> {
+): Promise<{ peak: number; cuts: number; restarts: number }> {
   const db = join(tempDir('certmint-wal-'), 'c.db');
   const store = await openStore(db, { backgroundCheckpoints: true, walLimitBytes });
   let peak = 0;
-  let drops = 0;
+  let cuts = 0;
   let last = 0;
   const sequences = new Set<number>();
   const look = () => {
     const size = walSize(db);
-    if (size < last) drops += 1;
+    if (size < last && size < walLimitBytes / 2) cuts += 1;
     last = size;
     const sequence = walSequence(db);
     if (sequence >= 0) sequences.add(sequence);
@@ -77,7 +82,7 @@ async function writeAndWatch(
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     look();
-    return { peak, drops, restarts: Math.max(0, sequences.size - 1) };
+    return { peak, cuts, restarts: Math.max(0, sequences.size - 1) };
   } finally {
     clearInterval(sampler);
     await store.close();
@@ -88,11 +93,11 @@ describe('SQLite WAL bound', () => {
   it('sustained writes: restarted again and again, in place; without a limit it keeps growing', async () => {
     const bounded = await writeAndWatch(4 * MB);
     const unbounded = await writeAndWatch(1024 * MB);
-    const seen = `bounded: peak ${(bounded.peak / MB).toFixed(1)} MB, ${bounded.restarts} restarts, shrank ${bounded.drops} times; unbounded: peak ${(unbounded.peak / MB).toFixed(1)} MB`;
+    const seen = `bounded: peak ${(bounded.peak / MB).toFixed(1)} MB, ${bounded.restarts} restarts, cut below half the limit ${bounded.cuts} times; unbounded: peak ${(unbounded.peak / MB).toFixed(1)} MB`;
     assert.ok(bounded.restarts >= 3, seen);
-    // Restarted, not truncated: the file keeps its size for the next log (it shrinks only
-    // when it grew past the limit).
-    assert.ok(bounded.drops < bounded.restarts, seen);
+    // Restarted, not truncated: the file keeps its size for the next log (trimmed to the
+    // limit at most, when it grew past it).
+    assert.equal(bounded.cuts, 0, seen);
     assert.ok(bounded.peak * 3 < unbounded.peak, seen);
     assert.ok(unbounded.peak > 16 * MB, seen);
   });
