@@ -43,12 +43,12 @@ export class SigningKeys {
     this.unsubscribe();
   }
 
-  /** The key that signs new tokens; creates the account's first key if it has none. */
   /** The account's signer when its keys are in memory and fresh, else undefined: then `signer`. */
   peekSigner(accountId: string): AccessTokenSigner | undefined {
     return this.fresh(accountId)?.signer ?? undefined;
   }
 
+  /** The key that signs new tokens; creates the account's first key if it has none. */
   async signer(accountId: string): Promise<AccessTokenSigner> {
     const cached = this.fresh(accountId);
     if (cached?.signer) return cached.signer;
