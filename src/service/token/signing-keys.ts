@@ -59,7 +59,9 @@ export class SigningKeys {
         true,
       );
       this.accounts.delete(accountId);
-      keys = await this.load(accountId);
+      // A read of its own, begun after the key exists: another request's read still in flight
+      // may have begun before it (through `load`, it answered "no signer": a server error).
+      keys = await this.read(accountId);
     }
     if (!keys.signer) throw new Error(`no signing key for account ${accountId}`);
     return keys.signer;
