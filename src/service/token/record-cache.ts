@@ -25,6 +25,9 @@ interface Entry<T> {
   at: number;
 }
 
+/** A record of an account by its numeric id, as the caches key it. */
+const recordKey = (accountId: string, id: number): string => `${accountId}\u0000${id}`;
+
 /** A bounded map: least recently inserted entries go first (Map keeps insertion order). */
 class Bounded<T> {
   private readonly map = new Map<string, Entry<T>>();
@@ -102,17 +105,8 @@ export class RecordCache {
     this.unsubscribe();
   }
 
-  async account(id: string): Promise<Account | null> {
-    const now = this.clock.now();
-    const hit = this.accounts.get(id, now, this.ttl);
-    if (hit !== undefined) {
-      this.hits++;
-      return hit;
-    }
-    this.misses++;
-    const a = await this.store.accounts.get(id);
-    this.accounts.set(id, id, a, now);
-    return a;
+  account(id: string): Promise<Account | null> {
+    return this.readThrough(this.accounts, id, id, () => this.store.accounts.get(id));
   }
 
   /**
@@ -120,29 +114,20 @@ export class RecordCache {
    * through these first and awaits the store only on a miss (no promise per hit).
    */
   peekMapping(certificateId: string): CachedMapping | undefined {
-    const hit = this.mappings.get(certificateId, this.clock.now(), this.ttl);
-    if (!hit) return undefined;
-    this.hits++;
-    return hit;
+    // Misses are not cached: a null is never stored.
+    return this.peekIn(this.mappings, certificateId) ?? undefined;
   }
 
   peekIntegration(accountId: string, id: number): Integration | null | undefined {
-    return this.counted(
-      this.integrations.get(`${accountId}\u0000${id}`, this.clock.now(), this.ttl),
-    );
+    return this.peekIn(this.integrations, recordKey(accountId, id));
   }
 
   peekEntity(accountId: string, id: number): Entity | null | undefined {
-    return this.counted(this.entities.get(`${accountId}\u0000${id}`, this.clock.now(), this.ttl));
+    return this.peekIn(this.entities, recordKey(accountId, id));
   }
 
   peekRole(accountId: string, id: number): Role | null | undefined {
-    return this.counted(this.roles.get(`${accountId}\u0000${id}`, this.clock.now(), this.ttl));
-  }
-
-  private counted<T>(hit: T | undefined): T | undefined {
-    if (hit !== undefined) this.hits++;
-    return hit;
+    return this.peekIn(this.roles, recordKey(accountId, id));
   }
 
   /** Mapping by certificate id, in any account (callers compare the account). Misses are not cached. */
@@ -158,45 +143,44 @@ export class RecordCache {
     return value;
   }
 
-  async integration(accountId: string, id: number): Promise<Integration | null> {
-    const k = `${accountId}\u0000${id}`;
-    const now = this.clock.now();
-    const hit = this.integrations.get(k, now, this.ttl);
-    if (hit !== undefined) {
-      this.hits++;
-      return hit;
-    }
-    this.misses++;
-    const v = await this.store.integrations.get(accountId, id);
-    this.integrations.set(k, accountId, v, now);
-    return v;
+  integration(accountId: string, id: number): Promise<Integration | null> {
+    return this.readThrough(this.integrations, recordKey(accountId, id), accountId, () =>
+      this.store.integrations.get(accountId, id),
+    );
   }
 
-  async entity(accountId: string, id: number): Promise<Entity | null> {
-    const k = `${accountId}\u0000${id}`;
-    const now = this.clock.now();
-    const hit = this.entities.get(k, now, this.ttl);
-    if (hit !== undefined) {
-      this.hits++;
-      return hit;
-    }
-    this.misses++;
-    const v = await this.store.entities.get(accountId, id);
-    this.entities.set(k, accountId, v, now);
-    return v;
+  entity(accountId: string, id: number): Promise<Entity | null> {
+    return this.readThrough(this.entities, recordKey(accountId, id), accountId, () =>
+      this.store.entities.get(accountId, id),
+    );
   }
 
-  async role(accountId: string, id: number): Promise<Role | null> {
-    const k = `${accountId}\u0000${id}`;
+  role(accountId: string, id: number): Promise<Role | null> {
+    return this.readThrough(this.roles, recordKey(accountId, id), accountId, () =>
+      this.store.roles.get(accountId, id),
+    );
+  }
+
+  /** `key`'s entry while fresh (counted as a hit), else undefined. */
+  private peekIn<T>(map: Bounded<T>, key: string): T | undefined {
+    const hit = map.get(key, this.clock.now(), this.ttl);
+    if (hit !== undefined) this.hits++;
+    return hit;
+  }
+
+  /** `key`'s entry, or the store's answer (null included) read and kept under `accountId`. */
+  private async readThrough<T>(
+    map: Bounded<T>,
+    key: string,
+    accountId: string,
+    load: () => Promise<T>,
+  ): Promise<T> {
+    const hit = this.peekIn(map, key);
+    if (hit !== undefined) return hit;
     const now = this.clock.now();
-    const hit = this.roles.get(k, now, this.ttl);
-    if (hit !== undefined) {
-      this.hits++;
-      return hit;
-    }
     this.misses++;
-    const v = await this.store.roles.get(accountId, id);
-    this.roles.set(k, accountId, v, now);
+    const v = await load();
+    map.set(key, accountId, v, now);
     return v;
   }
 

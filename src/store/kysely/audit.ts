@@ -192,7 +192,7 @@ export function auditInserter(ctx: StoreContext): AuditInserter {
   };
   const insert = (db: Kysely<Database>, rows: readonly Row[]) =>
     statementFor(rows).on(db, ...flatten(rows));
-  insert.compiled = (rows: readonly Row[]) => statementFor(rows).compiledWith(flatten(rows));
+  insert.compiled = (rows: readonly Row[]) => statementFor(rows).compiled(flatten(rows));
   return insert;
 }
 

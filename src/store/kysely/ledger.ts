@@ -120,7 +120,7 @@ function sqliteClaimer(ctx: StoreContext) {
       args[2 * i + 1] = k.expiresAt;
     });
     args[2 * keys.length] = now;
-    return q.compiledWith(args);
+    return q.compiled(args);
   };
 }
 

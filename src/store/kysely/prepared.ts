@@ -19,10 +19,11 @@ export interface Prepared<A extends readonly unknown[], R> {
   (...args: A): Promise<QueryResult<R>>;
   /** Runs the same compiled query on another executor of the same dialect (a transaction). */
   on(db: Kysely<Database>, ...args: A): Promise<QueryResult<R>>;
-  /** The compiled query with these arguments, for a synchronous run (SQLite's syncWrite). */
-  compiled(...args: A): CompiledQuery<R>;
-  /** `compiled` with the arguments as one array (no spread copy of a batch's hundreds). */
-  compiledWith(args: A): CompiledQuery<R>;
+  /**
+   * The compiled query with these arguments, for a synchronous run (SQLite's syncWrite). One
+   * array, not spread: a batch's statements take hundreds of arguments.
+   */
+  compiled(args: A): CompiledQuery<R>;
 }
 
 export function prepare<A extends readonly unknown[], R>(
@@ -46,7 +47,6 @@ export function prepare<A extends readonly unknown[], R>(
   const on = (executor: Kysely<Database>, ...args: A) => executor.executeQuery<R>(withArgs(args));
   const run = (...args: A) => on(db, ...args);
   run.on = on;
-  run.compiled = (...args: A) => withArgs(args);
-  run.compiledWith = withArgs;
+  run.compiled = withArgs;
   return run;
 }
