@@ -2,7 +2,8 @@
  * Benchmark settings, all from the environment so `npm run bench` needs no arguments:
  *
  *   BENCH_DURATION  seconds per target per round (default 10)
- *   BENCH_ROUNDS    rounds of floor → oidc-provider → certmint → certmint-100k (default 3)
+ *   BENCH_ROUNDS    rounds of floor → floor-records → oidc-provider → certmint → certmint-100k
+ *                   (default 3)
  *   BENCH_CONNS     concurrent keep-alive connections (default 32)
  *   BENCH_ALG       ES256 (default) or PS256 — the client-assertion algorithm of every target
  *   BENCH_SOAK      seconds of the RSS and WAL soak run on certmint (default 20; the target: 300)

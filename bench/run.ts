@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: certmint's token endpoint against the floor (bare node:http doing only parse
- * + verify + sign) and panva/oidc-provider 9, in one run, on this machine. Every server has its
+ * + verify + sign), the floor with the two durable records (floor-records: records-store.ts) and
+ * panva/oidc-provider 9, in one run, on this machine. Every server has its
  * own process (one event loop, one core); the load generator runs here. Rounds alternate
- * floor → oidc-provider → certmint → certmint-100k (every other round backwards, each pair of
+ * floor → floor-records → oidc-provider → certmint → certmint-100k (every other round backwards, each pair of
  * rounds starting one target later: bench/round-order.ts) so background
  * noise hits every target alike, and the median of the rounds is reported. Only ratios from the same run mean anything on a
  * shared machine. Settings: see options.ts. docs/performance.md explains the results.
@@ -116,6 +117,7 @@ async function compare(opts: BenchOptions, prep: Awaited<ReturnType<typeof prepa
   );
   const targets = [
     await startFloor(opts.alg, prep.creds),
+    await startFloor(opts.alg, prep.creds, true),
     await startPeer(opts.alg, prep.creds),
     await startCertmint('certmint', prep.small),
     await startCertmint('certmint-100k', prep.large),
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
     const prep = await prepare(opts, dir);
     if (opts.profile) return await profile(opts, prep.small, dir);
     const { cal, runs, soakOut } = await compare(opts, prep);
-    const names = ['floor', 'oidc-provider', 'certmint', 'certmint-100k'];
+    const names = ['floor', 'floor-records', 'oidc-provider', 'certmint', 'certmint-100k'];
     const summaries: Record<string, TargetSummary> = {};
     for (const n of names) summaries[n] = summarize(runs, n);
     const soakSummary: SoakSummary | null = soakOut

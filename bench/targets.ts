@@ -29,14 +29,23 @@ function peerKeys(creds: readonly MintCredential[]): AssertionKey[] {
   }));
 }
 
-export async function startFloor(alg: BenchAlg, creds: readonly MintCredential[]): Promise<Target> {
+/**
+ * The floor; with `records`, the floor plus the two durable records every token request of
+ * certmint writes (records-store.ts): the least a server keeping them can cost.
+ */
+export async function startFloor(
+  alg: BenchAlg,
+  creds: readonly MintCredential[],
+  records = false,
+): Promise<Target> {
   const keys = peerKeys(creds);
   const pems = Object.fromEntries(creds.map((c, i) => [`k${i}`, c.certificatePem]));
-  const child = await startChild('floor', server('floor.ts'), {
-    env: { BENCH_ALG: alg, BENCH_KEYS: JSON.stringify(pems) },
+  const name = records ? 'floor-records' : 'floor';
+  const child = await startChild(name, server('floor.ts'), {
+    env: { BENCH_ALG: alg, BENCH_KEYS: JSON.stringify(pems), BENCH_RECORDS: records ? '1' : '0' },
   });
   return {
-    name: 'floor',
+    name,
     child,
     path: '/token',
     audience: `http://127.0.0.1:${child.port}/token`,

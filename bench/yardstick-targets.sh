@@ -2,13 +2,14 @@
 # certmint against a wrk yardstick directory (floor-server.mjs, peer-oidc-provider.mjs,
 # gen-bodies.mjs, wrk-bodies.lua: the same servers and body generator as `npm run bench`'s floor
 # and peer, driven by wrk), several certmint set-ups in ONE run, rounds alternating:
-#   floor, oidc-provider, the floor in 2 node:cluster processes (floor-2p), certmint SQLite
-#   1 worker, SQLite 2 workers, PostgreSQL 1 worker.
+#   floor, oidc-provider, the floor in 2 node:cluster processes (floor-2p), the floor plus the
+#   durable replay claim and audit row in SQLite (floor-records), certmint SQLite 1 worker,
+#   SQLite 2 workers, PostgreSQL 1 worker.
 # Usage: bench/yardstick-targets.sh YARDSTICK_DIR
 # Env: DURATION (s, default 8), ROUNDS (default 3), CONNS (default 32), WARMUP (s of unmeasured
 #   load on every target before the rounds, default 3; 0: none), PG_URL (a PostgreSQL
 #   server URL; a fresh database certmint_bench_<pid> is created there and dropped at the end;
-#   unset: no PostgreSQL target), PG_WORKERS2 (1: a PostgreSQL target with --workers 2 too,
+#   unset: no PostgreSQL target), RECORDS_FLOOR (0: no floor-records target), PG_WORKERS2 (1: a PostgreSQL target with --workers 2 too,
 #   postgres-2w, on a database of its own), WORKERS2 (0: no 2-worker or 2-process floor target), BASELINE (another built
 #   checkout of certmint, e.g. an earlier commit: its SQLite and PostgreSQL servers join the
 #   same rounds as sqlite-base (and sqlite-base-2w) and postgres-base, for a before/after in one run).
@@ -55,6 +56,13 @@ tpids=("${pids[0]}" "${pids[1]}"); ids=(bench-client bench-client); kids=(es256 
 if [ "${WORKERS2:-1}" != 0 ]; then
   node "$here/bench/floor-cluster.mjs" floor-server.mjs 2 3902 . >"$tmp/floor-2p.log" 2>&1 & pids+=($!)
   names+=(floor-2p); urls+=(http://127.0.0.1:3902/token); tpids+=($!); ids+=(bench-client); kids+=(es256); keys+=("$work/es256.key")
+fi
+
+# The floor plus the two durable records (bench/floor-records.ts): what the contract's replay
+# claim and audit row cost at the least, so certmint's ratio can be read against it.
+if [ "${RECORDS_FLOOR:-1}" != 0 ]; then
+  (cd "$here" && exec node --import tsx bench/floor-records.ts 3903 "$work" records) >"$tmp/floor-records.log" 2>&1 & pids+=($!)
+  names+=(floor-records); urls+=(http://127.0.0.1:3903/token); tpids+=($!); ids+=(bench-client); kids+=(es256); keys+=("$work/es256.key")
 fi
 
 # One certmint target: NAME PORT DB [serve args…]; its store set up as an administrator would,
@@ -168,6 +176,7 @@ const s = {}; for (const [n, rs] of Object.entries(by)) s[n] = { rps: med(rs.map
 console.log("| target | req/s | req/CPU-s | p50 ms | p99 ms | non-2xx | × floor (wall) | × floor (CPU) | × oidc-provider (CPU) |");
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const [n, x] of Object.entries(s)) console.log(`| ${n} | ${x.rps} | ${x.cpu} | ${x.p50} | ${x.p99} | ${x.non2xx} | ${(x.rps / s.floor.rps).toFixed(2)} | ${(x.cpu / s.floor.cpu).toFixed(2)} | ${(x.cpu / s["oidc-provider"].cpu).toFixed(2)} |`);
+if (s["floor-records"]) console.log(`floor-records vs floor: per CPU-second ${(s["floor-records"].cpu / s.floor.cpu).toFixed(2)} ×; sqlite-1w vs floor-records: ${s["sqlite-1w"] ? (s["sqlite-1w"].cpu / s["floor-records"].cpu).toFixed(2) : "-"} ×`);
 if (s["floor-2p"]) console.log(`floor 2 processes vs 1: per CPU-second ${(s["floor-2p"].cpu / s.floor.cpu).toFixed(2)} ×, wall ${(s["floor-2p"].rps / s.floor.rps).toFixed(2)} ×`);
 if (s["sqlite-2w"] && s["sqlite-1w"]) console.log(`2 workers vs 1: per CPU-second ${(s["sqlite-2w"].cpu / s["sqlite-1w"].cpu).toFixed(2)} ×, wall ${(s["sqlite-2w"].rps / s["sqlite-1w"].rps).toFixed(2)} ×`);
 if (s["sqlite-base-2w"] && s["sqlite-base"]) console.log(`base: 2 workers vs 1: per CPU-second ${(s["sqlite-base-2w"].cpu / s["sqlite-base"].cpu).toFixed(2)} ×, wall ${(s["sqlite-base-2w"].rps / s["sqlite-base"].rps).toFixed(2)} ×`);

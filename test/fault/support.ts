@@ -19,6 +19,7 @@ import {
 } from '../../src/service/index.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { BIN } from '../cli/support.ts';
+import { assertionForm } from '../support/token-fixture.ts';
 
 export const ACCOUNT = 'TSTDRV7700001';
 
@@ -161,11 +162,7 @@ export async function requestToken(base: string, jwt: string): Promise<Answer | 
     const res = await fetch(`${base}${tokenPath}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: jwt,
-      }).toString(),
+      body: assertionForm(jwt).toString(),
       signal: AbortSignal.timeout(20_000),
     });
     return { status: res.status, body: await res.text(), headers: res.headers };

@@ -75,6 +75,14 @@ export interface Fixture {
 
 export const nowS = (clock: FixedClock) => Math.floor(clock.now() / 1000);
 
+/** The client-credentials token request's form for a signed assertion (RFC 7523 §2.2). */
+export const assertionForm = (assertion: string): URLSearchParams =>
+  new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    client_assertion: assertion,
+  });
+
 export async function tokenFixture(
   open: (opts?: { clock?: Clock }) => Promise<Store>,
   opts: {
@@ -193,11 +201,7 @@ export async function tokenFixture(
     });
 
   const token = (assertion: string): Promise<LightMyRequestResponse> =>
-    post({
-      grant_type: 'client_credentials',
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: assertion,
-    });
+    post(assertionForm(assertion).toString());
 
   return {
     app,
