@@ -14,7 +14,7 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
-import { openRecordStore, type RecordRequest } from './records-store.ts';
+import { openRecordStore, type RecordRequest, turnBatcher } from './records-store.ts';
 import { verifyFloorSignature } from './servers/floor-verify.ts';
 
 const [portArg, dir = '.', mode = 'records'] = process.argv.slice(2);
@@ -42,7 +42,6 @@ interface Pending extends RecordRequest {
   scope: string | null;
   res: ServerResponse;
 }
-let pending: Pending[] = [];
 
 function answer(p: Pending, won: boolean): void {
   if (!won) {
@@ -75,12 +74,7 @@ function answer(p: Pending, won: boolean): void {
   );
 }
 
-function flush(): void {
-  const batch = pending;
-  pending = [];
-  const won = store ? store.commit(batch) : batch.map(() => true);
-  for (const [i, p] of batch.entries()) answer(p, won[i] === true);
-}
+const enqueue = turnBatcher<Pending>(store, answer);
 
 function refuse(res: ServerResponse): void {
   res.writeHead(401, { 'content-type': 'application/json' });
@@ -123,7 +117,6 @@ createServer((req, res) => {
       // Junk (not a JWT, not JSON): refused like a bad signature.
     }
     if (!p) return refuse(res);
-    if (pending.length === 0) setImmediate(flush);
-    pending.push(p);
+    enqueue(p);
   });
 }).listen(Number(portArg), '127.0.0.1');

@@ -79,3 +79,25 @@ export function openRecordStore(): RecordStore {
     },
   };
 }
+
+/**
+ * Group commit for a floor: requests queued during an event-loop turn are committed together at
+ * its end (`setImmediate`), then each is settled with its verdict, in order. Without a store
+ * (the control) every request is settled as won, still a turn at a time.
+ */
+export function turnBatcher<T extends RecordRequest>(
+  store: RecordStore | null,
+  settle: (item: T, won: boolean) => void,
+): (item: T) => void {
+  let pending: T[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    const won = store ? store.commit(batch) : batch.map(() => true);
+    for (const [i, item] of batch.entries()) settle(item, won[i] === true);
+  };
+  return (item) => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(item);
+  };
+}

@@ -16,7 +16,7 @@ import {
   sign,
 } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
-import { openRecordStore, type RecordRequest } from '../records-store.ts';
+import { openRecordStore, type RecordRequest, turnBatcher } from '../records-store.ts';
 import { verifyFloorSignature } from './floor-verify.ts';
 import { env, serveChild } from './ipc.ts';
 
@@ -74,18 +74,12 @@ interface Pending extends RecordRequest {
   scope: string | null;
   res: ServerResponse;
 }
-let pending: Pending[] = [];
 
 /** The records of an event-loop turn's requests in one commit, then their answers. */
-function flush(): void {
-  const batch = pending;
-  pending = [];
-  const won = store?.commit(batch) ?? [];
-  for (const [i, p] of batch.entries()) {
-    if (won[i] === true) issue(p.res, p.clientId, p.scope);
-    else refuse(p.res, 400, 'invalid_grant');
-  }
-}
+const enqueue = turnBatcher<Pending>(store, (p, won) => {
+  if (won) issue(p.res, p.clientId, p.scope);
+  else refuse(p.res, 400, 'invalid_grant');
+});
 
 const server = createServer((req, res) => {
   let body = '';
@@ -108,8 +102,7 @@ const server = createServer((req, res) => {
       const now = Math.floor(Date.now() / 1000);
       if (!valid || typeof claims.exp !== 'number' || claims.exp < now) return refuse(res);
       if (!store) return issue(res, claims.iss, form.get('scope'));
-      if (pending.length === 0) setImmediate(flush);
-      pending.push({
+      enqueue({
         clientId: String(claims.iss),
         jti: String(claims.jti),
         exp: claims.exp,
